@@ -1,0 +1,44 @@
+#pragma once
+// Wires a validated Config into the request path: providers, model table,
+// auth, and the per-worker handlers the HTTP server runs.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "filters/auth.hpp"
+#include "http/handler.hpp"
+#include "providers/provider.hpp"
+#include "routing/model_table.hpp"
+
+namespace torii::app {
+
+struct WorkerContext;
+
+// Immutable once built and shared read-only by every worker, so requests take
+// no locks. A reload would build a new Gateway and swap it in.
+class Gateway : public std::enable_shared_from_this<Gateway> {
+ public:
+  static std::shared_ptr<Gateway> create(Config config, std::string& error);
+
+  http::HandlerFactory handler_factory();
+  http::ErrorResponder error_responder() const;
+  const Config& config() const { return config_; }
+  // /ready answers 503 once this returns true (set during shutdown).
+  void set_draining_probe(std::function<bool()> probe) { draining_ = std::move(probe); }
+
+  boost::asio::awaitable<void> handle(WorkerContext& worker, http::Request& req, http::ResponseWriter& out) const;
+
+ private:
+  explicit Gateway(Config config);
+
+  Config config_;
+  std::vector<std::unique_ptr<providers::Provider>> providers_;
+  routing::ModelTable::ProviderMap provider_map_;
+  std::unique_ptr<routing::ModelTable> models_;
+  filters::KeyAuth auth_;
+  std::string models_body_;
+  std::function<bool()> draining_;
+};
+
+}  // namespace torii::app

@@ -1,0 +1,867 @@
+#include "core/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <string_view>
+#include <utility>
+
+namespace torii {
+
+std::string ConfigError::to_string() const {
+  // Omitting the unknown parts keeps "FILE: cannot open" readable instead of
+  // printing a meaningless ":0:" or an empty key.
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += message;
+  return out;
+}
+
+const std::vector<std::string>& provider_types() {
+  static const std::vector<std::string> types = {
+      "openai", "openai-compatible", "azure", "anthropic", "gemini", "bedrock", "cohere", "mock",
+  };
+  return types;
+}
+
+const std::vector<Preset>& provider_presets() {
+  static const std::vector<Preset> presets = {
+      {"groq", "https://api.groq.com/openai/v1"},
+      {"mistral", "https://api.mistral.ai/v1"},
+      {"deepseek", "https://api.deepseek.com/v1"},
+      {"xai", "https://api.x.ai/v1"},
+      {"together", "https://api.together.xyz/v1"},
+      {"fireworks", "https://api.fireworks.ai/inference/v1"},
+      {"openrouter", "https://openrouter.ai/api/v1"},
+      {"perplexity", "https://api.perplexity.ai"},
+      {"ollama", "http://localhost:11434/v1"},
+      {"vllm", "http://localhost:8000/v1"},
+  };
+  return presets;
+}
+
+std::string default_base_url(const std::string& type) {
+  if (type == "openai") return "https://api.openai.com/v1";
+  if (type == "anthropic") return "https://api.anthropic.com";
+  if (type == "gemini") return "https://generativelanguage.googleapis.com";
+  if (type == "cohere") return "https://api.cohere.com";
+  // bedrock's URL depends on the region, openai-compatible and azure point at
+  // the user's own endpoint, and mock is served in-process.
+  return "";
+}
+
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
+  std::string h;
+  std::string_view rest;
+  std::string_view t = text;
+  if (!t.empty() && t.front() == '[') {
+    auto close = t.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    h = std::string(t.substr(1, close - 1));
+    if (h.find_first_of("[] \t") != std::string::npos) return false;
+    rest = t.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return false;
+    rest.remove_prefix(1);
+  } else {
+    auto colon = t.find(':');
+    // A second colon means an unbracketed IPv6 address, where the port cannot
+    // be told apart from the last group.
+    if (colon == std::string_view::npos || t.find(':', colon + 1) != std::string_view::npos)
+      return false;
+    h = std::string(t.substr(0, colon));
+    if (h.find_first_of("[] \t") != std::string::npos) return false;
+    rest = t.substr(colon + 1);
+    if (h.empty()) h = "0.0.0.0";
+  }
+  if (rest.empty() || rest.size() > 5) return false;
+  unsigned value = 0;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 65535) return false;
+  host = std::move(h);
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// Optimal string alignment distance: like Levenshtein but a swap of two
+// adjacent letters ("lsiten") costs 1, which is the most common typo.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  const size_t n = a.size(), m = b.size();
+  std::vector<std::vector<size_t>> d(n + 1, std::vector<size_t>(m + 1));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+// " (did you mean 'x'?)" for the closest candidate within distance 2, or "".
+template <typename Range>
+std::string suggestion(std::string_view word, const Range& candidates) {
+  const std::string w = lower(word);
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& c : candidates) {
+    std::string_view cv(c);
+    size_t d = edit_distance(w, lower(cv));
+    // A two-letter word is two edits away from every other two-letter word;
+    // such suggestions would be noise.
+    if (d < best_d && d < cv.size()) {
+      best_d = d;
+      best = std::string(cv);
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+bool valid_env_name(std::string_view name) {
+  if (name.empty()) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// Expands ${VAR}, ${VAR:-default} and "$$". Values taken from the environment
+// are inserted verbatim and never rescanned, so a secret that happens to
+// contain "${" cannot pull in another variable. A default is itself expanded,
+// which allows ${A:-${B}}; it cannot contain an unbalanced '}'.
+void expand_env(std::string_view in, std::string& out, std::vector<std::string>& errors) {
+  size_t i = 0;
+  while (i < in.size()) {
+    char c = in[i];
+    if (c != '$' || i + 1 >= in.size()) {
+      out += c;
+      ++i;
+      continue;
+    }
+    if (in[i + 1] == '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    if (in[i + 1] != '{') {
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t j = i + 2;
+    int depth = 1;
+    while (j < in.size()) {
+      if (in[j] == '$' && j + 1 < in.size() && in[j + 1] == '{') {
+        ++depth;
+        j += 2;
+        continue;
+      }
+      if (in[j] == '}' && --depth == 0) break;
+      ++j;
+    }
+    if (j >= in.size()) {
+      errors.push_back("unterminated '${' (missing '}')");
+      return;
+    }
+    std::string_view body = in.substr(i + 2, j - (i + 2));
+    std::string_view name = body;
+    std::optional<std::string_view> fallback;
+    if (auto sep = body.find(":-"); sep != std::string_view::npos) {
+      name = body.substr(0, sep);
+      fallback = body.substr(sep + 2);
+    }
+    i = j + 1;
+    if (!valid_env_name(name)) {
+      errors.push_back("invalid environment variable name '" + std::string(name) + "' in '${" +
+                       std::string(body) + "}'");
+      continue;
+    }
+    const char* value = std::getenv(std::string(name).c_str());
+    if (fallback) {
+      // Shell semantics: ":-" also replaces a variable that is set but empty.
+      if (value && *value)
+        out += value;
+      else
+        expand_env(*fallback, out, errors);
+    } else if (value) {
+      out += value;
+    } else {
+      errors.push_back("environment variable " + std::string(name) + " is not set (use ${" +
+                       std::string(name) + ":-default} to make it optional)");
+    }
+  }
+}
+
+constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+
+struct Field {
+  std::string name;
+  YAML::Node key;
+  YAML::Node value;
+};
+
+// Where a deferred "does this provider exist" check has to point.
+struct ProviderRef {
+  std::string name;
+  int line;
+  std::string key;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  std::vector<ConfigError> errors;
+
+  void error(int line, std::string key, std::string message) {
+    errors.push_back({file_, line, std::move(key), std::move(message)});
+  }
+
+  static int line_of(const YAML::Node& n) {
+    if (!n.IsDefined()) return 0;
+    int l = n.Mark().line;
+    return l < 0 ? 0 : l + 1;
+  }
+
+  // yaml-cpp marks a missing value with the position of the next token (often
+  // the following line), so a null value is blamed on its key's line instead.
+  static int value_line(const Field& f) {
+    if (!f.value.IsDefined() || f.value.IsNull()) return line_of(f.key);
+    return line_of(f.value);
+  }
+
+  static int name_value_line(const YAML::Node& map, int fallback) {
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "name")
+        return value_line(Field{"name", it->first, it->second});
+    return fallback;
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+  static std::string index(const std::string& path, size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+
+  static const char* kind(const YAML::Node& n) {
+    if (n.IsMap()) return "a map";
+    if (n.IsSequence()) return "a list";
+    if (n.IsNull()) return "nothing";
+    return "a scalar";
+  }
+
+  // The recognised entries of `map` in file order. Unknown, duplicated and
+  // non-string keys are reported here so every section gets them for free.
+  std::vector<Field> fields(const YAML::Node& map, const std::string& path,
+                            std::initializer_list<std::string_view> allowed) {
+    std::vector<Field> out;
+    std::map<std::string, int> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      YAML::Node k = it->first;  // a copy: `it->` yields a temporary proxy
+      if (!k.IsScalar()) {
+        error(line_of(k), path, "keys must be plain strings, got " + std::string(kind(k)));
+        continue;
+      }
+      const std::string name = k.Scalar();
+      const std::string key_path = join(path, name);
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        error(line_of(k), key_path, "unknown key '" + name + "'" + suggestion(name, allowed));
+        continue;
+      }
+      auto [pos, inserted] = seen.emplace(name, line_of(k));
+      if (!inserted) {
+        error(
+            line_of(k), key_path,
+            "duplicate key '" + name + "' (first set at line " + std::to_string(pos->second) + ")");
+        continue;
+      }
+      out.push_back({name, k, it->second});
+    }
+    return out;
+  }
+
+  std::optional<std::string> expand(const std::string& raw, int line, const std::string& path) {
+    std::string out;
+    std::vector<std::string> errs;
+    expand_env(raw, out, errs);
+    for (auto& e : errs) error(line, path, std::move(e));
+    if (!errs.empty()) return std::nullopt;
+    return out;
+  }
+
+  std::optional<std::string> string_value(const YAML::Node& v, int line, const std::string& path) {
+    if (!v.IsDefined() || v.IsNull()) {
+      error(line, path, "has no value (write \"\" for an empty string)");
+      return std::nullopt;
+    }
+    if (!v.IsScalar()) {
+      error(line, path, "expected a string, got " + std::string(kind(v)));
+      return std::nullopt;
+    }
+    return expand(v.Scalar(), line, path);
+  }
+
+  std::optional<std::string> string_field(const Field& f, const std::string& path) {
+    return string_value(f.value, value_line(f), join(path, f.name));
+  }
+
+  // Integers are read from the expanded text rather than through yaml-cpp's
+  // conversions so that `workers: ${WORKERS:-4}` works and "-1" is not
+  // silently wrapped into a huge unsigned value.
+  std::optional<uint64_t> uint_field(const Field& f, const std::string& path, uint64_t min,
+                                     uint64_t max) {
+    const std::string key = join(path, f.name);
+    const int line = value_line(f);
+    auto text = string_value(f.value, line, key);
+    if (!text) return std::nullopt;
+    std::string_view s = *text;
+    bool negative = false;
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+      negative = s.front() == '-';
+      s.remove_prefix(1);
+    }
+    if (s.empty() ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      error(line, key, "expected an integer, got '" + *text + "'");
+      return std::nullopt;
+    }
+    uint64_t value = 0;
+    bool overflow = false;
+    for (char c : s) {
+      uint64_t digit = static_cast<uint64_t>(c - '0');
+      if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
+        overflow = true;
+        break;
+      }
+      value = value * 10 + digit;
+    }
+    if (negative && value != 0) {
+      error(line, key,
+            (min == 0   ? std::string("must not be negative")
+             : min == 1 ? std::string("must be greater than 0")
+                        : "must be at least " + std::to_string(min)) +
+                ", got '" + *text + "'");
+      return std::nullopt;
+    }
+    if (value < min) {
+      error(line, key,
+            (min == 1 ? std::string("must be greater than 0")
+                      : "must be at least " + std::to_string(min)) +
+                ", got '" + *text + "'");
+      return std::nullopt;
+    }
+    if (overflow || value > max) {
+      error(line, key, "must be at most " + std::to_string(max) + ", got '" + *text + "'");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  template <typename T>
+  void set_uint(const Field& f, const std::string& path, T& dest, uint64_t min, uint64_t max) {
+    if (auto v = uint_field(f, path, min, max)) dest = static_cast<T>(*v);
+  }
+
+  // Lists may be written as `key:` with nothing under them (for instance
+  // when every entry is commented out); that is an empty list, not an error.
+  bool is_list(const Field& f, const std::string& path) {
+    if (f.value.IsNull() || f.value.IsSequence()) return true;
+    error(value_line(f), join(path, f.name), "expected a list, got " + std::string(kind(f.value)));
+    return false;
+  }
+
+  void parse(const YAML::Node& root, Config& cfg);
+
+ private:
+  void parse_auth(const Field& f, Config& cfg);
+  void parse_providers(const Field& f, Config& cfg);
+  void parse_provider(const YAML::Node& node, const std::string& path, ProviderConfig& p);
+  void parse_models(const Field& f, Config& cfg);
+  void parse_model(const YAML::Node& node, const std::string& path, ModelConfig& m);
+  void parse_headers(const Field& f, const std::string& path, ProviderConfig& p);
+
+  std::string file_;
+  std::vector<ProviderRef> refs_;
+  // Every provider name written in the file, even on an otherwise broken
+  // entry, so one mistake does not also fail every model that uses it.
+  std::vector<std::string> provider_names_;
+};
+
+void Parser::parse(const YAML::Node& root, Config& cfg) {
+  auto top =
+      fields(root, "",
+             {"listen", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
+              "read_timeout_ms", "shutdown_grace_ms", "log_level", "auth", "providers", "models"});
+  const Field* providers = nullptr;
+  const Field* models = nullptr;
+  for (const Field& f : top) {
+    const std::string& k = f.name;
+    if (k == "listen") {
+      if (f.value.IsSequence()) {
+        // Unquoted `[::1]:4000` is YAML flow syntax, not an address.
+        error(value_line(f), k,
+              "expected a string like host:port (quote IPv6 addresses: \"[::1]:4000\")");
+        continue;
+      }
+      auto s = string_field(f, "");
+      if (s && !parse_listen(*s, cfg.listen_host, cfg.listen_port))
+        error(value_line(f), k,
+              "invalid address '" + *s + "' (expected host:port, [ipv6]:port or :port)");
+    } else if (k == "workers") {
+      set_uint(f, "", cfg.workers, 0, static_cast<uint64_t>(std::numeric_limits<int>::max()));
+    } else if (k == "max_body_bytes") {
+      set_uint(f, "", cfg.max_body_bytes, 1, std::numeric_limits<uint64_t>::max());
+    } else if (k == "max_header_bytes") {
+      set_uint(f, "", cfg.max_header_bytes, 1024, std::numeric_limits<uint64_t>::max());
+    } else if (k == "idle_timeout_ms") {
+      set_uint(f, "", cfg.idle_timeout_ms, 1, kU32Max);
+    } else if (k == "read_timeout_ms") {
+      set_uint(f, "", cfg.read_timeout_ms, 1, kU32Max);
+    } else if (k == "shutdown_grace_ms") {
+      set_uint(f, "", cfg.shutdown_grace_ms, 1, kU32Max);
+    } else if (k == "log_level") {
+      auto s = string_field(f, "");
+      if (!s) continue;
+      static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
+      if (std::find(levels.begin(), levels.end(), *s) == levels.end())
+        error(value_line(f), k,
+              "invalid log level '" + *s + "' (expected debug, info, warn or error)");
+      else
+        cfg.log_level = *s;
+    } else if (k == "auth") {
+      parse_auth(f, cfg);
+    } else if (k == "providers") {
+      providers = &f;
+    } else if (k == "models") {
+      models = &f;
+    }
+  }
+  // Providers before models whatever the file order, so that targets can be
+  // checked against the full set of provider names.
+  if (providers) parse_providers(*providers, cfg);
+  if (models) parse_models(*models, cfg);
+
+  const auto& names = provider_names_;
+  for (const auto& r : refs_) {
+    if (std::find(names.begin(), names.end(), r.name) != names.end()) continue;
+    std::string hint = suggestion(r.name, names);
+    if (hint.empty() && !names.empty()) {
+      hint = " (configured providers:";
+      for (size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : " ") + names[i];
+      hint += ")";
+    }
+    error(r.line, r.key, "unknown provider '" + r.name + "'" + hint);
+  }
+}
+
+void Parser::parse_auth(const Field& f, Config& cfg) {
+  cfg.auth_enabled = true;
+  int keys_line = line_of(f.key);
+  bool key_error = false;
+  if (f.value.IsMap()) {
+    for (const Field& a : fields(f.value, "auth", {"keys"})) {
+      keys_line = value_line(a);
+      if (!is_list(a, "auth")) {
+        key_error = true;
+        continue;
+      }
+      size_t i = 0;
+      for (auto it = a.value.begin(); it != a.value.end(); ++it, ++i) {
+        YAML::Node item = *it;
+        int line = item.IsNull() ? keys_line : line_of(item);
+        auto s = string_value(item, line, index("auth.keys", i));
+        if (!s) {
+          key_error = true;
+          continue;
+        }
+        // Dropping empty keys lets `${EXTRA_KEY:-}` make a key optional.
+        if (!s->empty()) cfg.auth_keys.push_back(*s);
+      }
+    }
+  } else if (!f.value.IsNull()) {
+    error(value_line(f), "auth", "expected a map with 'keys', got " + std::string(kind(f.value)));
+    return;
+  }
+  // An auth section that ends up with no key would reject every request;
+  // that is never what was meant, so it is refused rather than guessed at.
+  if (cfg.auth_keys.empty() && !key_error)
+    error(keys_line, "auth.keys",
+          "no key configured (remove the auth section to run without authentication)");
+}
+
+void Parser::parse_providers(const Field& f, Config& cfg) {
+  if (!is_list(f, "")) return;
+  std::map<std::string, int> first_line;
+  size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    const std::string path = index("providers", i);
+    YAML::Node node = *it;
+    if (!node.IsMap()) {
+      error(node.IsNull() ? value_line(f) : line_of(node), path,
+            "expected a map with at least name and type, got " + std::string(kind(node)));
+      continue;
+    }
+    ProviderConfig p;
+    p.line = line_of(node);
+    parse_provider(node, path, p);
+    if (!p.name.empty()) {
+      auto [pos, inserted] = first_line.emplace(p.name, p.line);
+      if (!inserted) {
+        error(name_value_line(node, p.line), path + ".name",
+              "duplicate provider name '" + p.name + "' (first defined at line " +
+                  std::to_string(pos->second) + ")");
+        continue;
+      }
+    }
+    cfg.providers.push_back(std::move(p));
+  }
+}
+
+void Parser::parse_headers(const Field& f, const std::string& path, ProviderConfig& p) {
+  const std::string hpath = join(path, f.name);
+  if (f.value.IsNull()) return;
+  if (!f.value.IsMap()) {
+    error(value_line(f), hpath,
+          "expected a map of header names to values, got " + std::string(kind(f.value)));
+    return;
+  }
+  for (auto it = f.value.begin(); it != f.value.end(); ++it) {
+    YAML::Node k = it->first;  // a copy: `it->` yields a temporary proxy
+    if (!k.IsScalar()) {
+      error(line_of(k), hpath, "header names must be strings");
+      continue;
+    }
+    const std::string name = k.Scalar();
+    const std::string key = join(hpath, name);
+    // RFC 9110 token characters; anything else would corrupt the request.
+    static constexpr std::string_view tchar = "!#$%&'*+-.^_`|~";
+    bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || tchar.find(c) != std::string_view::npos;
+    });
+    if (!ok) {
+      error(line_of(k), key, "invalid header name '" + name + "'");
+      continue;
+    }
+    Field hf{name, k, it->second};
+    auto v = string_value(it->second, value_line(hf), key);
+    if (!v) continue;
+    if (v->find_first_of("\r\n") != std::string::npos) {
+      error(value_line(hf), key, "header value must not contain line breaks");
+      continue;
+    }
+    p.headers.emplace_back(name, *v);
+  }
+}
+
+void Parser::parse_provider(const YAML::Node& node, const std::string& path, ProviderConfig& p) {
+  std::optional<std::string> type, base_url;
+  bool has_name = false, type_error = false;
+  int type_line = p.line, base_url_line = p.line;
+  auto all = fields(
+      node, path,
+      {"name", "type", "api_key", "base_url", "headers", "api_version", "region", "access_key_id",
+       "secret_access_key", "session_token", "timeout_ms", "connect_timeout_ms"});
+  for (const Field& f : all) {
+    const std::string& k = f.name;
+    if (k == "headers") {
+      parse_headers(f, path, p);
+      continue;
+    }
+    if (k == "timeout_ms") {
+      set_uint(f, path, p.timeout_ms, 1, kU32Max);
+      continue;
+    }
+    if (k == "connect_timeout_ms") {
+      set_uint(f, path, p.connect_timeout_ms, 1, kU32Max);
+      continue;
+    }
+    auto s = string_field(f, path);
+    if (k == "name") has_name = true;
+    if (k == "type") {
+      type_line = value_line(f);
+      type_error = !s;
+    }
+    if (!s) continue;
+    const int line = value_line(f);
+    if (k == "name") {
+      if (!s->empty() &&
+          std::find(provider_names_.begin(), provider_names_.end(), *s) == provider_names_.end())
+        provider_names_.push_back(*s);
+      if (s->empty())
+        error(line, path + ".name", "must not be empty");
+      else if (s->find('/') != std::string::npos)
+        error(line, path + ".name",
+              "must not contain '/' (requests address models as 'provider/model')");
+      else
+        p.name = *s;
+    } else if (k == "type") {
+      type = *s;
+    } else if (k == "api_key") {
+      p.api_key = *s;
+    } else if (k == "base_url") {
+      base_url = *s;
+      base_url_line = line;
+    } else if (k == "api_version") {
+      p.api_version = *s;
+    } else if (k == "region") {
+      p.region = *s;
+    } else if (k == "access_key_id") {
+      p.access_key_id = *s;
+    } else if (k == "secret_access_key") {
+      p.secret_access_key = *s;
+    } else if (k == "session_token") {
+      p.session_token = *s;
+    }
+  }
+
+  if (!has_name) error(p.line, path + ".name", "is required");
+
+  if (!type) {
+    if (!type_error) error(p.line, path + ".type", "is required");
+    // Without a type nothing else about the provider can be checked.
+    return;
+  }
+  const auto& types = provider_types();
+  if (std::find(types.begin(), types.end(), *type) != types.end()) {
+    p.type = *type;
+  } else {
+    const auto& presets = provider_presets();
+    auto preset = std::find_if(presets.begin(), presets.end(),
+                               [&](const Preset& ps) { return *type == ps.name; });
+    if (preset == presets.end()) {
+      std::vector<std::string> known = types;
+      for (const auto& ps : presets) known.emplace_back(ps.name);
+      std::string hint = suggestion(*type, known);
+      if (hint.empty()) {
+        hint = " (expected one of:";
+        for (size_t i = 0; i < known.size(); ++i) hint += (i ? ", " : " ") + known[i];
+        hint += ")";
+      }
+      error(type_line, path + ".type", "unknown provider type '" + *type + "'" + hint);
+      return;
+    }
+    p.type = "openai-compatible";
+    p.preset = preset->name;
+    if (!base_url || base_url->empty()) base_url = preset->base_url;
+  }
+
+  if (p.type == "bedrock") {
+    if (p.region.empty()) {
+      error(p.line, path + ".region", "is required for type 'bedrock'");
+    } else if (!std::all_of(p.region.begin(), p.region.end(), [](char c) {
+                 return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+               })) {
+      error(p.line, path + ".region",
+            "invalid region '" + p.region + "' (expected e.g. us-east-1)");
+    }
+  }
+  if (p.type == "azure" && p.api_version.empty())
+    error(p.line, path + ".api_version", "is required for type 'azure' (e.g. 2024-10-21)");
+
+  // An empty base_url (typically `${X_BASE_URL:-}`) means "use the default".
+  if (base_url && !base_url->empty()) {
+    std::string url = *base_url;
+    std::string scheme_lc = lower(url.substr(0, std::min<size_t>(url.size(), 8)));
+    size_t scheme_len = scheme_lc.rfind("https://", 0) == 0  ? 8
+                        : scheme_lc.rfind("http://", 0) == 0 ? 7
+                                                             : 0;
+    while (url.size() > scheme_len && url.back() == '/') url.pop_back();
+    if (scheme_len == 0 || url.size() == scheme_len ||
+        url.find_first_of(" \t\r\n") != std::string::npos) {
+      error(base_url_line, path + ".base_url",
+            "invalid URL '" + *base_url + "' (expected http://... or https://...)");
+    } else {
+      // Later code decides on TLS by the scheme; a lower-case one keeps that simple.
+      for (size_t i = 0; i < scheme_len; ++i) url[i] = scheme_lc[i];
+      p.base_url = url;
+    }
+  } else if (p.type == "bedrock") {
+    if (!p.region.empty()) p.base_url = "https://bedrock-runtime." + p.region + ".amazonaws.com";
+  } else if (p.type == "openai-compatible" || p.type == "azure") {
+    error(p.line, path + ".base_url", "is required for type '" + p.type + "'");
+  } else {
+    p.base_url = default_base_url(p.type);
+  }
+}
+
+void Parser::parse_models(const Field& f, Config& cfg) {
+  if (!is_list(f, "")) return;
+  std::map<std::string, int> first_line;
+  size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    const std::string path = index("models", i);
+    YAML::Node node = *it;
+    if (!node.IsMap()) {
+      error(node.IsNull() ? value_line(f) : line_of(node), path,
+            "expected a map with name and targets, got " + std::string(kind(node)));
+      continue;
+    }
+    ModelConfig m;
+    m.line = line_of(node);
+    parse_model(node, path, m);
+    if (!m.name.empty()) {
+      auto [pos, inserted] = first_line.emplace(m.name, m.line);
+      if (!inserted) {
+        error(name_value_line(node, m.line), path + ".name",
+              "duplicate model name '" + m.name + "' (first defined at line " +
+                  std::to_string(pos->second) + ")");
+        continue;
+      }
+    }
+    cfg.models.push_back(std::move(m));
+  }
+}
+
+void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelConfig& m) {
+  bool has_name = false, has_targets = false;
+  for (const Field& f : fields(node, path, {"name", "targets"})) {
+    if (f.name == "name") {
+      has_name = true;
+      auto s = string_field(f, path);
+      if (!s) continue;
+      if (s->empty())
+        error(value_line(f), path + ".name", "must not be empty");
+      else
+        m.name = *s;
+      continue;
+    }
+    has_targets = true;
+    const std::string tpath = path + ".targets";
+    if (!f.value.IsSequence() && !f.value.IsNull()) {
+      error(value_line(f), tpath,
+            "expected a list of {provider, model}, got " + std::string(kind(f.value)));
+      continue;
+    }
+    if (f.value.IsNull() || f.value.size() == 0) {
+      error(value_line(f), tpath, "must list at least one target");
+      continue;
+    }
+    size_t i = 0;
+    for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+      const std::string ipath = index(tpath, i);
+      YAML::Node t = *it;
+      if (!t.IsMap()) {
+        error(t.IsNull() ? value_line(f) : line_of(t), ipath,
+              "expected a map with provider and model, got " + std::string(kind(t)));
+        continue;
+      }
+      TargetConfig target;
+      bool has_provider = false, has_model = false, ok = true;
+      for (const Field& tf : fields(t, ipath, {"provider", "model"})) {
+        auto s = string_field(tf, ipath);
+        (tf.name == "provider" ? has_provider : has_model) = true;
+        if (!s) {
+          ok = false;
+          continue;
+        }
+        if (s->empty()) {
+          error(value_line(tf), join(ipath, tf.name), "must not be empty");
+          ok = false;
+          continue;
+        }
+        if (tf.name == "provider") {
+          target.provider = *s;
+          refs_.push_back({*s, value_line(tf), ipath + ".provider"});
+        } else {
+          target.model = *s;
+        }
+      }
+      if (!has_provider) error(line_of(t), ipath + ".provider", "is required");
+      if (!has_model) error(line_of(t), ipath + ".model", "is required");
+      if (ok && has_provider && has_model) m.targets.push_back(std::move(target));
+    }
+  }
+  if (!has_name) error(m.line, path + ".name", "is required");
+  if (!has_targets) error(m.line, path + ".targets", "is required");
+}
+
+}  // namespace
+
+ConfigResult load_config_text(const std::string& text, const std::string& file) {
+  ConfigResult result;
+  Parser parser(file);
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
+    std::string msg = "invalid YAML: " + e.msg;
+    if (e.mark.column >= 0) msg += " (column " + std::to_string(e.mark.column + 1) + ")";
+    parser.error(line, "", msg);
+    result.errors = std::move(parser.errors);
+    return result;
+  }
+  // A trailing "---" produces an empty document, which is harmless.
+  std::erase_if(docs, [](const YAML::Node& d) { return d.IsNull(); });
+  if (docs.empty()) {
+    parser.error(1, "", "config is empty (expected a map of settings)");
+  } else if (docs.size() > 1) {
+    parser.error(Parser::line_of(docs[1]), "",
+                 "more than one YAML document; the config must be a single document");
+  } else if (!docs[0].IsMap()) {
+    parser.error(Parser::line_of(docs[0]), "",
+                 "the config must be a map of settings, got " + std::string(Parser::kind(docs[0])));
+  } else {
+    Config cfg;
+    cfg.file = file;
+    parser.parse(docs[0], cfg);
+    if (parser.errors.empty()) result.config = std::move(cfg);
+  }
+  // Sections are validated in dependency order, not file order; reading the
+  // errors top to bottom is easier.
+  std::stable_sort(parser.errors.begin(), parser.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+  result.errors = std::move(parser.errors);
+  return result;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::string text;
+  int err = 0;
+  if (!f) {
+    err = errno;
+  } else {
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    if (std::ferror(f)) err = errno ? errno : EIO;
+    std::fclose(f);
+  }
+  if (err) {
+    ConfigResult result;
+    result.errors.push_back(
+        {path, 0, "", std::string("cannot read config file: ") + std::strerror(err)});
+    return result;
+  }
+  return load_config_text(text, path);
+}
+
+}  // namespace torii

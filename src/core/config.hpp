@@ -1,0 +1,84 @@
+#pragma once
+// The configuration file, parsed and validated. The schema is the public
+// contract documented in README.md ("Configuration reference").
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace torii {
+
+struct ProviderConfig {
+  std::string name;
+  std::string type;  // canonical type after preset resolution, see provider_types()
+  std::string preset;  // e.g. "groq" when type came from a preset; "" otherwise
+  std::string api_key;
+  std::string base_url;  // filled with the type's default when omitted
+  std::vector<std::pair<std::string, std::string>> headers;  // extra upstream headers, in file order
+  std::string api_version;  // azure
+  std::string region;       // bedrock
+  std::string access_key_id, secret_access_key, session_token;  // bedrock
+  uint32_t timeout_ms = 600'000;         // whole upstream exchange
+  uint32_t connect_timeout_ms = 10'000;  // TCP + TLS handshake
+  int line = 0;  // where it was declared, for later diagnostics
+};
+
+struct TargetConfig {
+  std::string provider;  // name of a ProviderConfig
+  std::string model;     // upstream model id (azure: deployment name)
+};
+
+struct ModelConfig {
+  std::string name;
+  std::vector<TargetConfig> targets;
+  int line = 0;
+};
+
+struct Config {
+  std::string file;  // path it was loaded from
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 4000;
+  int workers = 0;  // 0 = number of cores
+  uint64_t max_body_bytes = 32ull * 1024 * 1024;
+  uint64_t max_header_bytes = 64 * 1024;
+  uint32_t idle_timeout_ms = 60'000;
+  uint32_t read_timeout_ms = 30'000;
+  uint32_t shutdown_grace_ms = 10'000;
+  std::string log_level = "info";  // debug | info | warn | error
+  bool auth_enabled = false;       // true when an `auth` section exists
+  std::vector<std::string> auth_keys;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;       // 1-based; 0 when unknown
+  std::string key;    // dotted path, e.g. "providers[1].type"
+  std::string message;
+  std::string to_string() const;  // "FILE:LINE: KEY: MESSAGE"
+};
+
+struct ConfigResult {
+  std::optional<Config> config;      // set only when errors is empty
+  std::vector<ConfigError> errors;
+};
+
+// Reads and validates a config file. `${VAR}` and `${VAR:-default}` in scalar
+// values are expanded from the environment (getenv).
+ConfigResult load_config_file(const std::string& path);
+// Same, from text; `file` is only used in error messages.
+ConfigResult load_config_text(const std::string& text, const std::string& file);
+
+// Parses "host:port", "[v6]:port" or ":port". Returns false on bad input.
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
+
+// Canonical provider types and the presets that map onto them.
+const std::vector<std::string>& provider_types();   // openai, openai-compatible, azure, anthropic, ...
+struct Preset { const char* name; const char* base_url; };
+const std::vector<Preset>& provider_presets();       // groq, mistral, ...
+// Default base URL of a canonical type; "" when the type requires one.
+std::string default_base_url(const std::string& type);
+
+}  // namespace torii

@@ -1,0 +1,540 @@
+#include "http/server.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/log.hpp"
+
+namespace torii::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+// Appends "HTTP/1.1 <status> <reason>\r\n" plus the headers every answer has.
+void append_status_line(std::string& out, unsigned version, int status) {
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char num[8];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, status);
+  (void)ec;
+  out.append(num, end);
+  out += ' ';
+  out += reason_phrase(status);
+  out += "\r\n";
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void append_number_header(std::string& out, std::string_view name, size_t value) {
+  char num[24];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, value);
+  (void)ec;
+  append_header(out, name, std::string_view(num, size_t(end - num)));
+}
+
+}  // namespace
+
+struct Connection;
+
+// One event loop thread. Member order matters for teardown: the io_context is
+// destroyed first (destroying suspended coroutines, which unregister from
+// `connections`), then the handler and its per-worker state.
+struct Worker {
+  int index = 0;
+  std::unordered_map<Connection*, bool> connections;  // value: idle (between requests)
+  Handler handler;
+  std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+struct Server::Impl {
+  ServerOptions opt;
+  HandlerFactory factory;
+  ErrorResponder errors;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::atomic<bool> draining{false};
+  std::atomic<int> in_flight{0};
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+
+  asio::awaitable<void> accept_loop(Worker& w);
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  void begin_drain();
+};
+
+// State shared between a streaming response and the watcher that notices the
+// client hanging up; shared because the watcher's completion may outlive both.
+struct DisconnectWatch {
+  bool active = true;
+  bool gone = false;
+  std::function<void()> callback;
+};
+
+struct Connection final : ResponseWriter {
+  Server::Impl& server;
+  Worker& worker;
+  beast::tcp_stream stream;
+  asio::any_io_executor exec;
+  unsigned version = 11;
+  bool keep_alive = true;
+  bool answered = false;
+  bool streaming = false;
+  bool failed = false;  // a write failed: the connection is unusable
+  std::shared_ptr<DisconnectWatch> watch;
+  std::string head;  // reused buffer for response heads
+
+  Connection(Server::Impl& s, Worker& w, tcp::socket socket)
+      : server(s), worker(w), stream(std::move(socket)), exec(stream.get_executor()) {
+    worker.connections.emplace(this, true);
+  }
+  ~Connection() override { worker.connections.erase(this); }
+
+  bool closing() const { return !keep_alive || server.draining.load(std::memory_order_relaxed); }
+
+  void build_head(int status, const Headers& headers, std::string_view content_type) {
+    head.clear();
+    append_status_line(head, version, status);
+    append_header(head, "Server", server.opt.server_name);
+    if (!content_type.empty()) append_header(head, "Content-Type", content_type);
+    for (const auto& h : headers) append_header(head, h.name, h.value);
+  }
+
+  asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> buffers) {
+    if (failed) co_return false;
+    stream.expires_after(server.opt.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, nothrow);
+    stream.expires_never();
+    if (ec) failed = true;
+    co_return !ec;
+  }
+
+  asio::awaitable<void> send(Response r) override {
+    if (answered) co_return;
+    answered = true;
+    build_head(r.status, r.headers, r.content_type);
+    append_number_header(head, "Content-Length", r.body.size());
+    if (closing()) append_header(head, "Connection", "close");
+    else if (version == 10) append_header(head, "Connection", "keep-alive");
+    head += "\r\n";
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
+    co_await write_buffers(bufs);
+  }
+
+  asio::awaitable<bool> begin_stream(int status, Headers headers, std::string_view content_type) override {
+    if (answered) co_return false;
+    answered = true;
+    streaming = true;
+    build_head(status, headers, content_type);
+    if (version == 11) {
+      append_header(head, "Transfer-Encoding", "chunked");
+      if (closing()) append_header(head, "Connection", "close");
+    } else {
+      keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+      append_header(head, "Connection", "close");
+    }
+    head += "\r\n";
+    std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
+    bool ok = co_await write_buffers(bufs);
+    if (ok) start_watch();
+    co_return ok;
+  }
+
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    if (!streaming || failed || (watch && watch->gone)) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    if (version == 10) {
+      std::array<asio::const_buffer, 1> bufs{asio::buffer(data)};
+      co_return co_await write_buffers(bufs);
+    }
+    char size_line[20];
+    auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    (void)ec;
+    *end++ = '\r';
+    *end++ = '\n';
+    std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, size_t(end - size_line)),
+                                          asio::buffer(data), asio::buffer("\r\n", 2)};
+    co_return co_await write_buffers(bufs);
+  }
+
+  asio::awaitable<void> end_stream() override {
+    if (!streaming) co_return;
+    streaming = false;
+    stop_watch();
+    if (version == 11) {
+      std::array<asio::const_buffer, 1> bufs{asio::buffer("0\r\n\r\n", 5)};
+      co_await write_buffers(bufs);
+    }
+  }
+
+  void on_disconnect(std::function<void()> callback) override {
+    if (!watch) watch = std::make_shared<DisconnectWatch>();
+    watch->callback = std::move(callback);
+    if (watch->gone && watch->callback) {
+      auto cb = std::move(watch->callback);
+      cb();
+    }
+  }
+
+  bool client_gone() const override { return failed || (watch && watch->gone); }
+
+  void abort() override {
+    error_code ec;
+    auto& sock = stream.socket();
+    sock.set_option(asio::socket_base::linger(true, 0), ec);
+    sock.close(ec);
+    failed = true;
+    answered = true;
+    keep_alive = false;
+  }
+
+  const asio::any_io_executor& executor() const override { return exec; }
+
+  // Waits for the socket to become readable while a stream is open: a client
+  // that hung up shows as a zero-byte peek. Data instead (a pipelined request)
+  // stops the watch without consuming it.
+  void start_watch() {
+    if (!watch) watch = std::make_shared<DisconnectWatch>();
+    watch->active = true;
+    arm_watch(watch);
+  }
+
+  void arm_watch(std::shared_ptr<DisconnectWatch> w) {
+    auto& sock = stream.socket();
+    int fd = sock.native_handle();
+    sock.async_wait(tcp::socket::wait_read, [w, fd](const error_code& ec) {
+      if (ec || !w->active) return;
+      char byte;
+      ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;  // pipelined data: leave it for the parser
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      w->gone = true;
+      if (w->callback) {
+        auto cb = std::move(w->callback);
+        cb();
+      }
+    });
+  }
+
+  void stop_watch() {
+    if (watch) {
+      watch->active = false;
+      error_code ec;
+      stream.socket().cancel(ec);  // completes the pending wait with operation_aborted
+      watch.reset();
+    }
+  }
+};
+
+Server::Server(ServerOptions options, HandlerFactory factory, ErrorResponder errors)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->opt = std::move(options);
+  impl_->factory = std::move(factory);
+  impl_->errors = std::move(errors);
+  if (impl_->opt.workers < 1) impl_->opt.workers = 1;
+}
+
+Server::~Server() {
+  // Threads are joined in run(); if run() was never called, nothing is running.
+  for (auto& w : impl_->workers)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+uint16_t Server::bind() {
+  auto& I = *impl_;
+  auto address = asio::ip::make_address(I.opt.host);
+  uint16_t port = I.opt.port;
+  for (int i = 0; i < I.opt.workers; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->index = i;
+    // Every worker gets its own acceptor on the same port (SO_REUSEPORT): the
+    // kernel spreads connections, and no accept lock is shared between threads.
+    w->acceptor = std::make_unique<tcp::acceptor>(*w->ioc);
+    tcp::endpoint ep(address, port);
+    w->acceptor->open(ep.protocol());
+    w->acceptor->set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    if (::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+    w->acceptor->bind(ep);
+    w->acceptor->listen(asio::socket_base::max_listen_connections);
+    // With port 0 the first bind picks the port; the others join it.
+    port = w->acceptor->local_endpoint().port();
+    w->handler = I.factory(i, w->ioc->get_executor());
+    I.workers.push_back(std::move(w));
+  }
+  return port;
+}
+
+void Server::run(bool handle_signals) {
+  auto& I = *impl_;
+  if (I.workers.empty()) bind();
+  for (auto& wp : I.workers) {
+    Worker& w = *wp;
+    asio::co_spawn(*w.ioc, I.accept_loop(w), asio::detached);
+    w.thread = std::thread([&w] {
+      try {
+        w.ioc->run();
+      } catch (const std::exception& e) {
+        log::error("worker {} stopped: {}", w.index, e.what());
+      }
+    });
+  }
+
+  std::unique_ptr<asio::io_context> signal_ioc;
+  std::unique_ptr<asio::signal_set> signals;
+  std::thread signal_thread;
+  if (handle_signals) {
+    signal_ioc = std::make_unique<asio::io_context>(1);
+    signals = std::make_unique<asio::signal_set>(*signal_ioc, SIGINT, SIGTERM);
+    signals->async_wait([this](const error_code& ec, int sig) {
+      if (!ec) {
+        log::info("signal {} received, draining", sig);
+        stop();
+      }
+    });
+    signal_thread = std::thread([&] { signal_ioc->run(); });
+  }
+
+  {
+    std::unique_lock lock(I.stop_mutex);
+    I.stop_cv.wait(lock, [&] { return I.stop_requested; });
+  }
+  I.begin_drain();
+
+  // Requests already being answered get up to the grace period.
+  auto deadline = std::chrono::steady_clock::now() + I.opt.shutdown_grace;
+  while (I.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (I.in_flight.load() > 0)
+    log::warn("shutdown grace period over with {} request(s) in flight", I.in_flight.load());
+
+  for (auto& w : I.workers) w->ioc->stop();
+  for (auto& w : I.workers)
+    if (w->thread.joinable()) w->thread.join();
+  if (signals) {
+    signal_ioc->stop();
+    signal_thread.join();
+  }
+  // Destroy suspended sessions while the handlers they use still exist.
+  for (auto& w : I.workers) {
+    w->acceptor.reset();
+    w->ioc.reset();
+    w->handler = nullptr;
+  }
+}
+
+void Server::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  impl_->stop_requested = true;
+  impl_->stop_cv.notify_all();
+}
+
+bool Server::draining() const { return impl_->draining.load(); }
+
+void Server::Impl::begin_drain() {
+  draining.store(true);
+  for (auto& wp : workers) {
+    Worker& w = *wp;
+    asio::post(*w.ioc, [&w] {
+      error_code ec;
+      if (w.acceptor) w.acceptor->close(ec);
+      // Idle keep-alive connections are closed now; busy ones close after
+      // their current response (Connection::closing()).
+      for (auto& [conn, idle] : w.connections)
+        if (idle) beast::get_lowest_layer(conn->stream).socket().cancel(ec);
+    });
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor->async_accept(nothrow);
+    if (ec == asio::error::operation_aborted || draining.load()) co_return;
+    if (ec) {
+      // Out of descriptors or similar: back off briefly instead of spinning.
+      log::warn("accept failed: {}", ec.message());
+      asio::steady_timer t(*w.ioc, std::chrono::milliseconds(20));
+      co_await t.async_wait(nothrow);
+      continue;
+    }
+    asio::co_spawn(*w.ioc, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+namespace {
+
+int status_for_parse_error(const error_code& ec) {
+  if (ec == bhttp::error::header_limit) return 431;
+  if (ec == bhttp::error::body_limit) return 413;
+  if (ec == beast::error::timeout) return 408;
+  return 400;
+}
+
+std::string message_for_status(int status, const error_code& ec) {
+  switch (status) {
+    case 431: return "request headers are too large";
+    case 413: return "request body is too large";
+    case 408: return "timed out reading the request";
+    default: return "malformed HTTP request: " + ec.message();
+  }
+}
+
+// A tracker so every request that reached a handler is counted until answered,
+// which is what the graceful shutdown waits for.
+struct InFlight {
+  std::atomic<int>& n;
+  explicit InFlight(std::atomic<int>& c) : n(c) { n.fetch_add(1, std::memory_order_relaxed); }
+  ~InFlight() { n.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+}  // namespace
+
+asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::string remote;
+  {
+    auto ep = socket.remote_endpoint(ignored);
+    if (!ignored) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  Connection c(*this, w, std::move(socket));
+  beast::flat_buffer buffer;
+
+  // Answers an error the server found itself, then closes politely: the
+  // client may still be sending, so read and discard for a moment before the
+  // close, or its unread data would turn our answer into a TCP reset.
+  auto fail = [&](int status, std::string message, std::string_view path) -> asio::awaitable<void> {
+    c.keep_alive = false;
+    Response r = errors(status, message, path);
+    co_await c.send(std::move(r));
+    error_code ec;
+    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    for (;;) {
+      auto [rec, n] = co_await c.stream.async_read_some(asio::buffer(sink), nothrow);
+      if (rec) break;
+    }
+  };
+
+  while (!draining.load(std::memory_order_relaxed)) {
+    // Idle phase: wait for the first byte of the next request.
+    if (buffer.size() == 0) {
+      w.connections[&c] = true;
+      c.stream.expires_after(opt.idle_timeout);
+      auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(16384), nothrow);
+      w.connections[&c] = false;
+      if (ec) co_return;  // closed, idle timeout or shutdown: no answer owed
+      buffer.commit(n);
+    }
+    w.connections[&c] = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
+    parser.body_limit(opt.max_body_bytes);
+    c.stream.expires_after(opt.read_timeout);
+    {
+      auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, nothrow);
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted)
+          co_return;
+        int status = status_for_parse_error(ec);
+        std::string path = parser.is_header_done() ? std::string(parser.get().target()) : "";
+        co_await fail(status, message_for_status(status, ec), path);
+        co_return;
+      }
+    }
+    if (parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(cont), nothrow);
+      if (ec) co_return;
+    }
+    {
+      auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, nothrow);
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted)
+          co_return;
+        int status = status_for_parse_error(ec);
+        co_await fail(status, message_for_status(status, ec), parser.get().target());
+        co_return;
+      }
+    }
+    c.stream.expires_never();
+
+    auto& msg = parser.get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.version = msg.version();
+    req.remote = remote;
+    for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
+    c.version = msg.version() == 10 ? 10 : 11;
+    c.keep_alive = msg.keep_alive();
+    req.body = std::move(msg.body());
+    c.answered = false;
+    c.failed = false;
+
+    {
+      InFlight guard(in_flight);
+      try {
+        co_await w.handler(req, c);
+      } catch (const std::exception& e) {
+        log::error("handler failed on {} {}: {}", req.method, req.target, e.what());
+        if (c.streaming) {
+          c.keep_alive = false;  // a half-sent body cannot be finished cleanly
+        }
+      }
+      if (!c.answered) {
+        Response r = errors(500, "internal error: no response produced", req.path());
+        co_await c.send(std::move(r));
+      } else if (c.streaming) {
+        co_await c.end_stream();
+      }
+    }
+    if (c.failed || c.closing()) break;
+  }
+  error_code ec;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c.stream.socket().close(ec);
+}
+
+}  // namespace torii::http

@@ -1,0 +1,337 @@
+#include "llm/json_scan.hpp"
+
+#include <cstring>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
+
+namespace torii::llm {
+
+namespace {
+
+// A strict RFC 8259 recogniser. It records spans rather than building values.
+class Scanner {
+ public:
+  Scanner(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
+
+  // Parses one value at the top level and checks that only whitespace follows.
+  bool document(RequestScan* scan) {
+    skip_ws();
+    if (pos_ < s_.size() && s_[pos_] == '{' && scan) {
+      scan->is_object = true;
+      if (!top_object(*scan)) return false;
+    } else {
+      if (scan) scan->is_object = false;
+      if (!value(0)) return false;
+    }
+    skip_ws();
+    if (pos_ != s_.size()) return fail("unexpected data after the JSON value");
+    return true;
+  }
+
+  std::string error() const { return error_ + " at offset " + std::to_string(error_pos_); }
+
+ private:
+  bool fail(const char* why) {
+    if (error_.empty()) {
+      error_ = why;
+      error_pos_ = pos_;
+    }
+    return false;
+  }
+
+  void skip_ws() {
+    while (pos_ < s_.size()) {
+      char c = s_[pos_];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
+      ++pos_;
+    }
+  }
+
+  bool literal(const char* word) {
+    size_t n = std::strlen(word);
+    if (s_.substr(pos_, n) != word) return fail("invalid literal");
+    pos_ += n;
+    return true;
+  }
+
+  bool number() {
+    size_t start = pos_;
+    if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
+    if (pos_ >= s_.size()) return fail("invalid number");
+    if (s_[pos_] == '0') {
+      ++pos_;
+    } else if (s_[pos_] >= '1' && s_[pos_] <= '9') {
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    } else {
+      return fail("invalid number");
+    }
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      size_t d = pos_;
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+      if (pos_ == d) return fail("invalid number");
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+      size_t d = pos_;
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+      if (pos_ == d) return fail("invalid number");
+    }
+    return pos_ > start;
+  }
+
+  static bool hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  // Expects pos_ at the opening quote. Sets has_escape when the raw token
+  // differs from its decoded text.
+  bool string(bool* has_escape = nullptr) {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (c == '\\') {
+        if (has_escape) *has_escape = true;
+        ++pos_;
+        if (pos_ >= s_.size()) break;
+        char e = s_[pos_];
+        if (e == 'u') {
+          if (pos_ + 4 >= s_.size() || !hex(s_[pos_ + 1]) || !hex(s_[pos_ + 2]) || !hex(s_[pos_ + 3]) ||
+              !hex(s_[pos_ + 4]))
+            return fail("invalid \\u escape");
+          pos_ += 5;
+        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+                   e == 't') {
+          ++pos_;
+        } else {
+          return fail("invalid escape");
+        }
+        continue;
+      }
+      if (c < 0x20) return fail("control character in string");
+      if (c < 0x80) {
+        ++pos_;
+        continue;
+      }
+      if (!utf8()) return false;
+    }
+    return fail("unterminated string");
+  }
+
+  // One multi-byte UTF-8 sequence, rejecting overlongs and surrogates.
+  bool utf8() {
+    auto at = [&](size_t i) { return static_cast<unsigned char>(s_[i]); };
+    unsigned char c = at(pos_);
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c >= 0xE1 && c <= 0xEC) len = 3;
+    else if (c == 0xED) len = 3, hi = 0x9F;
+    else if (c >= 0xEE && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) len = 4, hi = 0x8F;
+    else return fail("invalid UTF-8");
+    if (pos_ + len > s_.size()) return fail("invalid UTF-8");
+    if (at(pos_ + 1) < lo || at(pos_ + 1) > hi) return fail("invalid UTF-8");
+    for (size_t i = 2; i < len; ++i)
+      if (at(pos_ + i) < 0x80 || at(pos_ + i) > 0xBF) return fail("invalid UTF-8");
+    pos_ += len;
+    return true;
+  }
+
+  bool value(int depth) {
+    if (pos_ >= s_.size()) return fail("unexpected end of input");
+    switch (s_[pos_]) {
+      case '{': return object(depth + 1);
+      case '[': return array(depth + 1);
+      case '"': return string();
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default:
+        if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) return number();
+        return fail("unexpected character");
+    }
+  }
+
+  bool object(int depth) {
+    if (depth > max_depth_) return fail("nesting too deep");
+    ++pos_;
+    skip_ws();
+    if (pos_ < s_.size() && s_[pos_] == '}') {
+      ++pos_;
+      return true;
+    }
+    for (;;) {
+      skip_ws();
+      if (pos_ >= s_.size() || s_[pos_] != '"') return fail("expected a string key");
+      if (!string()) return false;
+      skip_ws();
+      if (pos_ >= s_.size() || s_[pos_] != ':') return fail("expected ':'");
+      ++pos_;
+      skip_ws();
+      if (!value(depth)) return false;
+      skip_ws();
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size() && s_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      return fail("expected ',' or '}'");
+    }
+  }
+
+  bool array(int depth) {
+    if (depth > max_depth_) return fail("nesting too deep");
+    ++pos_;
+    skip_ws();
+    if (pos_ < s_.size() && s_[pos_] == ']') {
+      ++pos_;
+      return true;
+    }
+    for (;;) {
+      skip_ws();
+      if (!value(depth)) return false;
+      skip_ws();
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size() && s_[pos_] == ']') {
+        ++pos_;
+        return true;
+      }
+      return fail("expected ',' or ']'");
+    }
+  }
+
+  // The top-level object, recording the fields the router needs. Duplicate
+  // keys: the last one wins, as in most JSON parsers upstream.
+  bool top_object(RequestScan& scan) {
+    ++pos_;
+    skip_ws();
+    if (pos_ < s_.size() && s_[pos_] == '}') {
+      ++pos_;
+      return true;
+    }
+    for (;;) {
+      skip_ws();
+      if (pos_ >= s_.size() || s_[pos_] != '"') return fail("expected a string key");
+      size_t key_begin = pos_;
+      bool key_escaped = false;
+      if (!string(&key_escaped)) return false;
+      std::string_view key = s_.substr(key_begin + 1, pos_ - key_begin - 2);
+      skip_ws();
+      if (pos_ >= s_.size() || s_[pos_] != ':') return fail("expected ':'");
+      ++pos_;
+      skip_ws();
+      size_t value_begin = pos_;
+      bool value_escaped = false;
+      bool is_string = pos_ < s_.size() && s_[pos_] == '"';
+      if (is_string ? !string(&value_escaped) : !value(1)) return false;
+      std::string_view token = s_.substr(value_begin, pos_ - value_begin);
+      if (!key_escaped && key == "model") {
+        scan.has_model = true;
+        scan.model_is_string = is_string;
+        scan.model_token = {value_begin, pos_};
+        scan.model.clear();
+        if (is_string) {
+          if (value_escaped) {
+            auto v = boost::json::parse(token);
+            scan.model = std::string(v.as_string());
+          } else {
+            scan.model = std::string(token.substr(1, token.size() - 2));
+          }
+        }
+      } else if (!key_escaped && key == "stream") {
+        scan.stream = token == "true";
+      }
+      skip_ws();
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size() && s_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      return fail("expected ',' or '}'");
+    }
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+  int max_depth_;
+  std::string error_;
+  size_t error_pos_ = 0;
+};
+
+}  // namespace
+
+RequestScan scan_request(std::string_view body, int max_depth) {
+  RequestScan scan;
+  Scanner scanner(body, max_depth);
+  scan.valid = scanner.document(&scan);
+  if (!scan.valid) {
+    scan.error = scanner.error();
+    scan.has_model = false;
+    scan.model.clear();
+    scan.stream = false;
+  }
+  return scan;
+}
+
+bool is_valid_json(std::string_view text, std::string* error, int max_depth) {
+  Scanner scanner(text, max_depth);
+  bool ok = scanner.document(nullptr);
+  if (!ok && error) *error = scanner.error();
+  return ok;
+}
+
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : v) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += digits[c >> 4];
+          out += digits[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string replace_model(std::string_view body, const RequestScan& scan, std::string_view model) {
+  std::string out;
+  out.reserve(body.size() + model.size() + 8);
+  out.append(body.substr(0, scan.model_token.begin));
+  append_json_string(out, model);
+  out.append(body.substr(scan.model_token.end));
+  return out;
+}
+
+}  // namespace torii::llm

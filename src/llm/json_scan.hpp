@@ -1,0 +1,43 @@
+#pragma once
+// Single-pass JSON validation that also locates the top-level fields the
+// gateway routes on, so a pass-through request is never parsed into a DOM nor
+// re-serialised: the body is forwarded with at most the `model` value spliced.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace torii::llm {
+
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;  // one past the last byte
+  bool empty() const { return begin == end; }
+};
+
+struct RequestScan {
+  bool valid = false;      // the body is one well-formed JSON value (UTF-8 checked)
+  bool is_object = false;  // ... and that value is an object
+  std::string error;       // why it is not valid, with the byte offset
+
+  bool has_model = false;
+  bool model_is_string = false;
+  Span model_token;        // the model value's token, quotes included
+  std::string model;       // decoded, when model_is_string
+
+  bool stream = false;     // top-level "stream": true
+};
+
+// Validates `body` (depth-limited) and fills the fields above.
+RequestScan scan_request(std::string_view body, int max_depth = 128);
+
+// Validation only (used on upstream responses).
+bool is_valid_json(std::string_view text, std::string* error = nullptr, int max_depth = 512);
+
+// Appends `value` as a JSON string literal (quotes, escapes) to `out`.
+void append_json_string(std::string& out, std::string_view value);
+
+// The body with the model token replaced by `model` as a JSON string. Every
+// other byte is copied unchanged. Requires scan.has_model.
+std::string replace_model(std::string_view body, const RequestScan& scan, std::string_view model);
+
+}  // namespace torii::llm

@@ -1,0 +1,20 @@
+#include "providers/exchange.hpp"
+
+namespace torii::providers {
+
+boost::asio::awaitable<void> send_error(Exchange& ex, const ApiError& e) {
+  http::Response r;
+  r.status = e.status;
+  r.headers = ex.response_headers;
+  if (!e.retry_after.empty()) r.headers.set("Retry-After", e.retry_after);
+  r.body = ex.error_body(e);
+  co_await ex.out.send(std::move(r));
+}
+
+std::string stream_error_payload(const ApiError& e) {
+  // The OpenAI SDKs raise an APIError for a stream event whose data has an
+  // "error" member, so the client sees the failure instead of a short answer.
+  return openai_error_body(e);
+}
+
+}  // namespace torii::providers

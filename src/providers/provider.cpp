@@ -1,0 +1,94 @@
+#include "providers/provider.hpp"
+
+#include <cctype>
+
+namespace torii::providers {
+
+namespace {
+
+Kind kind_of(const std::string& type) {
+  if (type == "azure") return Kind::azure;
+  if (type == "anthropic") return Kind::anthropic;
+  if (type == "gemini") return Kind::gemini;
+  if (type == "bedrock") return Kind::bedrock;
+  if (type == "cohere") return Kind::cohere;
+  if (type == "mock") return Kind::mock;
+  return Kind::openai;  // openai, openai-compatible and its presets
+}
+
+// Percent-encodes a path segment (deployment names are user-chosen).
+std::string encode_segment(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += char(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view endpoint_path(Endpoint e) {
+  switch (e) {
+    case Endpoint::chat: return "/chat/completions";
+    case Endpoint::completions: return "/completions";
+    case Endpoint::embeddings: return "/embeddings";
+  }
+  return "";
+}
+
+bool Provider::supports(Endpoint) const {
+  // Translating adapters for the other provider families are not part of this build.
+  return kind == Kind::openai || kind == Kind::azure || kind == Kind::mock;
+}
+
+std::string Provider::target(Endpoint e, std::string_view model) const {
+  std::string t = origin.path;
+  if (kind == Kind::azure) {
+    t += "/openai/deployments/";
+    t += encode_segment(model);
+    t += endpoint_path(e);
+    t += "?api-version=";
+    t += encode_segment(api_version);
+    return t;
+  }
+  t += endpoint_path(e);
+  return t;
+}
+
+std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& error) {
+  auto p = std::make_unique<Provider>();
+  p->name = cfg.name;
+  p->type = cfg.type;
+  p->kind = kind_of(cfg.type);
+  p->api_version = cfg.api_version;
+  p->timeout = std::chrono::milliseconds(cfg.timeout_ms);
+  p->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  if (p->kind != Kind::mock) {
+    if (!http::parse_url(cfg.base_url, p->origin, error)) {
+      error = "provider '" + cfg.name + "': base_url '" + cfg.base_url + "': " + error;
+      return nullptr;
+    }
+  }
+  p->has_credentials = !cfg.api_key.empty();
+  if (!cfg.api_key.empty()) {
+    switch (p->kind) {
+      case Kind::azure: p->upstream_headers.add("api-key", cfg.api_key); break;
+      case Kind::anthropic: p->upstream_headers.add("x-api-key", cfg.api_key); break;
+      case Kind::gemini: p->upstream_headers.add("x-goog-api-key", cfg.api_key); break;
+      default: p->upstream_headers.add("Authorization", "Bearer " + cfg.api_key); break;
+    }
+  }
+  if (p->kind == Kind::bedrock) p->has_credentials = !cfg.access_key_id.empty();
+  for (const auto& [k, v] : cfg.headers) p->upstream_headers.set(k, v);
+  return p;
+}
+
+}  // namespace torii::providers

@@ -1,0 +1,45 @@
+#pragma once
+// A configured upstream account, compiled from its config entry once at start:
+// origin parsed, auth and extra headers rendered, so a request only copies them.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config.hpp"
+#include "http/client.hpp"
+#include "http/message.hpp"
+
+namespace torii::providers {
+
+enum class Kind { openai, azure, anthropic, gemini, bedrock, cohere, mock };
+
+// The OpenAI-surface operations a request can ask for.
+enum class Endpoint { chat, completions, embeddings };
+
+struct Provider {
+  std::string name;
+  std::string type;  // canonical type name from the config
+  Kind kind = Kind::openai;
+  http::Url origin;
+  http::Headers upstream_headers;  // credentials first, then the configured extras
+  std::string api_version;
+  std::chrono::milliseconds timeout{600'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  bool has_credentials = false;
+
+  // Whether this build can serve `e` through this provider.
+  bool supports(Endpoint e) const;
+  // Request target (path + query) for `e` with upstream model `model`.
+  std::string target(Endpoint e, std::string_view model) const;
+  // True for types answered by forwarding the OpenAI body as is.
+  bool passthrough() const { return kind == Kind::openai || kind == Kind::azure; }
+};
+
+// Fails (nullptr + message) only on values the config validator cannot see,
+// such as a base_url that is not a usable URL.
+std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& error);
+
+std::string_view endpoint_path(Endpoint e);  // "/chat/completions", ...
+
+}  // namespace torii::providers

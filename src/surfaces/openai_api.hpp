@@ -1,0 +1,21 @@
+#pragma once
+// The OpenAI-compatible inbound API: /v1/chat/completions, /v1/completions,
+// /v1/embeddings and /v1/models.
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "providers/exchange.hpp"
+#include "providers/provider.hpp"
+#include "routing/model_table.hpp"
+
+namespace torii::surfaces {
+
+// Decodes the request body, resolves its model and hands it to the provider.
+boost::asio::awaitable<void> openai_inference(providers::Exchange& ex, const routing::ModelTable& models,
+                                              providers::Endpoint endpoint, std::string body);
+
+// The /v1/models body for the configured model names, computed once.
+std::string openai_models_body(const routing::ModelTable& models);
+
+}  // namespace torii::surfaces
