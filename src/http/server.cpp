@@ -119,11 +119,27 @@ struct Connection final : ResponseWriter {
   bool failed = false;  // a write failed: the connection is unusable
   std::shared_ptr<DisconnectWatch> watch;
   std::string head;  // reused buffer for response heads
+  // Beast's own stream timeout closes the socket, which would leave no way to
+  // answer 408; this deadline only cancels the pending read.
+  asio::steady_timer read_deadline;
+  bool read_timed_out = false;
 
   Connection(Server::Impl& s, Worker& w, tcp::socket socket)
-      : server(s), worker(w), stream(std::move(socket)), exec(stream.get_executor()) {
+      : server(s), worker(w), stream(std::move(socket)), exec(stream.get_executor()), read_deadline(exec) {
     worker.connections.emplace(this, true);
   }
+
+  void arm_read_deadline(std::chrono::milliseconds d) {
+    read_timed_out = false;
+    read_deadline.expires_after(d);
+    read_deadline.async_wait([this](const error_code& ec) {
+      if (ec) return;  // disarmed (or the connection is going away)
+      read_timed_out = true;
+      error_code ignored;
+      stream.socket().cancel(ignored);
+    });
+  }
+  void disarm_read_deadline() { read_deadline.cancel(); }
   ~Connection() override { worker.connections.erase(this); }
 
   bool closing() const { return !keep_alive || server.draining.load(std::memory_order_relaxed); }
@@ -469,10 +485,13 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
     parser.body_limit(opt.max_body_bytes);
-    c.stream.expires_after(opt.read_timeout);
+    c.stream.expires_never();
+    c.arm_read_deadline(opt.read_timeout);
     {
       auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, nothrow);
+      if (ec == asio::error::operation_aborted && c.read_timed_out) ec = beast::error::timeout;
       if (ec) {
+        c.disarm_read_deadline();
         if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
             ec == asio::error::operation_aborted)
           co_return;
@@ -489,6 +508,8 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     }
     {
       auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, nothrow);
+      if (ec == asio::error::operation_aborted && c.read_timed_out) ec = beast::error::timeout;
+      c.disarm_read_deadline();
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
             ec == asio::error::operation_aborted)
@@ -498,7 +519,6 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         co_return;
       }
     }
-    c.stream.expires_never();
 
     auto& msg = parser.get();
     Request req;

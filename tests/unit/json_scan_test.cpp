@@ -1,0 +1,114 @@
+#include "llm/json_scan.hpp"
+
+#include <gtest/gtest.h>
+
+using torii::llm::is_valid_json;
+using torii::llm::replace_model;
+using torii::llm::scan_request;
+
+TEST(JsonScan, FindsModelAndStream) {
+  auto s = scan_request(R"({"model":"gpt-4o","stream":true,"messages":[]})");
+  ASSERT_TRUE(s.valid);
+  EXPECT_TRUE(s.is_object);
+  EXPECT_TRUE(s.has_model);
+  EXPECT_TRUE(s.model_is_string);
+  EXPECT_EQ(s.model, "gpt-4o");
+  EXPECT_TRUE(s.stream);
+}
+
+TEST(JsonScan, IgnoresNestedModelKeys) {
+  auto s = scan_request(R"({"metadata":{"model":"inner"},"messages":[{"model":"x"}],"model":"outer"})");
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.model, "outer");
+  EXPECT_FALSE(s.stream);
+}
+
+TEST(JsonScan, StreamMustBeLiteralTrue) {
+  EXPECT_FALSE(scan_request(R"({"model":"m","stream":"true"})").stream);
+  EXPECT_FALSE(scan_request(R"({"model":"m","stream":false})").stream);
+  EXPECT_TRUE(scan_request(R"({"model":"m", "stream" :  true })").stream);
+}
+
+TEST(JsonScan, DecodesEscapedModel) {
+  auto s = scan_request(R"({"model":"a\/b\u00e9"})");
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.model, "a/b\xC3\xA9");
+}
+
+TEST(JsonScan, ModelNotAString) {
+  auto s = scan_request(R"({"model":42})");
+  ASSERT_TRUE(s.valid);
+  EXPECT_TRUE(s.has_model);
+  EXPECT_FALSE(s.model_is_string);
+}
+
+TEST(JsonScan, MissingModel) {
+  auto s = scan_request(R"({"messages":[]})");
+  ASSERT_TRUE(s.valid);
+  EXPECT_FALSE(s.has_model);
+}
+
+TEST(JsonScan, TopLevelNotObject) {
+  auto s = scan_request(R"([1,2,3])");
+  ASSERT_TRUE(s.valid);
+  EXPECT_FALSE(s.is_object);
+}
+
+TEST(JsonScan, RejectsMalformedDocuments) {
+  for (const char* bad : {"", "{", "{\"model\":}", "{\"a\":1,}", "{\"a\" 1}", "[1,]", "{\"a\":01}", "{\"a\":1.}",
+                          "{\"a\":-}", "{\"a\":tru}", "{\"a\":\"x}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}",
+                          "{} {}", "{\"a\":1}x", "{'a':1}", "{\"a\":\"\x01\"}", "nul"}) {
+    auto s = scan_request(bad);
+    EXPECT_FALSE(s.valid) << bad;
+    EXPECT_FALSE(s.error.empty()) << bad;
+  }
+}
+
+TEST(JsonScan, ErrorNamesOffset) {
+  auto s = scan_request(R"({"model":"m",})");
+  ASSERT_FALSE(s.valid);
+  EXPECT_NE(s.error.find("offset 13"), std::string::npos) << s.error;
+}
+
+TEST(JsonScan, AcceptsNumbersAndLiterals) {
+  EXPECT_TRUE(is_valid_json(R"({"a":[0,-1,1.5,2e10,-3.25E-2,true,false,null,{}, []]})"));
+  EXPECT_TRUE(is_valid_json(" \n\t{}\r\n "));
+  EXPECT_TRUE(is_valid_json("\"just a string\""));
+}
+
+TEST(JsonScan, ValidatesUtf8) {
+  EXPECT_TRUE(is_valid_json("{\"a\":\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"}"));
+  EXPECT_FALSE(is_valid_json("{\"a\":\"\xC3\"}"));          // truncated sequence
+  EXPECT_FALSE(is_valid_json("{\"a\":\"\xC0\xAF\"}"));      // overlong
+  EXPECT_FALSE(is_valid_json("{\"a\":\"\xED\xA0\x80\"}"));  // UTF-16 surrogate
+  EXPECT_FALSE(is_valid_json("{\"a\":\"\xFF\"}"));
+}
+
+TEST(JsonScan, DepthLimit) {
+  std::string deep(200, '[');
+  deep += std::string(200, ']');
+  EXPECT_FALSE(is_valid_json(deep, nullptr, 128));
+  EXPECT_TRUE(is_valid_json(deep, nullptr, 512));
+}
+
+TEST(JsonScan, ReplaceModelKeepsEveryOtherByte) {
+  std::string body = "{ \"temperature\" : 0.5 ,\n  \"model\" :\t\"alias\", \"x\":[1, 2 ,3], \"u\":\"\xC3\xA9\" }";
+  auto s = scan_request(body);
+  ASSERT_TRUE(s.valid);
+  std::string out = replace_model(body, s, "gpt-4o-mini");
+  EXPECT_EQ(out, "{ \"temperature\" : 0.5 ,\n  \"model\" :\t\"gpt-4o-mini\", \"x\":[1, 2 ,3], \"u\":\"\xC3\xA9\" }");
+}
+
+TEST(JsonScan, ReplaceModelEscapes) {
+  std::string body = R"({"model":"a"})";
+  auto s = scan_request(body);
+  EXPECT_EQ(replace_model(body, s, "we\"ird\\m\n"), R"({"model":"we\"ird\\m\n"})");
+}
+
+TEST(JsonScan, LastDuplicateModelWins) {
+  std::string body = R"({"model":"first","model":"second"})";
+  auto s = scan_request(body);
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.model, "second");
+  EXPECT_EQ(replace_model(body, s, "x"), R"({"model":"first","model":"x"})");
+}

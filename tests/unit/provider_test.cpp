@@ -1,0 +1,107 @@
+#include "providers/provider.hpp"
+
+#include <gtest/gtest.h>
+
+#include "routing/model_table.hpp"
+
+using namespace torii;
+using providers::Endpoint;
+
+namespace {
+ProviderConfig provider(std::string name, std::string type, std::string base_url, std::string key = "k") {
+  ProviderConfig c;
+  c.name = std::move(name);
+  c.type = std::move(type);
+  c.base_url = std::move(base_url);
+  c.api_key = std::move(key);
+  return c;
+}
+}  // namespace
+
+TEST(Provider, OpenAiTargetsAndBearer) {
+  std::string err;
+  auto p = providers::make_provider(provider("oa", "openai", "https://api.openai.com/v1"), err);
+  ASSERT_TRUE(p) << err;
+  EXPECT_TRUE(p->origin.tls);
+  EXPECT_EQ(p->origin.port, 443);
+  EXPECT_EQ(p->origin.host_header, "api.openai.com");
+  EXPECT_EQ(p->target(Endpoint::chat, "gpt-4o"), "/v1/chat/completions");
+  EXPECT_EQ(p->target(Endpoint::embeddings, "x"), "/v1/embeddings");
+  EXPECT_EQ(p->upstream_headers.get("authorization"), "Bearer k");
+  EXPECT_TRUE(p->passthrough());
+}
+
+TEST(Provider, AzureDeploymentUrlAndApiKeyHeader) {
+  auto cfg = provider("az", "azure", "http://127.0.0.1:8080");
+  cfg.api_version = "2024-10-21";
+  std::string err;
+  auto p = providers::make_provider(cfg, err);
+  ASSERT_TRUE(p) << err;
+  EXPECT_EQ(p->target(Endpoint::chat, "my deploy"),
+            "/openai/deployments/my%20deploy/chat/completions?api-version=2024-10-21");
+  EXPECT_EQ(p->upstream_headers.get("api-key"), "k");
+  EXPECT_EQ(p->upstream_headers.find("authorization"), nullptr);
+  EXPECT_EQ(p->origin.host_header, "127.0.0.1:8080");
+}
+
+TEST(Provider, ExtraHeadersOverrideDefaults) {
+  auto cfg = provider("x", "openai-compatible", "http://[::1]:9000/api/v1/");
+  cfg.headers = {{"OpenAI-Organization", "org-1"}, {"Authorization", "Custom abc"}};
+  std::string err;
+  auto p = providers::make_provider(cfg, err);
+  ASSERT_TRUE(p) << err;
+  EXPECT_EQ(p->origin.host, "::1");
+  EXPECT_EQ(p->origin.host_header, "[::1]:9000");
+  EXPECT_EQ(p->target(Endpoint::completions, "m"), "/api/v1/completions");
+  EXPECT_EQ(p->upstream_headers.get("openai-organization"), "org-1");
+  EXPECT_EQ(p->upstream_headers.get("authorization"), "Custom abc");
+}
+
+TEST(Provider, BadBaseUrl) {
+  std::string err;
+  EXPECT_FALSE(providers::make_provider(provider("x", "openai-compatible", "ftp://h"), err));
+  EXPECT_NE(err.find("base_url"), std::string::npos);
+  EXPECT_FALSE(providers::make_provider(provider("x", "openai-compatible", "http://h:99999"), err));
+}
+
+TEST(Provider, TranslatingTypesNotServedYet) {
+  std::string err;
+  auto p = providers::make_provider(provider("c", "anthropic", "https://api.anthropic.com"), err);
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->supports(Endpoint::chat));
+  EXPECT_EQ(p->upstream_headers.get("x-api-key"), "k");
+}
+
+TEST(ModelTable, ConfiguredNameThenDirectProviderForm) {
+  Config cfg;
+  cfg.providers.push_back(provider("oa", "openai", "https://api.openai.com/v1"));
+  ModelConfig m;
+  m.name = "workhorse";
+  m.targets = {{"oa", "gpt-5.1"}};
+  cfg.models.push_back(m);
+  ModelConfig slashed;
+  slashed.name = "oa/alias";  // a configured name wins over the provider/model form
+  slashed.targets = {{"oa", "gpt-4o"}};
+  cfg.models.push_back(slashed);
+
+  std::string err;
+  auto p = providers::make_provider(cfg.providers[0], err);
+  routing::ModelTable::ProviderMap map{{"oa", p.get()}};
+  routing::ModelTable table(cfg, map);
+
+  routing::Target t;
+  ASSERT_TRUE(table.resolve("workhorse", t));
+  EXPECT_EQ(t.provider, p.get());
+  EXPECT_EQ(t.model, "gpt-5.1");
+  ASSERT_TRUE(table.resolve("oa/alias", t));
+  EXPECT_EQ(t.model, "gpt-4o");
+  ASSERT_TRUE(table.resolve("oa/gpt-4o-mini", t));
+  EXPECT_EQ(t.model, "gpt-4o-mini");
+  ASSERT_TRUE(table.resolve("oa/org/model:tag", t));
+  EXPECT_EQ(t.model, "org/model:tag");
+  EXPECT_FALSE(table.resolve("unknown", t));
+  EXPECT_FALSE(table.resolve("other/gpt-4o", t));
+  EXPECT_FALSE(table.resolve("oa/", t));
+  EXPECT_FALSE(table.resolve("/x", t));
+  EXPECT_EQ(table.model_names(), (std::vector<std::string>{"workhorse", "oa/alias"}));
+}
