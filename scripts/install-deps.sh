@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates
+  wrk
 )
 
 missing=()

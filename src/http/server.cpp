@@ -117,6 +117,7 @@ struct Connection final : ResponseWriter {
   bool answered = false;
   bool streaming = false;
   bool failed = false;  // a write failed: the connection is unusable
+  bool head_request = false;  // HEAD: same head as GET, no body
   std::shared_ptr<DisconnectWatch> watch;
   std::string head;  // reused buffer for response heads
   // Beast's own stream timeout closes the socket, which would leave no way to
@@ -169,7 +170,8 @@ struct Connection final : ResponseWriter {
     if (closing()) append_header(head, "Connection", "close");
     else if (version == 10) append_header(head, "Connection", "keep-alive");
     head += "\r\n";
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(r.body)};
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                          asio::buffer(r.body.data(), head_request ? 0 : r.body.size())};
     co_await write_buffers(bufs);
   }
 
@@ -529,6 +531,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
     c.version = msg.version() == 10 ? 10 : 11;
     c.keep_alive = msg.keep_alive();
+    c.head_request = msg.method() == bhttp::verb::head;
     req.body = std::move(msg.body());
     c.answered = false;
     c.failed = false;

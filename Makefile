@@ -1,0 +1,40 @@
+# Torii: `make run` (quickstart gateway on 127.0.0.1:4000) and `make test` (every test).
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+CONFIG ?= examples/quickstart.yaml
+
+.PHONY: deps configure build run test unit integration test-asan bench clean
+
+deps:
+	bash scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	./$(BUILD_DIR)/torii serve --config $(CONFIG)
+
+tests/node_modules/.package-lock.json: tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund
+
+unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+integration: build tests/node_modules/.package-lock.json
+	cd tests && TORII_BIN=$(abspath $(BUILD_DIR))/torii TORII_MOCK_BIN=$(abspath $(BUILD_DIR))/torii-mock npm test
+
+test: unit integration
+
+# The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+test-asan:
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
+
+bench: build
+	bash bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan
