@@ -1,18 +1,29 @@
 #include "app/gateway.hpp"
 
+#include <mutex>
 #include <random>
+
+#include <boost/json.hpp>
 
 #include "core/log.hpp"
 #include "http/client.hpp"
 #include "providers/exchange.hpp"
+#include "routing/health.hpp"
+#include "routing/router.hpp"
 #include "surfaces/openai_api.hpp"
 
 namespace torii::app {
 
 struct WorkerContext {
-  explicit WorkerContext(boost::asio::any_io_executor ex) : client(std::move(ex)), rng(std::random_device{}()) {}
+  explicit WorkerContext(boost::asio::any_io_executor ex, const std::vector<BreakerPolicy>& slot_policies)
+      : executor(ex), client(ex), rng(std::random_device{}()), router{executor, client, health, rng} {
+    health.init(slot_policies);
+  }
+  boost::asio::any_io_executor executor;
   http::UpstreamClient client;
   std::mt19937_64 rng;
+  routing::WorkerHealth health;
+  routing::RouterContext router;
 };
 
 namespace {
@@ -58,13 +69,19 @@ std::shared_ptr<Gateway> Gateway::create(Config config, std::string& error) {
   }
   gw->models_ = std::make_unique<routing::ModelTable>(gw->config_, gw->provider_map_);
   gw->models_body_ = surfaces::openai_models_body(*gw->models_);
+  for (const auto& m : gw->models_->models())
+    for (size_t i = 0; i < m->targets.size(); ++i) gw->slot_policies_.push_back(m->breaker);
   return gw;
 }
 
 http::HandlerFactory Gateway::handler_factory() {
   auto self = shared_from_this();
   return [self](int, boost::asio::any_io_executor ex) -> http::Handler {
-    auto worker = std::make_shared<WorkerContext>(std::move(ex));
+    auto worker = std::make_shared<WorkerContext>(std::move(ex), self->slot_policies_);
+    {
+      std::lock_guard lock(self->workers_mutex_);
+      self->workers_.push_back(worker);
+    }
     return [self, worker](http::Request& req, http::ResponseWriter& out) {
       return self->handle(*worker, req, out);
     };
@@ -103,6 +120,19 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
     co_return;
   }
 
+  if (path == "/admin/health") {
+    if (!get) {
+      ex.response_headers.add("Allow", "GET");
+      co_await send_error(ex, make_error(405, "Method " + req.method + " is not allowed on /admin/health",
+                                         "method_not_allowed"));
+    } else if (!auth_.allows(req.headers)) {
+      co_await send_error(ex, make_error(401, "Incorrect or missing API key", "invalid_api_key"));
+    } else {
+      co_await out.send(json_response(200, health_report(), ex.response_headers));
+    }
+    co_return;
+  }
+
   // SDKs configured with a bare host call the same routes without "/v1".
   std::string_view route = path.starts_with("/v1/") ? path.substr(3) : path;
   std::optional<providers::Endpoint> endpoint;
@@ -135,7 +165,56 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
     co_await out.send(json_response(200, models_body_, ex.response_headers));
     co_return;
   }
-  co_await surfaces::openai_inference(ex, *models_, *endpoint, std::move(req.body));
+  co_await surfaces::openai_inference(worker.router, ex, *models_, req.headers, *endpoint, std::move(req.body));
+}
+
+std::string Gateway::health_report() const {
+  std::vector<std::shared_ptr<WorkerContext>> workers;
+  {
+    std::lock_guard lock(workers_mutex_);
+    workers = workers_;
+  }
+  auto now = std::chrono::steady_clock::now();
+  boost::json::array targets;
+  for (const auto& m : models_->models()) {
+    for (const auto& t : m->targets) {
+      uint64_t requests = 0, failures = 0;
+      int in_flight = 0, open = 0, half_open = 0;
+      double latency = 0;
+      int64_t cooldown_ns = 0;
+      for (const auto& w : workers) {
+        const routing::TargetHealth* h = w->health.at(t.slot);
+        if (!h) continue;
+        requests += h->requests.load(std::memory_order_relaxed);
+        failures += h->failures.load(std::memory_order_relaxed);
+        in_flight += h->in_flight.load(std::memory_order_relaxed);
+        latency = std::max(latency, h->latency_ms.load(std::memory_order_relaxed));
+        cooldown_ns = std::max(cooldown_ns, h->cooldown_until_ns.load(std::memory_order_relaxed));
+        auto state = routing::Breaker::State(h->breaker_state.load(std::memory_order_relaxed));
+        if (state == routing::Breaker::State::open) ++open;
+        if (state == routing::Breaker::State::half_open) ++half_open;
+      }
+      boost::json::object o;
+      o["model"] = m->name;
+      o["provider"] = t.provider->name;
+      o["upstream_model"] = t.model;
+      // Breakers are per worker; the target is reported open when any is.
+      o["breaker"] = open ? "open" : half_open ? "half_open" : "closed";
+      o["workers_open"] = open;
+      o["ewma_latency_ms"] = latency;
+      o["in_flight"] = in_flight;
+      o["requests"] = requests;
+      o["failures"] = failures;
+      o["error_rate"] = requests ? double(failures) / double(requests) : 0.0;
+      int64_t remaining = cooldown_ns - now.time_since_epoch().count();
+      o["cooldown_ms"] = remaining > 0 ? remaining / 1'000'000 : 0;
+      targets.push_back(std::move(o));
+    }
+  }
+  boost::json::object root;
+  root["workers"] = workers.size();
+  root["targets"] = std::move(targets);
+  return boost::json::serialize(root);
 }
 
 }  // namespace torii::app

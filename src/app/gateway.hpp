@@ -2,6 +2,7 @@
 // Wires a validated Config into the request path: providers, model table,
 // auth, and the per-worker handlers the HTTP server runs.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // /ready answers 503 once this returns true (set during shutdown).
   void set_draining_probe(std::function<bool()> probe) { draining_ = std::move(probe); }
 
+  // Per-target routing state merged across workers, as JSON.
+  std::string health_report() const;
+
   boost::asio::awaitable<void> handle(WorkerContext& worker, http::Request& req, http::ResponseWriter& out) const;
 
  private:
@@ -39,6 +43,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   filters::KeyAuth auth_;
   std::string models_body_;
   std::function<bool()> draining_;
+  std::vector<BreakerPolicy> slot_policies_;  // per target slot, for each worker's health records
+  mutable std::mutex workers_mutex_;
+  std::vector<std::shared_ptr<WorkerContext>> workers_;  // for /admin/health
 };
 
 }  // namespace torii::app

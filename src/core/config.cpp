@@ -28,6 +28,13 @@ std::string ConfigError::to_string() const {
   return out;
 }
 
+const std::vector<std::string>& routing_strategies() {
+  static const std::vector<std::string> names = {
+      "priority", "weighted", "round-robin", "least-latency", "p2c", "least-busy", "cost",
+  };
+  return names;
+}
+
 const std::vector<std::string>& provider_types() {
   static const std::vector<std::string> types = {
       "openai", "openai-compatible", "azure", "anthropic", "gemini", "bedrock", "cohere", "mock",
@@ -397,6 +404,25 @@ class Parser {
     return false;
   }
 
+  bool is_map(const Field& f, const std::string& path) {
+    if (f.value.IsMap()) return true;
+    error(value_line(f), join(path, f.name), "expected a map, got " + std::string(kind(f.value)));
+    return false;
+  }
+
+  std::optional<double> double_field(const Field& f, const std::string& path) {
+    const std::string key = join(path, f.name);
+    auto text = string_value(f.value, value_line(f), key);
+    if (!text) return std::nullopt;
+    char* end = nullptr;
+    double v = std::strtod(text->c_str(), &end);
+    if (text->empty() || end != text->c_str() + text->size() || !(v >= 0) || v > 1e12) {
+      error(value_line(f), key, "expected a non-negative number, got '" + *text + "'");
+      return std::nullopt;
+    }
+    return v;
+  }
+
   void parse(const YAML::Node& root, Config& cfg);
 
  private:
@@ -406,9 +432,13 @@ class Parser {
   void parse_models(const Field& f, Config& cfg);
   void parse_model(const YAML::Node& node, const std::string& path, ModelConfig& m);
   void parse_headers(const Field& f, const std::string& path, ProviderConfig& p);
+  void parse_model_list(const Field& f, const std::string& path, std::vector<std::string>& dest);
+  void parse_retry(const Field& f, const std::string& path, RetryPolicy& r);
+  void parse_routes(const Field& f, Config& cfg);
 
   std::string file_;
   std::vector<ProviderRef> refs_;
+  std::vector<ProviderRef> model_refs_;  // fallbacks and routes naming models
   // Every provider name written in the file, even on an otherwise broken
   // entry, so one mistake does not also fail every model that uses it.
   std::vector<std::string> provider_names_;
@@ -418,9 +448,11 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
   auto top =
       fields(root, "",
              {"listen", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
-              "read_timeout_ms", "shutdown_grace_ms", "log_level", "auth", "providers", "models"});
+              "read_timeout_ms", "shutdown_grace_ms", "log_level", "auth", "providers", "models",
+              "routes"});
   const Field* providers = nullptr;
   const Field* models = nullptr;
+  const Field* routes = nullptr;
   for (const Field& f : top) {
     const std::string& k = f.name;
     if (k == "listen") {
@@ -461,12 +493,24 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
       providers = &f;
     } else if (k == "models") {
       models = &f;
+    } else if (k == "routes") {
+      routes = &f;
     }
   }
   // Providers before models whatever the file order, so that targets can be
   // checked against the full set of provider names.
   if (providers) parse_providers(*providers, cfg);
   if (models) parse_models(*models, cfg);
+  if (routes) parse_routes(*routes, cfg);
+
+  for (const auto& r : model_refs_) {
+    bool found = std::any_of(cfg.models.begin(), cfg.models.end(), [&](const ModelConfig& m) { return m.name == r.name; });
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& m : cfg.models) names.push_back(m.name);
+      error(r.line, r.key, "unknown model '" + r.name + "'" + suggestion(r.name, names));
+    }
+  }
 
   const auto& names = provider_names_;
   for (const auto& r : refs_) {
@@ -741,7 +785,9 @@ void Parser::parse_models(const Field& f, Config& cfg) {
 
 void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelConfig& m) {
   bool has_name = false, has_targets = false;
-  for (const Field& f : fields(node, path, {"name", "targets"})) {
+  for (const Field& f : fields(node, path,
+                               {"name", "strategy", "targets", "fallbacks", "context_window_fallbacks",
+                                "content_policy_fallbacks", "retry", "timeout", "circuit_breaker", "hedge"})) {
     if (f.name == "name") {
       has_name = true;
       auto s = string_field(f, path);
@@ -750,6 +796,64 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
         error(value_line(f), path + ".name", "must not be empty");
       else
         m.name = *s;
+      continue;
+    }
+    if (f.name == "strategy") {
+      auto s = string_field(f, path);
+      if (!s) continue;
+      const auto& known = routing_strategies();
+      if (std::find(known.begin(), known.end(), *s) == known.end()) {
+        std::string list;
+        for (size_t i = 0; i < known.size(); ++i) list += (i ? ", " : "") + known[i];
+        error(value_line(f), path + ".strategy", "unknown strategy '" + *s + "' (expected one of " + list + ")");
+      } else {
+        m.strategy = *s;
+      }
+      continue;
+    }
+    if (f.name == "fallbacks" || f.name == "context_window_fallbacks" || f.name == "content_policy_fallbacks") {
+      auto& dest = f.name == "fallbacks"                  ? m.fallbacks
+                   : f.name == "context_window_fallbacks" ? m.context_window_fallbacks
+                                                          : m.content_policy_fallbacks;
+      parse_model_list(f, path, dest);
+      continue;
+    }
+    if (f.name == "retry") {
+      parse_retry(f, path, m.retry);
+      continue;
+    }
+    if (f.name == "timeout") {
+      if (!is_map(f, path)) continue;
+      const std::string tp = path + ".timeout";
+      for (const Field& t : fields(f.value, tp, {"connect_ms", "first_token_ms", "total_ms"})) {
+        if (t.name == "connect_ms") set_uint(t, tp, m.timeout.connect_ms, 1, kU32Max);
+        else if (t.name == "first_token_ms") set_uint(t, tp, m.timeout.first_token_ms, 1, kU32Max);
+        else set_uint(t, tp, m.timeout.total_ms, 1, kU32Max);
+      }
+      continue;
+    }
+    if (f.name == "circuit_breaker") {
+      if (f.value.IsScalar() && (f.value.Scalar() == "false" || f.value.Scalar() == "off")) {
+        m.breaker.enabled = false;
+        continue;
+      }
+      if (!is_map(f, path)) continue;
+      const std::string bp = path + ".circuit_breaker";
+      for (const Field& b : fields(f.value, bp, {"failures", "window_ms", "cooldown_ms"})) {
+        if (b.name == "failures") set_uint(b, bp, m.breaker.failures, 1, kU32Max);
+        else if (b.name == "window_ms") set_uint(b, bp, m.breaker.window_ms, 1, kU32Max);
+        else set_uint(b, bp, m.breaker.cooldown_ms, 1, kU32Max);
+      }
+      continue;
+    }
+    if (f.name == "hedge") {
+      if (!is_map(f, path)) continue;
+      bool has_after = false;
+      for (const Field& h : fields(f.value, path + ".hedge", {"after_ms"})) {
+        has_after = true;
+        set_uint(h, path + ".hedge", m.hedge_after_ms, 1, kU32Max);
+      }
+      if (!has_after) error(value_line(f), path + ".hedge.after_ms", "is required");
       continue;
     }
     has_targets = true;
@@ -774,7 +878,25 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
       }
       TargetConfig target;
       bool has_provider = false, has_model = false, ok = true;
-      for (const Field& tf : fields(t, ipath, {"provider", "model"})) {
+      for (const Field& tf : fields(t, ipath, {"provider", "model", "weight", "price"})) {
+        if (tf.name == "weight") {
+          if (auto v = uint_field(tf, ipath, 0, 1'000'000)) target.weight = static_cast<uint32_t>(*v);
+          else ok = false;
+          continue;
+        }
+        if (tf.name == "price") {
+          if (!is_map(tf, ipath)) {
+            ok = false;
+            continue;
+          }
+          const std::string pp = ipath + ".price";
+          for (const Field& pf : fields(tf.value, pp, {"input", "output"})) {
+            auto v = double_field(pf, pp);
+            if (!v) ok = false;
+            else (pf.name == "input" ? target.input_price : target.output_price) = *v;
+          }
+          continue;
+        }
         auto s = string_field(tf, ipath);
         (tf.name == "provider" ? has_provider : has_model) = true;
         if (!s) {
@@ -800,6 +922,117 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
   }
   if (!has_name) error(m.line, path + ".name", "is required");
   if (!has_targets) error(m.line, path + ".targets", "is required");
+  if (m.strategy == "weighted" && !m.targets.empty() &&
+      std::all_of(m.targets.begin(), m.targets.end(), [](const TargetConfig& t) { return t.weight == 0; }))
+    error(m.line, path + ".targets", "every target has weight 0: the weighted strategy needs one above 0");
+}
+
+void Parser::parse_model_list(const Field& f, const std::string& path, std::vector<std::string>& dest) {
+  const std::string key = join(path, f.name);
+  if (!is_list(f, path)) return;
+  size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    YAML::Node item = *it;
+    int line = item.IsNull() ? value_line(f) : line_of(item);
+    auto s = string_value(item, line, index(key, i));
+    if (!s) continue;
+    if (s->empty()) {
+      error(line, index(key, i), "must not be empty");
+      continue;
+    }
+    model_refs_.push_back({*s, line, index(key, i)});
+    dest.push_back(*s);
+  }
+}
+
+void Parser::parse_retry(const Field& f, const std::string& path, RetryPolicy& r) {
+  if (!is_map(f, path)) return;
+  r.configured = true;
+  const std::string rp = path + ".retry";
+  for (const Field& x : fields(f.value, rp, {"attempts", "backoff_ms", "max_backoff_ms", "on"})) {
+    if (x.name == "attempts") {
+      set_uint(x, rp, r.attempts, 1, 100);
+    } else if (x.name == "backoff_ms") {
+      set_uint(x, rp, r.backoff_ms, 0, kU32Max);
+    } else if (x.name == "max_backoff_ms") {
+      set_uint(x, rp, r.max_backoff_ms, 0, kU32Max);
+    } else {
+      if (!is_list(x, rp)) continue;
+      r.statuses.clear();
+      r.on_timeout = r.on_connect = false;
+      size_t i = 0;
+      for (auto it = x.value.begin(); it != x.value.end(); ++it, ++i) {
+        YAML::Node item = *it;
+        const std::string ip = index(rp + ".on", i);
+        int line = item.IsNull() ? value_line(x) : line_of(item);
+        auto s = string_value(item, line, ip);
+        if (!s) continue;
+        if (*s == "timeout") {
+          r.on_timeout = true;
+        } else if (*s == "connect") {
+          r.on_connect = true;
+        } else if (s->size() == 3 && std::all_of(s->begin(), s->end(), ::isdigit) && (*s)[0] >= '4' &&
+                   (*s)[0] <= '5') {
+          r.statuses.push_back(std::stoi(*s));
+        } else {
+          error(line, ip, "expected an HTTP status 400-599, 'timeout' or 'connect', got '" + *s + "'");
+        }
+      }
+    }
+  }
+  if (r.max_backoff_ms < r.backoff_ms)
+    error(value_line(f), rp + ".max_backoff_ms", "must not be below backoff_ms");
+}
+
+void Parser::parse_routes(const Field& f, Config& cfg) {
+  if (!is_list(f, "")) return;
+  size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    const std::string path = index("routes", i);
+    YAML::Node node = *it;
+    if (!node.IsMap()) {
+      error(node.IsNull() ? value_line(f) : line_of(node), path,
+            "expected a map with when and model, got " + std::string(kind(node)));
+      continue;
+    }
+    RouteConfig r;
+    r.line = line_of(node);
+    bool has_when = false, has_model = false;
+    for (const Field& x : fields(node, path, {"when", "model"})) {
+      if (x.name == "model") {
+        has_model = true;
+        auto s = string_field(x, path);
+        if (s && s->empty()) error(value_line(x), path + ".model", "must not be empty");
+        else if (s) {
+          r.model = *s;
+          model_refs_.push_back({*s, value_line(x), path + ".model"});
+        }
+        continue;
+      }
+      has_when = true;
+      if (!is_map(x, path)) continue;
+      const std::string wp = path + ".when";
+      for (const Field& w : fields(x.value, wp, {"header", "model"})) {
+        if (w.name == "model") {
+          if (auto s = string_field(w, wp)) r.requested_model = *s;
+          continue;
+        }
+        if (!is_map(w, wp)) continue;
+        for (auto h = w.value.begin(); h != w.value.end(); ++h) {
+          YAML::Node k = h->first;
+          YAML::Node v = h->second;
+          if (!k.IsScalar()) continue;
+          auto s = string_value(v, v.IsNull() ? line_of(k) : line_of(v), wp + ".header." + k.Scalar());
+          if (s) r.headers.emplace_back(k.Scalar(), *s);
+        }
+      }
+      if (r.headers.empty() && r.requested_model.empty())
+        error(value_line(x), wp, "needs at least one condition (header or model)");
+    }
+    if (!has_when) error(r.line, path + ".when", "is required");
+    if (!has_model) error(r.line, path + ".model", "is required");
+    cfg.routes.push_back(std::move(r));
+  }
 }
 
 }  // namespace

@@ -27,11 +27,56 @@ struct ProviderConfig {
 struct TargetConfig {
   std::string provider;  // name of a ProviderConfig
   std::string model;     // upstream model id (azure: deployment name)
+  uint32_t weight = 1;   // `weighted` strategy share
+  // USD per million tokens, for the `cost` strategy (0 = unknown, sorts last).
+  double input_price = 0, output_price = 0;
+};
+
+// What counts as a retryable failure: HTTP statuses plus transport classes.
+struct RetryPolicy {
+  uint32_t attempts = 0;  // total attempts on this model; 0 = one per target
+  uint32_t backoff_ms = 100;
+  uint32_t max_backoff_ms = 5000;
+  std::vector<int> statuses{429, 500, 502, 503, 504};
+  bool on_timeout = true;
+  bool on_connect = true;
+  bool configured = false;  // a `retry` section was present
+};
+
+struct TimeoutPolicy {
+  uint32_t connect_ms = 0;      // 0 = the provider's connect_timeout_ms
+  uint32_t first_token_ms = 0;  // 0 = none
+  uint32_t total_ms = 0;        // 0 = the provider's timeout_ms
+};
+
+struct BreakerPolicy {
+  uint32_t failures = 5;  // failures within window_ms that open the breaker
+  uint32_t window_ms = 30'000;
+  uint32_t cooldown_ms = 30'000;
+  bool enabled = true;
 };
 
 struct ModelConfig {
   std::string name;
+  // priority | weighted | round-robin | least-latency | p2c | least-busy | cost
+  std::string strategy = "priority";
   std::vector<TargetConfig> targets;
+  std::vector<std::string> fallbacks;                 // model names, in order
+  std::vector<std::string> context_window_fallbacks;  // on context_length_exceeded
+  std::vector<std::string> content_policy_fallbacks;  // on content_policy_violation
+  RetryPolicy retry;
+  TimeoutPolicy timeout;
+  BreakerPolicy breaker;
+  uint32_t hedge_after_ms = 0;  // 0 = no hedging
+  int line = 0;
+};
+
+// Conditional routing: the first route whose conditions all hold replaces the
+// requested model.
+struct RouteConfig {
+  std::vector<std::pair<std::string, std::string>> headers;  // name (any case) -> exact value
+  std::string requested_model;  // "" = any
+  std::string model;            // model name to use
   int line = 0;
 };
 
@@ -50,6 +95,7 @@ struct Config {
   std::vector<std::string> auth_keys;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
+  std::vector<RouteConfig> routes;
 };
 
 struct ConfigError {
@@ -73,6 +119,8 @@ ConfigResult load_config_text(const std::string& text, const std::string& file);
 
 // Parses "host:port", "[v6]:port" or ":port". Returns false on bad input.
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
+
+const std::vector<std::string>& routing_strategies();
 
 // Canonical provider types and the presets that map onto them.
 const std::vector<std::string>& provider_types();   // openai, openai-compatible, azure, anthropic, ...

@@ -175,6 +175,7 @@ struct UpstreamResponse::State {
   std::shared_ptr<ConnectionPool> pool;
   std::unique_ptr<PooledConnection> conn;
   Clock::time_point deadline;
+  Clock::time_point read_limit = Clock::time_point::max();
   bhttp::response_parser<bhttp::buffer_body> parser;
   Headers headers;
   int status = 0;
@@ -282,7 +283,7 @@ asio::awaitable<bool> UpstreamResponse::read_some(std::string& out, UpstreamErro
       S.done = true;
       co_return false;
     }
-    S.conn->lowest().expires_at(S.deadline);
+    S.conn->lowest().expires_at(std::min(S.deadline, S.read_limit));
     size_t got = 0;
     error_code ec = S.conn->tls ? co_await S.read_some_from(*S.conn->tls, got)
                                 : co_await S.read_some_from(*S.conn->plain, got);
@@ -311,6 +312,9 @@ asio::awaitable<bool> UpstreamResponse::read_all(std::string& out, size_t limit,
     if (!more) co_return true;
   }
 }
+
+void UpstreamResponse::limit_reads_until(Clock::time_point until) { state_->read_limit = until; }
+void UpstreamResponse::clear_read_limit() { state_->read_limit = Clock::time_point::max(); }
 
 void UpstreamResponse::cancel() {
   auto& S = *state_;
@@ -401,20 +405,38 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
   // A reused connection the upstream closed while it sat idle fails before any
   // response byte; that request never reached the upstream, so one retry on a
   // fresh connection is safe.
+  auto head_deadline = req.head_timeout.count() > 0 ? std::min(deadline, Clock::now() + req.head_timeout) : deadline;
+  auto cancelled = [&] { return req.cancel && req.cancel->requested(); };
   for (int attempt = 0; attempt < 2; ++attempt) {
+    if (cancelled()) break;
     auto conn = pool_->take(key);
     if (!conn) {
-      conn = co_await open_connection(*pool_, origin, key, deadline, req.connect_timeout, error);
-      if (!conn) co_return nullptr;
+      conn = co_await open_connection(*pool_, origin, key, head_deadline, req.connect_timeout, error);
+      if (!conn) {
+        if (cancelled()) error = {UpstreamFailure::cancelled, "cancelled"};
+        co_return nullptr;
+      }
+    }
+    if (req.cancel) {
+      // Closing the socket completes the pending write/read with an error.
+      req.cancel->set_closer([c = conn.get()] {
+        error_code ec;
+        c->lowest().socket().close(ec);
+      });
     }
     auto resp = std::make_unique<UpstreamResponse>(pool_, nullptr, deadline);
     auto& S = *resp->state_;
     S.parser.header_limit(kMaxResponseHeaderBytes);
     S.parser.body_limit(boost::none);
-    conn->lowest().expires_at(deadline);
+    conn->lowest().expires_at(head_deadline);
     bool reused = conn->reused;
     error_code ec = conn->tls ? co_await write_and_read_head(*conn->tls, *conn, head, req.body, S.parser)
                               : co_await write_and_read_head(*conn->plain, *conn, head, req.body, S.parser);
+    if (req.cancel) req.cancel->set_closer(nullptr);
+    if (cancelled()) {
+      error = {UpstreamFailure::cancelled, "cancelled"};
+      co_return nullptr;
+    }
     if (ec) {
       bool stale = reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
                               ec == asio::error::broken_pipe || ec == asio::error::eof ||
@@ -429,7 +451,8 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
     S.conn = std::move(conn);
     co_return resp;
   }
-  error = {UpstreamFailure::io, "upstream closed the connection"};
+  error = cancelled() ? UpstreamError{UpstreamFailure::cancelled, "cancelled"}
+                     : UpstreamError{UpstreamFailure::io, "upstream closed the connection"};
   co_return nullptr;
 }
 

@@ -4,6 +4,7 @@
 // and needs no locks because nothing else touches it.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,22 @@ struct UpstreamError {
   explicit operator bool() const { return kind != UpstreamFailure::none; }
 };
 
+// Lets another coroutine abort an exchange that is still connecting or
+// waiting for its head (a hedged attempt that lost, a client that left).
+class UpstreamCancel {
+ public:
+  void cancel() {
+    requested_ = true;
+    if (closer_) closer_();
+  }
+  bool requested() const { return requested_; }
+  void set_closer(std::function<void()> closer) { closer_ = std::move(closer); }
+
+ private:
+  bool requested_ = false;
+  std::function<void()> closer_;
+};
+
 struct UpstreamRequest {
   std::string_view method = "POST";
   const Url* origin = nullptr;  // scheme, host, port; must outlive the exchange
@@ -48,6 +65,9 @@ struct UpstreamRequest {
   std::string_view body;        // must outlive send()
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{600'000};
+  // Deadline for the response head (0 = only total_timeout applies).
+  std::chrono::milliseconds head_timeout{0};
+  std::shared_ptr<UpstreamCancel> cancel;  // optional
 };
 
 struct PooledConnection;
@@ -71,6 +91,10 @@ class UpstreamResponse {
   boost::asio::awaitable<bool> read_all(std::string& out, size_t limit, UpstreamError& error);
   // Aborts the exchange; pending reads complete with `cancelled`.
   void cancel();
+  // Reads until `until` (if earlier than the total deadline) fail with
+  // `timeout`; clear_read_limit() lifts it again. For first-token deadlines.
+  void limit_reads_until(std::chrono::steady_clock::time_point until);
+  void clear_read_limit();
 
   struct State;
 

@@ -3,29 +3,64 @@
 namespace torii::routing {
 
 ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : providers_(providers) {
-  for (const auto& m : config.models) {
-    std::vector<Target> targets;
-    for (const auto& t : m.targets) {
+  for (const auto& mc : config.models) {
+    auto m = std::make_unique<Model>();
+    m->name = mc.name;
+    m->strategy = parse_strategy(mc.strategy);
+    m->retry = mc.retry;
+    m->timeout = mc.timeout;
+    m->breaker = mc.breaker;
+    m->hedge_after_ms = mc.hedge_after_ms;
+    for (const auto& t : mc.targets) {
       auto it = providers.find(t.provider);
-      if (it != providers.end()) targets.push_back({it->second, t.model});
+      if (it == providers.end()) continue;
+      m->targets.push_back({it->second, t.model, t.weight, t.input_price + t.output_price, slots_++});
     }
-    names_.push_back(m.name);
-    models_.emplace(m.name, std::move(targets));
+    names_.push_back(m->name);
+    by_name_.emplace(m->name, m.get());
+    models_.push_back(std::move(m));
   }
+  // Fallback lists refer to models by name; resolved once all exist.
+  auto resolve_list = [&](const std::vector<std::string>& names, std::vector<const Model*>& out) {
+    for (const auto& n : names)
+      if (auto* m = find(n)) out.push_back(m);
+  };
+  for (size_t i = 0; i < config.models.size(); ++i) {
+    resolve_list(config.models[i].fallbacks, models_[i]->fallbacks);
+    resolve_list(config.models[i].context_window_fallbacks, models_[i]->context_window_fallbacks);
+    resolve_list(config.models[i].content_policy_fallbacks, models_[i]->content_policy_fallbacks);
+  }
+  for (const auto& rc : config.routes)
+    if (auto* m = find(rc.model)) routes_.push_back({rc.headers, rc.requested_model, m});
 }
 
-bool ModelTable::resolve(std::string_view requested, Target& out) const {
-  if (auto it = models_.find(requested); it != models_.end() && !it->second.empty()) {
-    out = it->second.front();
-    return true;
-  }
+const Model* ModelTable::find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() || it->second->targets.empty() ? nullptr : it->second;
+}
+
+bool ModelTable::direct(std::string_view requested, Model& out) const {
   auto slash = requested.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == requested.size()) return false;
   auto it = providers_.find(requested.substr(0, slash));
   if (it == providers_.end()) return false;
-  out.provider = it->second;
-  out.model = std::string(requested.substr(slash + 1));
+  out.name = std::string(requested);
+  out.targets = {{it->second, std::string(requested.substr(slash + 1))}};
   return true;
+}
+
+const Model* ModelTable::route(const http::Headers& headers, std::string_view requested) const {
+  for (const auto& r : routes_) {
+    if (!r.requested_model.empty() && r.requested_model != requested) continue;
+    bool match = true;
+    for (const auto& [name, value] : r.headers)
+      if (headers.get(name) != value || !headers.find(name)) {
+        match = false;
+        break;
+      }
+    if (match) return r.model;
+  }
+  return nullptr;
 }
 
 }  // namespace torii::routing

@@ -1,20 +1,42 @@
 #pragma once
-// Resolves the `model` a client asked for to an upstream target: a configured
-// model name first (its first target; strategies come with the router), then
-// the direct "provider/model" form.
+// The models clients can ask for, compiled from the config: each with its
+// targets, strategy and reliability policies. A request names a configured
+// model, or "provider/model" directly (one target, default policies).
+#include <atomic>
+#include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/config.hpp"
+#include "http/message.hpp"
 #include "providers/provider.hpp"
+#include "routing/strategy.hpp"
 
 namespace torii::routing {
+
+constexpr size_t kNoSlot = std::numeric_limits<size_t>::max();
 
 struct Target {
   const providers::Provider* provider = nullptr;
   std::string model;  // upstream model id
+  uint32_t weight = 1;
+  double price = 0;   // input + output USD per million tokens
+  size_t slot = kNoSlot;  // index of its health record; kNoSlot for direct requests
+};
+
+struct Model {
+  std::string name;
+  Strategy strategy = Strategy::priority;
+  std::vector<Target> targets;
+  std::vector<const Model*> fallbacks, context_window_fallbacks, content_policy_fallbacks;
+  RetryPolicy retry;
+  TimeoutPolicy timeout;
+  BreakerPolicy breaker;
+  uint32_t hedge_after_ms = 0;
+  mutable std::atomic<uint64_t> round_robin{0};
 };
 
 struct StringHash {
@@ -28,14 +50,28 @@ class ModelTable {
 
   ModelTable(const Config& config, const ProviderMap& providers);
 
-  // False when neither a configured model nor a known provider prefix matches.
-  bool resolve(std::string_view requested, Target& out) const;
+  const Model* find(std::string_view name) const;
+  // "provider/model" for a configured provider: fills `out` with one target.
+  bool direct(std::string_view requested, Model& out) const;
+  // The model a matching `routes` entry sends this request to, or nullptr.
+  const Model* route(const http::Headers& headers, std::string_view requested) const;
+
   const std::vector<std::string>& model_names() const { return names_; }
+  const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+  size_t slot_count() const { return slots_; }
 
  private:
-  std::unordered_map<std::string, std::vector<Target>, StringHash, std::equal_to<>> models_;
+  struct Route {
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string requested_model;
+    const Model* model = nullptr;
+  };
+  std::vector<std::unique_ptr<Model>> models_;
+  std::unordered_map<std::string, const Model*, StringHash, std::equal_to<>> by_name_;
   std::vector<std::string> names_;
+  std::vector<Route> routes_;
   const ProviderMap& providers_;
+  size_t slots_ = 0;
 };
 
 }  // namespace torii::routing

@@ -3,14 +3,13 @@
 #include <boost/json.hpp>
 
 #include "llm/json_scan.hpp"
-#include "providers/mock/mock_provider.hpp"
-#include "providers/openai/passthrough.hpp"
 
 namespace torii::surfaces {
 
 using providers::Exchange;
 
-boost::asio::awaitable<void> openai_inference(Exchange& ex, const routing::ModelTable& models,
+boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Exchange& ex,
+                                              const routing::ModelTable& models, const http::Headers& headers,
                                               providers::Endpoint endpoint, std::string body) {
   llm::RequestScan scan = llm::scan_request(body);
   if (!scan.valid) {
@@ -26,29 +25,22 @@ boost::asio::awaitable<void> openai_inference(Exchange& ex, const routing::Model
                                        "missing_required_parameter", "model"));
     co_return;
   }
-  routing::Target target;
-  if (!models.resolve(scan.model, target)) {
+  routing::Model direct;
+  const routing::Model* model = models.route(headers, scan.model);
+  if (!model) model = models.find(scan.model);
+  if (!model && models.direct(scan.model, direct)) model = &direct;
+  if (!model) {
     co_await send_error(ex, make_error(404, "The model '" + scan.model + "' does not exist or is not configured",
                                        "model_not_found", "model"));
     co_return;
   }
-  const providers::Provider& provider = *target.provider;
-  if (!provider.supports(endpoint)) {
-    co_await send_error(ex, make_error(501, "provider '" + provider.name + "' (type " + provider.type +
-                                                ") cannot serve this endpoint in this build",
-                                       "provider_not_supported"));
-    co_return;
-  }
-  ex.response_headers.add("x-torii-provider", provider.name);
-  ex.response_headers.add("x-torii-model", target.model);
-
-  if (provider.kind == providers::Kind::mock) {
-    co_await providers::serve_mock(ex, target.model, endpoint, body, scan.stream);
-    co_return;
-  }
-  // Only the model value changes; every other byte goes upstream as sent.
-  if (scan.model != target.model) body = llm::replace_model(body, scan, target.model);
-  co_await providers::passthrough(ex, provider, target.model, endpoint, std::move(body), scan.stream);
+  routing::RouteInput in;
+  in.model = model;
+  in.endpoint = endpoint;
+  in.scan = &scan;
+  in.body = std::make_shared<const std::string>(std::move(body));
+  in.stream = scan.stream && endpoint != providers::Endpoint::embeddings;
+  co_await routing::route_request(ctx, ex, std::move(in));
 }
 
 std::string openai_models_body(const routing::ModelTable& models) {

@@ -8,11 +8,14 @@
 #include "providers/exchange.hpp"
 #include "providers/provider.hpp"
 #include "routing/model_table.hpp"
+#include "routing/router.hpp"
 
 namespace torii::surfaces {
 
-// Decodes the request body, resolves its model and hands it to the provider.
-boost::asio::awaitable<void> openai_inference(providers::Exchange& ex, const routing::ModelTable& models,
+// Decodes the request body, resolves its model (routes, configured names,
+// provider/model) and hands it to the router.
+boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, providers::Exchange& ex,
+                                              const routing::ModelTable& models, const http::Headers& headers,
                                               providers::Endpoint endpoint, std::string body);
 
 // The /v1/models body for the configured model names, computed once.

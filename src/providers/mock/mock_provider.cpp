@@ -6,20 +6,50 @@
 
 namespace torii::providers {
 
-boost::asio::awaitable<void> serve_mock(Exchange& ex, std::string_view model, Endpoint endpoint,
-                                        std::string_view body, bool stream) {
+namespace {
+
+class MockAnswer final : public PreparedAnswer {
+ public:
+  MockAnswer(std::string body, std::vector<std::string> events, bool stream)
+      : body_(std::move(body)), events_(std::move(events)), stream_(stream) {}
+
+  boost::asio::awaitable<void> deliver(Exchange& ex) override {
+    if (!stream_) {
+      http::Response r;
+      r.headers = std::move(ex.response_headers);
+      r.body = std::move(body_);
+      co_await ex.out.send(std::move(r));
+      co_return;
+    }
+    if (!co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream")) co_return;
+    for (const auto& event : events_)
+      if (!co_await ex.out.write_chunk(event)) co_return;
+  }
+  void cancel() override {}
+
+ private:
+  std::string body_;
+  std::vector<std::string> events_;
+  bool stream_;
+};
+
+}  // namespace
+
+AttemptOutcome prepare_mock(const AttemptRequest& request) {
+  AttemptOutcome out;
   boost::json::error_code ec;
-  auto value = boost::json::parse(body, ec);
+  auto value = boost::json::parse(*request.body, ec);
   if (ec || !value.is_object()) {
-    co_await send_error(ex, make_error(400, "request body must be a JSON object"));
-    co_return;
+    out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object")};
+    return out;
   }
   const auto& req = value.get_object();
+  const std::string& model = request.model;
+  bool streaming = request.stream && request.endpoint != Endpoint::embeddings;
 
   mock::Answer answer;
   mock::StreamAnswer streamed;
-  bool streaming = stream && endpoint != Endpoint::embeddings;
-  switch (endpoint) {
+  switch (request.endpoint) {
     case Endpoint::chat:
       if (streaming) streamed = mock::chat_completion_stream(req, model);
       else answer = mock::chat_completion(req, model);
@@ -34,19 +64,11 @@ boost::asio::awaitable<void> serve_mock(Exchange& ex, std::string_view model, En
   }
   if (streaming) answer = streamed.error;
   if (answer.status != 200) {
-    co_await send_error(ex, normalise_upstream_error(answer.status, answer.body));
-    co_return;
+    out.failure = {FailureClass::status, normalise_upstream_error(answer.status, answer.body)};
+    return out;
   }
-  if (!streaming) {
-    http::Response r;
-    r.headers = std::move(ex.response_headers);
-    r.body = std::move(answer.body);
-    co_await ex.out.send(std::move(r));
-    co_return;
-  }
-  if (!co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream")) co_return;
-  for (const auto& event : streamed.events)
-    if (!co_await ex.out.write_chunk(event)) co_return;
+  out.answer = std::make_unique<MockAnswer>(std::move(answer.body), std::move(streamed.events), streaming);
+  return out;
 }
 
 }  // namespace torii::providers

@@ -1,0 +1,35 @@
+#include "providers/attempt.hpp"
+
+#include <charconv>
+
+#include "providers/mock/mock_provider.hpp"
+#include "providers/openai/passthrough.hpp"
+
+namespace torii::providers {
+
+std::chrono::milliseconds parse_retry_after(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc() || seconds < 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(static_cast<int64_t>(std::min(seconds, 86400.0) * 1000));
+}
+
+boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, AttemptRequest request) {
+  auto start = std::chrono::steady_clock::now();
+  AttemptOutcome out;
+  const Provider& p = *request.provider;
+  if (!p.supports(request.endpoint)) {
+    out.failure = {FailureClass::status,
+                   make_error(501, "provider '" + p.name + "' (type " + p.type + ") cannot serve this endpoint in this build",
+                              "provider_not_supported")};
+  } else if (p.kind == Kind::mock) {
+    out = prepare_mock(request);
+  } else {
+    out = co_await prepare_passthrough(client, request);
+  }
+  out.latency = std::chrono::steady_clock::now() - start;
+  co_return out;
+}
+
+}  // namespace torii::providers

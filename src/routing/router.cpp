@@ -1,0 +1,352 @@
+#include "routing/router.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "providers/attempt.hpp"
+
+namespace torii::routing {
+
+namespace asio = boost::asio;
+using providers::AttemptFailure;
+using providers::AttemptOutcome;
+using providers::AttemptRequest;
+using providers::FailureClass;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kMaxCooldown = std::chrono::minutes(5);
+
+bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+bool mentions(const std::string& text, std::string_view needle) {
+  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(),
+                        [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); });
+  return it != text.end();
+}
+
+bool is_context_window_error(const ApiError& e) {
+  return e.code == "context_length_exceeded" || mentions(e.message, "maximum context length") ||
+         mentions(e.message, "context window") || mentions(e.message, "prompt is too long");
+}
+
+bool is_content_policy_error(const ApiError& e) {
+  return e.code == "content_policy_violation" || e.code == "content_filter" || e.type == "content_policy_violation";
+}
+
+bool retryable(const AttemptFailure& f, const RetryPolicy& p) {
+  switch (f.cls) {
+    case FailureClass::status:
+      return p.configured ? contains(p.statuses, f.error.status) : (f.error.status == 429 || f.error.status >= 500);
+    case FailureClass::connect: return !p.configured || p.on_connect;
+    case FailureClass::timeout: return !p.configured || p.on_timeout;
+    case FailureClass::io:
+    case FailureClass::protocol: return !p.configured || p.on_connect || contains(p.statuses, 502);
+    case FailureClass::cancelled: return false;
+  }
+  return false;
+}
+
+// Failures that say the target is unhealthy (not the request wrong, not a
+// rate limit, which has its own cooldown).
+bool breaker_failure(const AttemptFailure& f) {
+  if (f.cls == FailureClass::cancelled) return false;
+  if (f.cls == FailureClass::status) return f.error.status >= 500 && f.error.status != 501;
+  return true;
+}
+
+// Exponential backoff with full jitter: uniform in [0, min(max, base * 2^n)].
+std::chrono::milliseconds backoff(const RetryPolicy& p, int retry, std::mt19937_64& rng) {
+  uint64_t cap = uint64_t(p.backoff_ms) << std::min(retry, 20);
+  cap = std::min<uint64_t>(cap, p.max_backoff_ms);
+  if (cap == 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(std::uniform_int_distribution<uint64_t>(0, cap)(rng));
+}
+
+void record(TargetHealth* h, const AttemptOutcome& o, Clock::time_point now) {
+  if (!h) return;
+  h->requests.fetch_add(1, std::memory_order_relaxed);
+  if (o.answer) {
+    h->breaker.on_success(now);
+    h->record_latency(std::chrono::duration<double, std::milli>(o.latency).count());
+  } else if (o.failure.cls == FailureClass::cancelled) {
+    h->breaker.release_probe();
+  } else {
+    h->failures.fetch_add(1, std::memory_order_relaxed);
+    if (breaker_failure(o.failure)) h->breaker.on_failure(now);
+    else h->breaker.release_probe();
+    if (o.failure.cls == FailureClass::status && o.failure.error.status == 429 && o.failure.retry_after.count() > 0) {
+      auto until = now + std::min<Clock::duration>(o.failure.retry_after, kMaxCooldown);
+      h->cooldown_until_ns.store(until.time_since_epoch().count(), std::memory_order_relaxed);
+    }
+  }
+  h->breaker_state.store(int(h->breaker.state(now)), std::memory_order_relaxed);
+}
+
+// Two attempts racing: the first usable answer wins, the other is cancelled.
+struct HedgeRace {
+  explicit HedgeRace(const asio::any_io_executor& ex) : wake(ex) {}
+  asio::steady_timer wake;
+  std::optional<AttemptOutcome> outcome[2];
+  std::shared_ptr<http::UpstreamCancel> cancel[2];
+  TargetHealth* health[2] = {nullptr, nullptr};
+  bool launched[2] = {false, false};
+  bool settled = false;
+};
+
+struct Attempted {
+  AttemptOutcome outcome;
+  size_t target = 0;
+};
+
+class RequestRouter {
+ public:
+  RequestRouter(RouterContext& ctx, providers::Exchange& ex, RouteInput& in) : ctx_(ctx), ex_(ex), in_(in) {}
+
+  asio::awaitable<void> run() {
+    std::deque<const Model*> chain{in_.model};
+    std::vector<const Model*> visited;
+    while (!chain.empty()) {
+      const Model* m = chain.front();
+      chain.pop_front();
+      if (std::find(visited.begin(), visited.end(), m) != visited.end()) continue;
+      visited.push_back(m);
+      Verdict v = co_await try_model(*m);
+      if (v == Verdict::done) co_return;
+      const auto& next = v == Verdict::context_window ? m->context_window_fallbacks
+                         : v == Verdict::content_policy ? m->content_policy_fallbacks
+                                                        : m->fallbacks;
+      if (v == Verdict::fatal) break;
+      // Class-specific fallbacks jump the queue; plain ones follow it.
+      if (v == Verdict::exhausted) chain.insert(chain.end(), next.begin(), next.end());
+      else chain.insert(chain.begin(), next.begin(), next.end());
+    }
+    co_await fail();
+  }
+
+ private:
+  enum class Verdict { done, fatal, exhausted, context_window, content_policy };
+
+  AttemptRequest make_request(const Model& m, const Target& t) {
+    AttemptRequest r;
+    r.provider = t.provider;
+    r.model = t.model;
+    r.endpoint = in_.endpoint;
+    r.stream = in_.stream;
+    r.request_id = ex_.request_id;
+    // Only the model value changes; every other byte goes upstream as sent.
+    if (in_.scan->model == t.model) r.body = in_.body;
+    else r.body = std::make_shared<const std::string>(llm::replace_model(*in_.body, *in_.scan, t.model));
+    const auto& p = *t.provider;
+    r.limits.connect = m.timeout.connect_ms ? std::chrono::milliseconds(m.timeout.connect_ms) : p.connect_timeout;
+    r.limits.first_token = std::chrono::milliseconds(m.timeout.first_token_ms);
+    r.limits.total = m.timeout.total_ms ? std::chrono::milliseconds(m.timeout.total_ms) : p.timeout;
+    return r;
+  }
+
+  // Eligible targets for the next attempt, in configured order. Targets that
+  // failed this request are skipped unless the model has only one; open
+  // breakers always; targets cooling down after a 429 unless nothing else is left.
+  std::vector<Candidate> candidates(const Model& m, const std::vector<bool>& failed, Clock::time_point now,
+                                    std::optional<size_t> exclude = std::nullopt) {
+    std::vector<Candidate> ready, cooling;
+    for (size_t i = 0; i < m.targets.size(); ++i) {
+      if ((failed[i] && m.targets.size() > 1) || (exclude && *exclude == i)) continue;
+      const Target& t = m.targets[i];
+      TargetHealth* h = ctx_.health.at(t.slot);
+      if (h && !h->breaker.available(now)) {
+        blocked_ = true;
+        continue;
+      }
+      Candidate c{i, t.weight, h ? h->latency_ms.load(std::memory_order_relaxed) : 0.0,
+                  h ? h->in_flight.load(std::memory_order_relaxed) : 0, t.price};
+      (h && h->cooling(now) ? cooling : ready).push_back(c);
+    }
+    return ready.empty() ? cooling : ready;
+  }
+
+  asio::awaitable<Verdict> try_model(const Model& m) {
+    const RetryPolicy& policy = m.retry;
+    const size_t max_attempts =
+        policy.configured && policy.attempts > 0 ? policy.attempts : std::max<size_t>(1, m.targets.size());
+    std::vector<bool> failed(m.targets.size(), false);
+    std::optional<size_t> previous;
+    for (size_t n = 0; n < max_attempts; ++n) {
+      auto now = Clock::now();
+      auto cands = candidates(m, failed, now);
+      if (cands.empty()) co_return Verdict::exhausted;
+      size_t i = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
+
+      // Backing off only matters when the same upstream is asked again;
+      // moving to another target is immediate.
+      if (previous && *previous == i) {
+        auto delay = backoff(policy, int(n) - 1, ctx_.rng);
+        if (last_ && last_->retry_after.count() > 0)
+          delay = std::max(delay, std::min(last_->retry_after, std::chrono::milliseconds(policy.max_backoff_ms)));
+        if (delay.count() > 0) {
+          asio::steady_timer t(co_await asio::this_coro::executor, delay);
+          co_await t.async_wait(nothrow);
+        }
+      }
+      previous = i;
+
+      Attempted a = co_await run_attempt(m, i, failed);
+      if (a.outcome.answer) {
+        co_await deliver(m, m.targets[a.target], std::move(a.outcome.answer));
+        co_return Verdict::done;
+      }
+      const AttemptFailure& f = a.outcome.failure;
+      last_ = f;
+      failed[a.target] = true;
+      if (f.cls == FailureClass::cancelled) co_return Verdict::fatal;
+      if (!retryable(f, policy)) {
+        if (!m.context_window_fallbacks.empty() && is_context_window_error(f.error)) co_return Verdict::context_window;
+        if (!m.content_policy_fallbacks.empty() && is_content_policy_error(f.error)) co_return Verdict::content_policy;
+        co_return Verdict::fatal;
+      }
+    }
+    co_return Verdict::exhausted;
+  }
+
+  // One attempt on target i; with hedging configured, a second target joins
+  // if the first has no answer after hedge.after_ms.
+  asio::awaitable<Attempted> run_attempt(const Model& m, size_t i, std::vector<bool>& failed) {
+    const Target& t = m.targets[i];
+    TargetHealth* h = ctx_.health.at(t.slot);
+    if (m.hedge_after_ms == 0 || m.targets.size() < 2) {
+      if (h) {
+        h->breaker.acquire(Clock::now());
+        h->in_flight.fetch_add(1, std::memory_order_relaxed);
+      }
+      ++attempts_;
+      AttemptOutcome o = co_await providers::attempt(ctx_.client, make_request(m, t));
+      if (h) h->in_flight.fetch_sub(1, std::memory_order_relaxed);
+      record(h, o, Clock::now());
+      co_return Attempted{std::move(o), i};
+    }
+    co_return co_await run_hedged(m, i, failed);
+  }
+
+  void launch(const std::shared_ptr<HedgeRace>& race, int slot, const Model& m, size_t target) {
+    const Target& t = m.targets[target];
+    TargetHealth* h = ctx_.health.at(t.slot);
+    if (h) {
+      h->breaker.acquire(Clock::now());
+      h->in_flight.fetch_add(1, std::memory_order_relaxed);
+    }
+    ++attempts_;
+    AttemptRequest req = make_request(m, t);
+    req.cancel = race->cancel[slot] = std::make_shared<http::UpstreamCancel>();
+    race->health[slot] = h;
+    race->launched[slot] = true;
+    auto on_done = [race, slot](std::exception_ptr e, AttemptOutcome o) {
+      if (e) o.failure = {FailureClass::io, make_error(500, "internal error in attempt")};
+      if (TargetHealth* th = race->health[slot]) th->in_flight.fetch_sub(1, std::memory_order_relaxed);
+      if (race->settled) {
+        // The race is over: a late answer is abandoned, a late failure still counts.
+        if (o.answer) {
+          o.answer->cancel();
+          o.answer.reset();
+          o.failure = {FailureClass::cancelled, make_error(499, "hedge lost", "cancelled")};
+        }
+        record(race->health[slot], o, Clock::now());
+        return;
+      }
+      race->outcome[slot] = std::move(o);
+      race->wake.cancel();
+    };
+    asio::co_spawn(ctx_.executor, providers::attempt(ctx_.client, std::move(req)), std::move(on_done));
+  }
+
+  asio::awaitable<Attempted> run_hedged(const Model& m, size_t first, std::vector<bool>& failed) {
+    auto race = std::make_shared<HedgeRace>(co_await asio::this_coro::executor);
+    size_t targets[2] = {first, first};
+    launch(race, 0, m, first);
+    race->wake.expires_after(std::chrono::milliseconds(m.hedge_after_ms));
+    co_await race->wake.async_wait(nothrow);
+    if (!race->outcome[0]) {
+      auto now = Clock::now();
+      auto cands = candidates(m, failed, now, first);
+      if (!cands.empty()) {
+        targets[1] = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
+        launch(race, 1, m, targets[1]);
+        ex_.response_headers.add("x-torii-hedged", "true");
+      }
+    }
+    for (;;) {
+      for (int s = 0; s < 2; ++s) {
+        if (!race->outcome[s] || !race->outcome[s]->answer) continue;
+        race->settled = true;
+        int other = 1 - s;
+        if (race->launched[other] && !race->outcome[other]) race->cancel[other]->cancel();
+        for (int k = 0; k < 2; ++k)
+          if (race->outcome[k]) record(race->health[k], *race->outcome[k], Clock::now());
+        if (race->outcome[other] && race->outcome[other]->answer) race->outcome[other]->answer->cancel();
+        co_return Attempted{std::move(*race->outcome[s]), targets[s]};
+      }
+      bool all_done = true;
+      for (int s = 0; s < 2; ++s)
+        if (race->launched[s] && !race->outcome[s]) all_done = false;
+      if (all_done) {
+        race->settled = true;
+        for (int k = 0; k < 2; ++k)
+          if (race->outcome[k]) record(race->health[k], *race->outcome[k], Clock::now());
+        if (race->launched[1]) {
+          failed[targets[0]] = true;
+          co_return Attempted{std::move(*race->outcome[1]), targets[1]};
+        }
+        co_return Attempted{std::move(*race->outcome[0]), targets[0]};
+      }
+      race->wake.expires_at(Clock::time_point::max());
+      co_await race->wake.async_wait(nothrow);
+    }
+  }
+
+  void add_route_headers() { ex_.response_headers.add("x-torii-attempts", std::to_string(attempts_)); }
+
+  asio::awaitable<void> deliver(const Model& m, const Target& t, std::unique_ptr<providers::PreparedAnswer> answer) {
+    ex_.response_headers.add("x-torii-provider", t.provider->name);
+    ex_.response_headers.add("x-torii-model", t.model);
+    add_route_headers();
+    if (&m != in_.model) ex_.response_headers.add("x-torii-fallback", m.name);
+    co_await answer->deliver(ex_);
+  }
+
+  asio::awaitable<void> fail() {
+    add_route_headers();
+    if (last_) {
+      if (last_->cls == FailureClass::cancelled) co_return;  // nobody is listening
+      co_await providers::send_error(ex_, last_->error);
+      co_return;
+    }
+    // Nothing was attempted: every target's breaker is open.
+    co_await providers::send_error(
+        ex_, make_error(503, "model '" + in_.model->name + "' has no available target: every circuit breaker is open",
+                        "circuit_open"));
+  }
+
+  RouterContext& ctx_;
+  providers::Exchange& ex_;
+  RouteInput& in_;
+  std::optional<AttemptFailure> last_;
+  int attempts_ = 0;
+  bool blocked_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<void> route_request(RouterContext& ctx, providers::Exchange& ex, RouteInput in) {
+  RequestRouter router(ctx, ex, in);
+  co_await router.run();
+}
+
+}  // namespace torii::routing

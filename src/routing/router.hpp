@@ -1,0 +1,37 @@
+#pragma once
+// The reliability layer between a surface and the providers: picks a target by
+// the model's strategy, retries on the next-best target, backs off, honours
+// Retry-After, trips circuit breakers, hedges slow attempts and walks the
+// model's fallbacks, then delivers the winning answer. Every decision shows in
+// x-torii-attempts / x-torii-fallback / x-torii-provider / x-torii-model.
+#include <memory>
+#include <random>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "llm/json_scan.hpp"
+#include "providers/exchange.hpp"
+#include "routing/health.hpp"
+#include "routing/model_table.hpp"
+
+namespace torii::routing {
+
+struct RouterContext {
+  boost::asio::any_io_executor executor;  // the worker's event loop
+  http::UpstreamClient& client;
+  WorkerHealth& health;
+  std::mt19937_64& rng;
+};
+
+struct RouteInput {
+  const Model* model = nullptr;
+  providers::Endpoint endpoint = providers::Endpoint::chat;
+  const llm::RequestScan* scan = nullptr;   // of `body`
+  std::shared_ptr<const std::string> body;  // as the client sent it
+  bool stream = false;
+};
+
+boost::asio::awaitable<void> route_request(RouterContext& ctx, providers::Exchange& ex, RouteInput in);
+
+}  // namespace torii::routing
