@@ -72,6 +72,37 @@ TEST(Provider, TranslatingTypesNotServedYet) {
   EXPECT_EQ(p->upstream_headers.get("x-api-key"), "k");
 }
 
+TEST(ModelTable, RoutesMatchHeadersAndRequestedModel) {
+  Config cfg;
+  cfg.providers.push_back(provider("oa", "openai", "https://api.openai.com/v1"));
+  for (const char* name : {"main", "cheap"}) {
+    ModelConfig m;
+    m.name = name;
+    m.targets = {{"oa", name}};
+    cfg.models.push_back(m);
+  }
+  RouteConfig only_main;
+  only_main.headers = {{"x-tier", "free"}};
+  only_main.requested_model = "main";
+  only_main.model = "cheap";
+  cfg.routes.push_back(only_main);
+
+  std::string err;
+  auto p = providers::make_provider(cfg.providers[0], err);
+  routing::ModelTable::ProviderMap map{{"oa", p.get()}};
+  routing::ModelTable table(cfg, map);
+
+  http::Headers free_tier;
+  free_tier.add("X-Tier", "free");
+  http::Headers paid;
+  paid.add("x-tier", "paid");
+  ASSERT_TRUE(table.route(free_tier, "main"));
+  EXPECT_EQ(table.route(free_tier, "main")->name, "cheap");
+  EXPECT_FALSE(table.route(free_tier, "other"));
+  EXPECT_FALSE(table.route(paid, "main"));
+  EXPECT_FALSE(table.route(http::Headers{}, "main"));
+}
+
 TEST(ModelTable, ConfiguredNameThenDirectProviderForm) {
   Config cfg;
   cfg.providers.push_back(provider("oa", "openai", "https://api.openai.com/v1"));
@@ -89,19 +120,27 @@ TEST(ModelTable, ConfiguredNameThenDirectProviderForm) {
   routing::ModelTable::ProviderMap map{{"oa", p.get()}};
   routing::ModelTable table(cfg, map);
 
-  routing::Target t;
-  ASSERT_TRUE(table.resolve("workhorse", t));
-  EXPECT_EQ(t.provider, p.get());
-  EXPECT_EQ(t.model, "gpt-5.1");
-  ASSERT_TRUE(table.resolve("oa/alias", t));
-  EXPECT_EQ(t.model, "gpt-4o");
-  ASSERT_TRUE(table.resolve("oa/gpt-4o-mini", t));
-  EXPECT_EQ(t.model, "gpt-4o-mini");
-  ASSERT_TRUE(table.resolve("oa/org/model:tag", t));
-  EXPECT_EQ(t.model, "org/model:tag");
-  EXPECT_FALSE(table.resolve("unknown", t));
-  EXPECT_FALSE(table.resolve("other/gpt-4o", t));
-  EXPECT_FALSE(table.resolve("oa/", t));
-  EXPECT_FALSE(table.resolve("/x", t));
+  const routing::Model* wh = table.find("workhorse");
+  ASSERT_TRUE(wh);
+  ASSERT_EQ(wh->targets.size(), 1u);
+  EXPECT_EQ(wh->targets[0].provider, p.get());
+  EXPECT_EQ(wh->targets[0].model, "gpt-5.1");
+  EXPECT_NE(wh->targets[0].slot, routing::kNoSlot);
+  const routing::Model* alias = table.find("oa/alias");
+  ASSERT_TRUE(alias);
+  EXPECT_EQ(alias->targets[0].model, "gpt-4o");
+
+  routing::Model d;
+  ASSERT_TRUE(table.direct("oa/gpt-4o-mini", d));
+  EXPECT_EQ(d.targets[0].model, "gpt-4o-mini");
+  EXPECT_EQ(d.targets[0].slot, routing::kNoSlot);
+  ASSERT_TRUE(table.direct("oa/org/model:tag", d));
+  EXPECT_EQ(d.targets[0].model, "org/model:tag");
+  EXPECT_FALSE(table.find("unknown"));
+  EXPECT_FALSE(table.direct("unknown", d));
+  EXPECT_FALSE(table.direct("other/gpt-4o", d));
+  EXPECT_FALSE(table.direct("oa/", d));
+  EXPECT_FALSE(table.direct("/x", d));
+  EXPECT_EQ(table.slot_count(), 2u);
   EXPECT_EQ(table.model_names(), (std::vector<std::string>{"workhorse", "oa/alias"}));
 }
