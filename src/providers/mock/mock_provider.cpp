@@ -21,9 +21,14 @@ class MockAnswer final : public PreparedAnswer {
       co_await ex.out.send(std::move(r));
       co_return;
     }
-    if (!co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream")) co_return;
-    for (const auto& event : events_)
-      if (!co_await ex.out.write_chunk(event)) co_return;
+    // GCC 12 miscompiles co_await inside a condition when the operand makes
+    // temporaries: results go through locals.
+    bool open = co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream");
+    if (!open) co_return;
+    for (const auto& event : events_) {
+      bool written = co_await ex.out.write_chunk(event);
+      if (!written) co_return;
+    }
   }
   void cancel() override {}
 

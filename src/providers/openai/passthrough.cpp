@@ -77,7 +77,10 @@ class StreamingAnswer final : public PreparedAnswer {
   boost::asio::awaitable<void> deliver(Exchange& ex) override {
     http::Headers headers = std::move(ex.response_headers);
     for (const auto& h : extra_) headers.add(h.name, h.value);
-    if (!co_await ex.out.begin_stream(resp_->status(), std::move(headers), "text/event-stream")) {
+    // GCC 12 miscompiles co_await inside a condition when the operand makes
+    // temporaries: results go through locals throughout this file.
+    bool open = co_await ex.out.begin_stream(resp_->status(), std::move(headers), "text/event-stream");
+    if (!open) {
       resp_->cancel();
       co_return;
     }
@@ -92,9 +95,12 @@ class StreamingAnswer final : public PreparedAnswer {
 
  private:
   boost::asio::awaitable<void> pump(Exchange& ex) {
-    if (!first_.empty() && !co_await ex.out.write_chunk(first_)) {
-      resp_->cancel();
-      co_return;
+    if (!first_.empty()) {
+      bool written = co_await ex.out.write_chunk(first_);
+      if (!written) {
+        resp_->cancel();
+        co_return;
+      }
     }
     http::UpstreamError err;
     std::string incoming, batch, event;
@@ -105,9 +111,12 @@ class StreamingAnswer final : public PreparedAnswer {
       batch.clear();
       // Events that arrived together leave together: one write, same bytes.
       while (splitter_.next(event)) batch += event;
-      if (!batch.empty() && !co_await ex.out.write_chunk(batch)) {
-        resp_->cancel();
-        co_return;
+      if (!batch.empty()) {
+        bool written = co_await ex.out.write_chunk(batch);
+        if (!written) {
+          resp_->cancel();
+          co_return;
+        }
       }
       if (more) continue;
       if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
@@ -177,7 +186,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
 
   if (!req.stream || !is_event_stream(content_type)) {
     std::string answer;
-    if (!co_await resp->read_all(answer, kMaxResponseBody, err)) {
+    bool complete = co_await resp->read_all(answer, kMaxResponseBody, err);
+    if (!complete) {
       out.failure = transport_failure(p, err);
       co_return out;
     }

@@ -1,0 +1,46 @@
+#pragma once
+// The failure-injection and pacing knobs of torii-mock. One definition serves
+// both the command line (--kebab-case) and POST /mock/config (snake_case).
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+namespace torii::mock_server {
+
+enum class ResetMode { none, before, during };
+
+struct Behaviour {
+  std::string api_key;          // empty = no authentication
+  int latency_ms = 0;
+  int ttft_ms = 0;
+  int tokens_per_sec = 0;       // 0 = unpaced
+  int reply_words = 0;          // 0 = derived from the prompt
+  int fail_status = 0;          // 0 = never fail
+  int retry_after = -1;         // seconds; -1 = no Retry-After header
+  int fail_every = 1;
+  std::string fail_code;        // error.code of injected failures; "" = the status's usual code
+  ResetMode reset = ResetMode::none;
+  int reset_after_events = 2;
+  bool malformed = false;
+  int stall_ms = 0;
+};
+
+// Sets one field by its snake_case name. Returns an error message, or "" on
+// success (unknown names are errors so that typos are not silently ignored).
+std::string apply_setting(Behaviour& b, std::string_view key, const boost::json::value& value);
+
+// A /mock/config body: every field starts from its default.
+// Returns an error message, or "" on success.
+std::string behaviour_from_json(const boost::json::object& o, Behaviour& out);
+boost::json::object behaviour_to_json(const Behaviour& b);
+
+// Command-line form: `--flag value`, `--flag=value`; boolean flags take no
+// value. `name` is the kebab-case name without dashes. Returns an error
+// message, or "" on success; `needs_value` tells the caller whether the flag
+// consumes the next argument.
+bool is_behaviour_flag(std::string_view name, bool& needs_value);
+std::string apply_flag(Behaviour& b, std::string_view name, std::string_view value);
+
+}  // namespace torii::mock_server

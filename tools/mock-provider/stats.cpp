@@ -1,0 +1,109 @@
+#include "stats.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+namespace torii::mock_server {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+// Request bodies and headers may hold any bytes, but the stats must stay valid
+// JSON: invalid UTF-8 becomes U+FFFD.
+std::string valid_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 2) ok = c >= 0xC2;  // no overlong forms
+    if (ok && len == 3) {
+      auto c1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
+    }
+    if (ok && len == 4) {
+      auto c1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90) && c <= 0xF4;
+    }
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Stats::record(const http::Request& req) {
+  SeenRequest seen{req.method, std::string(req.path()), std::string(req.query()), req.body, {}};
+  for (const auto& h : req.headers) {
+    std::string name = lower(h.name);
+    auto same = std::find_if(seen.headers.begin(), seen.headers.end(), [&](const auto& p) { return p.first == name; });
+    if (same != seen.headers.end()) same->second += ", " + h.value;
+    else seen.headers.emplace_back(std::move(name), h.value);
+  }
+  std::optional<SeenRequest> previous(std::move(seen));
+  {
+    std::lock_guard lock(mutex_);
+    ++requests_;
+    auto it = by_path_.find(previous->path);
+    if (it == by_path_.end()) by_path_.emplace(previous->path, 1);
+    else ++it->second;
+    last_.swap(previous);
+  }
+  // `previous` (the older request, possibly a large body) is freed outside the lock.
+}
+
+json::object Stats::to_json() const {
+  json::object out;
+  std::lock_guard lock(mutex_);
+  out["requests"] = requests_;
+  json::object paths;
+  for (const auto& [path, n] : by_path_) paths[valid_utf8(path)] = n;
+  out["by_path"] = std::move(paths);
+  out["streams_started"] = streams_started_.load();
+  out["streams_completed"] = streams_completed_.load();
+  out["streams_client_closed"] = streams_client_closed_.load();
+  out["streams_reset"] = streams_reset_.load();
+  if (!last_) {
+    out["last_request"] = nullptr;
+    return out;
+  }
+  json::object headers;
+  for (const auto& [name, value] : last_->headers) headers[valid_utf8(name)] = valid_utf8(value);
+  out["last_request"] = json::object{{"method", valid_utf8(last_->method)},
+                                     {"path", valid_utf8(last_->path)},
+                                     {"query", valid_utf8(last_->query)},
+                                     {"headers", std::move(headers)},
+                                     {"body", valid_utf8(last_->body)}};
+  return out;
+}
+
+void Stats::reset() {
+  std::lock_guard lock(mutex_);
+  requests_ = 0;
+  by_path_.clear();
+  last_.reset();
+  streams_started_ = 0;
+  streams_completed_ = 0;
+  streams_client_closed_ = 0;
+  streams_reset_ = 0;
+}
+
+}  // namespace torii::mock_server
