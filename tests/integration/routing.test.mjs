@@ -297,14 +297,17 @@ describe('circuit breaker', () => {
 });
 
 describe('hedging and conditional routes', () => {
-  let stall; let fast; let torii;
+  let stall; let fast; let lateStream; let torii;
 
   before(async () => {
-    [stall, fast] = await Promise.all([startMock(['--latency-ms', '5000']), startMock([])]);
+    [stall, fast, lateStream] = await Promise.all([
+      startMock(['--latency-ms', '5000']), startMock([]), startMock(['--ttft-ms', '3000'])]);
     torii = await startTorii({
       workers: 1,
-      providers: [mockProvider(stall, 'stall'), mockProvider(fast, 'fast')],
+      providers: [mockProvider(stall, 'stall'), mockProvider(fast, 'fast'), mockProvider(lateStream, 'late')],
       models: [
+        { name: 'first-token', targets: [{ provider: 'late', model: 'm' }, { provider: 'fast', model: 'm' }],
+          timeout: { first_token_ms: 200 } },
         { name: 'hedged', targets: [{ provider: 'stall', model: 'm' }, { provider: 'fast', model: 'm' }],
           hedge: { after_ms: 100 } },
         { name: 'premium', targets: [{ provider: 'stall', model: 'big' }] },
@@ -313,7 +316,16 @@ describe('hedging and conditional routes', () => {
       routes: [{ when: { header: { 'x-tenant-tier': 'free' } }, model: 'cheap' }],
     });
   });
-  after(() => stopAllOf(torii, stall, fast));
+  after(() => stopAllOf(torii, stall, fast, lateStream));
+
+  it('a stream without a first token in time fails over to the next target', async () => {
+    const res = await postStream(`${torii.v1}/chat/completions`, chatBody('first-token', 'slow start', { stream: true }));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-torii-provider'), 'fast');
+    assert.equal(res.headers.get('x-torii-attempts'), '2');
+    const result = await readSSE(res);
+    assert.equal(result.events.at(-1).data, '[DONE]');
+  });
 
   it('answers from the second target when the first stalls', async () => {
     const r = await chat(torii, 'hedged');
