@@ -172,7 +172,8 @@ std::string Gateway::health_report() const {
   std::vector<std::shared_ptr<WorkerContext>> workers;
   {
     std::lock_guard lock(workers_mutex_);
-    workers = workers_;
+    for (const auto& w : workers_)
+      if (auto p = w.lock()) workers.push_back(std::move(p));
   }
   auto now = std::chrono::steady_clock::now();
   boost::json::array targets;

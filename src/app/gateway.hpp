@@ -45,7 +45,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   std::function<bool()> draining_;
   std::vector<BreakerPolicy> slot_policies_;  // per target slot, for each worker's health records
   mutable std::mutex workers_mutex_;
-  std::vector<std::shared_ptr<WorkerContext>> workers_;  // for /admin/health
+  // For /admin/health. Weak: each worker's state belongs to its handler, and
+  // must be gone before that worker's event loop is destroyed.
+  std::vector<std::weak_ptr<WorkerContext>> workers_;
 };
 
 }  // namespace torii::app

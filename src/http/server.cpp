@@ -71,9 +71,7 @@ void append_number_header(std::string& out, std::string_view name, size_t value)
 
 struct Connection;
 
-// One event loop thread. Member order matters for teardown: the io_context is
-// destroyed first (destroying suspended coroutines, which unregister from
-// `connections`), then the handler and its per-worker state.
+// One event loop thread. See Server::run for the teardown order.
 struct Worker {
   int index = 0;
   std::unordered_map<Connection*, bool> connections;  // value: idle (between requests)
@@ -370,11 +368,14 @@ void Server::run(bool handle_signals) {
     signal_ioc->stop();
     signal_thread.join();
   }
-  // Destroy suspended sessions while the handlers they use still exist.
+  // Teardown order: per-worker handler state first, while its io_context
+  // still exists (its idle upstream sockets must close on a live reactor);
+  // then the io_context, which destroys the suspended sessions. Those only
+  // hold references into handler state, never dereferenced on destruction.
   for (auto& w : I.workers) {
+    w->handler = nullptr;
     w->acceptor.reset();
     w->ioc.reset();
-    w->handler = nullptr;
   }
 }
 
