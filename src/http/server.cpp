@@ -91,6 +91,8 @@ struct Server::Impl {
   std::mutex stop_mutex;
   std::condition_variable stop_cv;
   bool stop_requested = false;
+  std::unique_ptr<asio::io_context> signal_ioc;
+  std::unique_ptr<asio::signal_set> signals;
 
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
@@ -315,10 +317,22 @@ uint16_t Server::bind() {
     w->handler = I.factory(i, w->ioc->get_executor());
     I.workers.push_back(std::move(w));
   }
+  if (I.opt.handle_signals && !I.signals) {
+    // asio queues signals that arrive before the wait runs, so nothing
+    // between here and run() can lose a SIGTERM.
+    I.signal_ioc = std::make_unique<asio::io_context>(1);
+    I.signals = std::make_unique<asio::signal_set>(*I.signal_ioc, SIGINT, SIGTERM);
+    I.signals->async_wait([this](const error_code& ec, int sig) {
+      if (!ec) {
+        log::info("signal {} received, draining", sig);
+        stop();
+      }
+    });
+  }
   return port;
 }
 
-void Server::run(bool handle_signals) {
+void Server::run() {
   auto& I = *impl_;
   if (I.workers.empty()) bind();
   for (auto& wp : I.workers) {
@@ -333,20 +347,8 @@ void Server::run(bool handle_signals) {
     });
   }
 
-  std::unique_ptr<asio::io_context> signal_ioc;
-  std::unique_ptr<asio::signal_set> signals;
   std::thread signal_thread;
-  if (handle_signals) {
-    signal_ioc = std::make_unique<asio::io_context>(1);
-    signals = std::make_unique<asio::signal_set>(*signal_ioc, SIGINT, SIGTERM);
-    signals->async_wait([this](const error_code& ec, int sig) {
-      if (!ec) {
-        log::info("signal {} received, draining", sig);
-        stop();
-      }
-    });
-    signal_thread = std::thread([&] { signal_ioc->run(); });
-  }
+  if (I.signals) signal_thread = std::thread([&] { I.signal_ioc->run(); });
 
   {
     std::unique_lock lock(I.stop_mutex);
@@ -364,8 +366,8 @@ void Server::run(bool handle_signals) {
   for (auto& w : I.workers) w->ioc->stop();
   for (auto& w : I.workers)
     if (w->thread.joinable()) w->thread.join();
-  if (signals) {
-    signal_ioc->stop();
+  if (I.signals) {
+    I.signal_ioc->stop();
     signal_thread.join();
   }
   // Teardown order: per-worker handler state first, while its io_context
@@ -484,6 +486,9 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
       buffer.commit(n);
     }
     w.connections[&c] = false;
+    // A new request: nothing answered yet on it (error paths below use send()).
+    c.answered = false;
+    c.streaming = false;
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
@@ -534,8 +539,6 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     c.keep_alive = msg.keep_alive();
     c.head_request = msg.method() == bhttp::verb::head;
     req.body = std::move(msg.body());
-    c.answered = false;
-    c.failed = false;
 
     {
       InFlight guard(in_flight);

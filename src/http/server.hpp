@@ -21,6 +21,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};    // one request, first byte to full body
   std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests on SIGTERM
   std::string server_name = "torii";
+  // SIGINT/SIGTERM start the graceful shutdown. Installed by bind(), so a
+  // signal that arrives as soon as the port is announced is not lost.
+  bool handle_signals = true;
 };
 
 class Server {
@@ -30,12 +33,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every worker's acceptor; returns the bound port (useful with port 0).
-  // Throws std::system_error on failure.
+  // Binds every worker's acceptor and installs the signal handlers; returns
+  // the bound port (useful with port 0). Throws std::system_error on failure.
   uint16_t bind();
   // Runs the workers until stop() or SIGINT/SIGTERM, then drains in-flight
   // requests for up to shutdown_grace. Returns when every worker has exited.
-  void run(bool handle_signals = true);
+  void run();
   // Thread-safe; starts the graceful shutdown.
   void stop();
   bool draining() const;
