@@ -170,6 +170,16 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
     co_return out;
   }
 
+  // Until this attempt hands over its answer, a cancel (hedge lost) must also
+  // stop the body or first-event read.
+  struct CloserReset {
+    http::UpstreamCancel* c;
+    ~CloserReset() {
+      if (c) c->set_closer(nullptr);
+    }
+  } closer_reset{req.cancel.get()};
+  if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
+
   int status = resp->status();
   if (status >= 400) {
     std::string text;
