@@ -221,13 +221,14 @@ UpstreamError classify(const error_code& ec, bool cancelled, std::string_view du
 }
 
 void append_request_head(std::string& out, const UpstreamRequest& r) {
-  out.reserve(256 + r.target.size());
+  out.reserve(256 + r.target.size() + r.fixed_headers.size());
   out += r.method;
   out += ' ';
   out += r.target.empty() ? std::string_view("/") : std::string_view(r.target);
   out += " HTTP/1.1\r\nHost: ";
   out += r.origin->host_header;
   out += "\r\n";
+  out += r.fixed_headers;
   for (const auto& h : r.headers) {
     out += h.name;
     out += ": ";
@@ -260,7 +261,9 @@ asio::awaitable<error_code> write_and_read_head(Stream& s, PooledConnection& con
 
 UpstreamResponse::UpstreamResponse(std::shared_ptr<ConnectionPool> pool, std::unique_ptr<PooledConnection> conn,
                                    Clock::time_point deadline)
-    : state_(std::make_unique<State>()) {
+    // `new State` (default-initialised) leaves the 16 KiB read buffer
+    // uninitialised; make_unique would zero it on every request.
+    : state_(new State) {
   state_->pool = std::move(pool);
   state_->conn = std::move(conn);
   state_->deadline = deadline;

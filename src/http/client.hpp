@@ -61,6 +61,9 @@ struct UpstreamRequest {
   std::string_view method = "POST";
   const Url* origin = nullptr;  // scheme, host, port; must outlive the exchange
   std::string target;           // path and query
+  // Pre-rendered "Name: value\r\n" lines sent first, verbatim: headers that
+  // are the same for every request to an upstream are rendered once, not per request.
+  std::string_view fixed_headers;
   Headers headers;              // Host and Content-Length are added by the client
   std::string_view body;        // must outlive send()
   std::chrono::milliseconds connect_timeout{10'000};

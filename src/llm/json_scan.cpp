@@ -1,5 +1,6 @@
 #include "llm/json_scan.hpp"
 
+#include <array>
 #include <cstring>
 
 #include <boost/json/parse.hpp>
@@ -8,6 +9,14 @@
 namespace torii::llm {
 
 namespace {
+
+// Bytes that can appear in a JSON string without further checks: printable
+// ASCII except the quote and the backslash.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
 
 // A strict RFC 8259 recogniser. It records spans rather than building values.
 class Scanner {
@@ -116,7 +125,10 @@ class Scanner {
       }
       if (c < 0x20) return fail("control character in string");
       if (c < 0x80) {
+        // Plain ASCII runs are the common case: skip them with one table
+        // lookup per byte.
         ++pos_;
+        while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
         continue;
       }
       if (!utf8()) return false;

@@ -88,6 +88,8 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& 
   }
   if (p->kind == Kind::bedrock) p->has_credentials = !cfg.access_key_id.empty();
   for (const auto& [k, v] : cfg.headers) p->upstream_headers.set(k, v);
+  if (!p->upstream_headers.find("content-type")) p->header_block += "Content-Type: application/json\r\n";
+  for (const auto& h : p->upstream_headers) p->header_block += h.name + ": " + h.value + "\r\n";
   return p;
 }
 

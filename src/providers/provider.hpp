@@ -23,6 +23,9 @@ struct Provider {
   Kind kind = Kind::openai;
   http::Url origin;
   http::Headers upstream_headers;  // credentials first, then the configured extras
+  // upstream_headers plus "Content-Type: application/json", rendered once as
+  // the wire lines every request to this provider carries.
+  std::string header_block;
   std::string api_version;
   std::chrono::milliseconds timeout{600'000};
   std::chrono::milliseconds connect_timeout{10'000};

@@ -151,8 +151,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
   up.method = "POST";
   up.origin = &p.origin;
   up.target = p.target(req.endpoint, req.model);
-  up.headers = p.upstream_headers;
-  up.headers.add("Content-Type", "application/json");
+  up.fixed_headers = p.header_block;
   up.headers.add("Accept", req.stream ? "text/event-stream" : "application/json");
   up.headers.add("x-request-id", req.request_id);
   up.body = *req.body;
