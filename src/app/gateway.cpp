@@ -10,6 +10,7 @@
 #include "providers/exchange.hpp"
 #include "routing/health.hpp"
 #include "routing/router.hpp"
+#include "surfaces/anthropic_api.hpp"
 #include "surfaces/openai_api.hpp"
 
 namespace torii::app {
@@ -129,6 +130,19 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
       co_await send_error(ex, make_error(401, "Incorrect or missing API key", "invalid_api_key"));
     } else {
       co_await out.send(json_response(200, health_report(), ex.response_headers));
+    }
+    co_return;
+  }
+
+  if (path == "/v1/messages") {
+    ex.error_body = &anthropic_error_body;
+    if (req.method != "POST") {
+      ex.response_headers.add("Allow", "POST");
+      co_await send_error(ex, make_error(405, "Method " + req.method + " is not allowed on /v1/messages"));
+    } else if (!auth_.allows(req.headers)) {
+      co_await send_error(ex, make_error(401, "invalid x-api-key"));
+    } else {
+      co_await surfaces::anthropic_messages(worker.router, ex, *models_, req.headers, std::move(req.body));
     }
     co_return;
   }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "providers/anthropic/adapter.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/passthrough.hpp"
 
@@ -25,6 +26,8 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
                               "provider_not_supported")};
   } else if (p.kind == Kind::mock) {
     out = prepare_mock(request);
+  } else if (p.kind == Kind::anthropic) {
+    out = co_await prepare_anthropic(client, request);
   } else {
     out = co_await prepare_passthrough(client, request);
   }

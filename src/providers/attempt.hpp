@@ -66,6 +66,11 @@ struct AttemptRequest {
   bool stream = false;
   AttemptLimits limits;
   std::string request_id;
+  // The body is already in this provider's own format (Anthropic surface to
+  // an anthropic provider): forwarded as is, answered as is.
+  bool native = false;
+  // Client headers the provider family understands (anthropic-beta, ...).
+  http::Headers forward_headers;
   std::shared_ptr<http::UpstreamCancel> cancel;  // optional, for hedging
 };
 

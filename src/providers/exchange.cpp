@@ -1,5 +1,7 @@
 #include "providers/exchange.hpp"
 
+#include "http/sse.hpp"
+
 namespace torii::providers {
 
 boost::asio::awaitable<void> send_error(Exchange& ex, const ApiError& e) {
@@ -11,10 +13,11 @@ boost::asio::awaitable<void> send_error(Exchange& ex, const ApiError& e) {
   co_await ex.out.send(std::move(r));
 }
 
-std::string stream_error_payload(const ApiError& e) {
+std::string stream_error_event(const Exchange& ex, const ApiError& e) {
+  if (ex.translator) return ex.translator->error_event(e);
   // The OpenAI SDKs raise an APIError for a stream event whose data has an
   // "error" member, so the client sees the failure instead of a short answer.
-  return openai_error_body(e);
+  return http::sse_data_event(openai_error_body(e));
 }
 
 }  // namespace torii::providers

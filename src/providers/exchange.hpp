@@ -1,6 +1,7 @@
 #pragma once
 // What a provider adapter needs to answer one request: the worker's upstream
-// client, the client connection, and the surface's error shape.
+// client, the client connection, and the calling surface's formats.
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,18 @@
 
 namespace torii::providers {
 
+// Re-encodes canonical (OpenAI-format) answers for a surface that speaks
+// another format. Streams are fed whole SSE events, in order.
+class OutputTranslator {
+ public:
+  virtual ~OutputTranslator() = default;
+  virtual std::string content_type() const = 0;
+  virtual std::string body(std::string_view openai_json) = 0;
+  virtual std::string events(std::string_view openai_sse_events) = 0;
+  virtual std::string finish() = 0;  // the stream is over
+  virtual std::string error_event(const ApiError& e) = 0;
+};
+
 struct Exchange {
   http::UpstreamClient& client;
   http::ResponseWriter& out;
@@ -19,12 +32,15 @@ struct Exchange {
   std::string request_id;
   // Renders an error in the calling surface's shape (OpenAI or Anthropic).
   std::string (*error_body)(const ApiError&) = &openai_error_body;
+  // Set when the surface does not speak the canonical format.
+  std::shared_ptr<OutputTranslator> translator;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.
 boost::asio::awaitable<void> send_error(Exchange& ex, const ApiError& e);
 
-// Data of the SSE event that ends a stream which failed after it started.
-std::string stream_error_payload(const ApiError& e);
+// The SSE event that ends a stream which failed after it started, in the
+// surface's format.
+std::string stream_error_event(const Exchange& ex, const ApiError& e);
 
 }  // namespace torii::providers

@@ -44,9 +44,14 @@ std::string_view endpoint_path(Endpoint e) {
   return "";
 }
 
-bool Provider::supports(Endpoint) const {
-  // Translating adapters for the other provider families are not part of this build.
-  return kind == Kind::openai || kind == Kind::azure || kind == Kind::mock;
+bool Provider::supports(Endpoint e) const {
+  switch (kind) {
+    case Kind::openai:
+    case Kind::azure:
+    case Kind::mock: return true;
+    case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
+    default: return false;  // gemini, bedrock, cohere: adapters not in this build yet
+  }
 }
 
 std::string Provider::target(Endpoint e, std::string_view model) const {
@@ -59,6 +64,7 @@ std::string Provider::target(Endpoint e, std::string_view model) const {
     t += encode_segment(api_version);
     return t;
   }
+  if (kind == Kind::anthropic) return t + "/v1/messages";
   t += endpoint_path(e);
   return t;
 }

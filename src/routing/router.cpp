@@ -144,8 +144,15 @@ class RequestRouter {
     r.stream = in_.stream;
     r.request_id = ex_.request_id;
     // Only the model value changes; every other byte goes upstream as sent.
-    if (in_.scan->model == t.model) r.body = in_.body;
-    else r.body = std::make_shared<const std::string>(llm::replace_model(*in_.body, *in_.scan, t.model));
+    const bool native = in_.native_body && t.provider->kind == providers::Kind::anthropic;
+    const auto& body = native ? in_.native_body : in_.body;
+    const auto& scan = native ? *in_.native_scan : *in_.scan;
+    if (scan.model == t.model) r.body = body;
+    else r.body = std::make_shared<const std::string>(llm::replace_model(*body, scan, t.model));
+    if (native) {
+      r.native = true;
+      r.forward_headers = in_.forward_headers;
+    }
     const auto& p = *t.provider;
     r.limits.connect = m.timeout.connect_ms ? std::chrono::milliseconds(m.timeout.connect_ms) : p.connect_timeout;
     r.limits.first_token = std::chrono::milliseconds(m.timeout.first_token_ms);

@@ -28,8 +28,13 @@ struct RouteInput {
   const Model* model = nullptr;
   providers::Endpoint endpoint = providers::Endpoint::chat;
   const llm::RequestScan* scan = nullptr;   // of `body`
-  std::shared_ptr<const std::string> body;  // as the client sent it
+  std::shared_ptr<const std::string> body;  // canonical (OpenAI) format
   bool stream = false;
+  // When the surface speaks a provider family's own format (Anthropic), the
+  // client's original body: targets of that family get it as is.
+  std::shared_ptr<const std::string> native_body;
+  const llm::RequestScan* native_scan = nullptr;
+  http::Headers forward_headers;  // client headers for that family (anthropic-beta, ...)
 };
 
 boost::asio::awaitable<void> route_request(RouterContext& ctx, providers::Exchange& ex, RouteInput in);

@@ -17,7 +17,12 @@ class MockAnswer final : public PreparedAnswer {
     if (!stream_) {
       http::Response r;
       r.headers = std::move(ex.response_headers);
-      r.body = std::move(body_);
+      if (ex.translator) {
+        r.content_type = ex.translator->content_type();
+        r.body = ex.translator->body(body_);
+      } else {
+        r.body = std::move(body_);
+      }
       co_await ex.out.send(std::move(r));
       co_return;
     }
@@ -26,8 +31,13 @@ class MockAnswer final : public PreparedAnswer {
     bool open = co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream");
     if (!open) co_return;
     for (const auto& event : events_) {
-      bool written = co_await ex.out.write_chunk(event);
+      std::string bytes = ex.translator ? ex.translator->events(event) : event;
+      bool written = co_await ex.out.write_chunk(bytes);
       if (!written) co_return;
+    }
+    if (ex.translator) {
+      std::string tail = ex.translator->finish();
+      co_await ex.out.write_chunk(tail);
     }
   }
   void cancel() override {}

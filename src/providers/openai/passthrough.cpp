@@ -2,6 +2,7 @@
 
 #include "http/sse.hpp"
 #include "llm/json_scan.hpp"
+#include "providers/answers.hpp"
 
 namespace torii::providers {
 
@@ -10,130 +11,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxErrorBody = 1 << 20;
 constexpr size_t kMaxResponseBody = size_t(1) << 30;
-
-AttemptFailure transport_failure(const Provider& p, const http::UpstreamError& err) {
-  using http::UpstreamFailure;
-  switch (err.kind) {
-    case UpstreamFailure::timeout:
-      return {FailureClass::timeout,
-              make_error(504, "upstream '" + p.name + "' timed out: " + err.message, "upstream_timeout")};
-    case UpstreamFailure::connect:
-      return {FailureClass::connect,
-              make_error(502, "upstream '" + p.name + "' is unreachable: " + err.message, "upstream_unreachable")};
-    case UpstreamFailure::cancelled:
-      return {FailureClass::cancelled, make_error(499, "attempt cancelled", "cancelled")};
-    case UpstreamFailure::protocol:
-      return {FailureClass::protocol,
-              make_error(502, "upstream '" + p.name + "' failed: " + err.message, "upstream_error")};
-    default:
-      return {FailureClass::io, make_error(502, "upstream '" + p.name + "' failed: " + err.message, "upstream_error")};
-  }
-}
-
-// Upstream headers worth passing to the client: rate-limit state and timing.
-void copy_upstream_headers(const http::Headers& from, http::Headers& to) {
-  for (const auto& h : from) {
-    std::string_view n = h.name;
-    if ((n.size() > 12 && http::iequals(n.substr(0, 12), "x-ratelimit-")) ||
-        http::iequals(n, "openai-processing-ms"))
-      to.add(h.name, h.value);
-  }
-}
-
-bool is_event_stream(std::string_view content_type) {
-  return content_type.size() >= 17 && http::iequals(content_type.substr(0, 17), "text/event-stream");
-}
-
-class BufferedAnswer final : public PreparedAnswer {
- public:
-  BufferedAnswer(int status, std::string content_type, http::Headers extra, std::string body)
-      : status_(status), content_type_(std::move(content_type)), extra_(std::move(extra)), body_(std::move(body)) {}
-
-  boost::asio::awaitable<void> deliver(Exchange& ex) override {
-    http::Response r;
-    r.status = status_;
-    r.headers = std::move(ex.response_headers);
-    for (const auto& h : extra_) r.headers.add(h.name, h.value);
-    r.content_type = std::move(content_type_);
-    r.body = std::move(body_);
-    co_await ex.out.send(std::move(r));
-  }
-  void cancel() override {}
-
- private:
-  int status_;
-  std::string content_type_;
-  http::Headers extra_;
-  std::string body_;
-};
-
-class StreamingAnswer final : public PreparedAnswer {
- public:
-  StreamingAnswer(const Provider& p, std::unique_ptr<http::UpstreamResponse> resp, http::Headers extra,
-                  http::SseSplitter splitter, std::string first_events)
-      : provider_(p), resp_(std::move(resp)), extra_(std::move(extra)), splitter_(std::move(splitter)),
-        first_(std::move(first_events)) {}
-
-  boost::asio::awaitable<void> deliver(Exchange& ex) override {
-    http::Headers headers = std::move(ex.response_headers);
-    for (const auto& h : extra_) headers.add(h.name, h.value);
-    // GCC 12 miscompiles co_await inside a condition when the operand makes
-    // temporaries: results go through locals throughout this file.
-    bool open = co_await ex.out.begin_stream(resp_->status(), std::move(headers), "text/event-stream");
-    if (!open) {
-      resp_->cancel();
-      co_return;
-    }
-    // The client hanging up cancels the upstream request at once, even while
-    // the upstream is silent.
-    ex.out.on_disconnect([r = resp_.get()] { r->cancel(); });
-    co_await pump(ex);
-    ex.out.on_disconnect({});
-  }
-
-  void cancel() override { resp_->cancel(); }
-
- private:
-  boost::asio::awaitable<void> pump(Exchange& ex) {
-    if (!first_.empty()) {
-      bool written = co_await ex.out.write_chunk(first_);
-      if (!written) {
-        resp_->cancel();
-        co_return;
-      }
-    }
-    http::UpstreamError err;
-    std::string incoming, batch, event;
-    for (;;) {
-      incoming.clear();
-      bool more = co_await resp_->read_some(incoming, err);
-      splitter_.feed(incoming);
-      batch.clear();
-      // Events that arrived together leave together: one write, same bytes.
-      while (splitter_.next(event)) batch += event;
-      if (!batch.empty()) {
-        bool written = co_await ex.out.write_chunk(batch);
-        if (!written) {
-          resp_->cancel();
-          co_return;
-        }
-      }
-      if (more) continue;
-      if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
-        ApiError e = make_error(502, "upstream '" + provider_.name + "' stream failed: " + err.message,
-                                "upstream_stream_error");
-        co_await ex.out.write_chunk(http::sse_data_event(stream_error_payload(e)));
-      }
-      co_return;
-    }
-  }
-
-  const Provider& provider_;
-  std::unique_ptr<http::UpstreamResponse> resp_;
-  http::Headers extra_;
-  http::SseSplitter splitter_;
-  std::string first_;
-};
 
 }  // namespace
 
@@ -165,7 +42,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
   http::UpstreamError err;
   auto resp = co_await client.send(up, err);
   if (!resp) {
-    out.failure = transport_failure(p, err);
+    out.failure = transport_failure(p.name, err);
     co_return out;
   }
 
@@ -197,7 +74,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
     std::string answer;
     bool complete = co_await resp->read_all(answer, kMaxResponseBody, err);
     if (!complete) {
-      out.failure = transport_failure(p, err);
+      out.failure = transport_failure(p.name, err);
       co_return out;
     }
     std::string why;
@@ -207,7 +84,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
                                 "upstream_invalid_response")};
       co_return out;
     }
-    out.answer = std::make_unique<BufferedAnswer>(status, content_type.empty() ? "application/json" : content_type,
+    out.answer = std::make_unique<BufferedAnswer>(WireFormat::openai, status,
+                                                  content_type.empty() ? "application/json" : content_type,
                                                   std::move(extra), std::move(answer));
     co_return out;
   }
@@ -216,22 +94,12 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
   // then nothing has reached the client and another target can still take over.
   resp->limit_reads_until(first_token_deadline);
   http::SseSplitter splitter;
-  std::string incoming, first, event;
-  while (first.empty()) {
-    incoming.clear();
-    bool more = co_await resp->read_some(incoming, err);
-    splitter.feed(incoming);
-    while (splitter.next(event)) first += event;
-    if (!first.empty()) break;
-    if (!more) {
-      if (!err) err = {http::UpstreamFailure::io, "stream ended before its first event"};
-      out.failure = transport_failure(p, err);
-      co_return out;
-    }
-  }
+  std::string first;
+  bool ready = co_await read_first_events(p.name, *resp, splitter, nullptr, first, out.failure);
+  if (!ready) co_return out;
   resp->clear_read_limit();
-  out.answer = std::make_unique<StreamingAnswer>(p, std::move(resp), std::move(extra), std::move(splitter),
-                                                 std::move(first));
+  out.answer = std::make_unique<StreamingAnswer>(WireFormat::openai, p.name, std::move(resp), std::move(extra),
+                                                 std::move(splitter), std::move(first));
   co_return out;
 }
 

@@ -1,0 +1,169 @@
+#include "providers/answers.hpp"
+
+namespace torii::providers {
+
+AttemptFailure transport_failure(const std::string& name, const http::UpstreamError& err) {
+  using http::UpstreamFailure;
+  switch (err.kind) {
+    case UpstreamFailure::timeout:
+      return {FailureClass::timeout,
+              make_error(504, "upstream '" + name + "' timed out: " + err.message, "upstream_timeout")};
+    case UpstreamFailure::connect:
+      return {FailureClass::connect,
+              make_error(502, "upstream '" + name + "' is unreachable: " + err.message, "upstream_unreachable")};
+    case UpstreamFailure::cancelled:
+      return {FailureClass::cancelled, make_error(499, "attempt cancelled", "cancelled")};
+    case UpstreamFailure::protocol:
+      return {FailureClass::protocol, make_error(502, "upstream '" + name + "' failed: " + err.message, "upstream_error")};
+    default:
+      return {FailureClass::io, make_error(502, "upstream '" + name + "' failed: " + err.message, "upstream_error")};
+  }
+}
+
+void copy_upstream_headers(const http::Headers& from, http::Headers& to) {
+  for (const auto& h : from) {
+    std::string_view n = h.name;
+    if ((n.size() > 12 && http::iequals(n.substr(0, 12), "x-ratelimit-")) ||
+        http::iequals(n, "openai-processing-ms") || (n.size() > 21 && http::iequals(n.substr(0, 21), "anthropic-ratelimit-")))
+      to.add(h.name, h.value);
+  }
+}
+
+bool is_event_stream(std::string_view content_type) {
+  return content_type.size() >= 17 && http::iequals(content_type.substr(0, 17), "text/event-stream");
+}
+
+BufferedAnswer::BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra,
+                               std::string body)
+    : format_(format), status_(status), content_type_(std::move(content_type)), extra_(std::move(extra)),
+      body_(std::move(body)) {}
+
+boost::asio::awaitable<void> BufferedAnswer::deliver(Exchange& ex) {
+  http::Response r;
+  r.status = status_;
+  r.headers = std::move(ex.response_headers);
+  for (const auto& h : extra_) r.headers.add(h.name, h.value);
+  if (format_ == WireFormat::openai && ex.translator) {
+    r.content_type = ex.translator->content_type();
+    r.body = ex.translator->body(body_);
+  } else {
+    r.content_type = std::move(content_type_);
+    r.body = std::move(body_);
+  }
+  co_await ex.out.send(std::move(r));
+}
+
+StreamingAnswer::StreamingAnswer(WireFormat format, std::string provider_name,
+                                 std::unique_ptr<http::UpstreamResponse> resp, http::Headers extra,
+                                 http::SseSplitter splitter, std::string first_events, EventTransform transform)
+    : format_(format), provider_(std::move(provider_name)), resp_(std::move(resp)), extra_(std::move(extra)),
+      splitter_(std::move(splitter)), first_(std::move(first_events)), transform_(std::move(transform)) {}
+
+std::string StreamingAnswer::outgoing(Exchange& ex, const std::string& events) const {
+  if (format_ == WireFormat::openai && ex.translator) return ex.translator->events(events);
+  return events;
+}
+
+boost::asio::awaitable<void> StreamingAnswer::deliver(Exchange& ex) {
+  http::Headers headers = std::move(ex.response_headers);
+  for (const auto& h : extra_) headers.add(h.name, h.value);
+  // GCC 12 miscompiles co_await inside a condition when the operand makes
+  // temporaries: results go through locals throughout this file.
+  bool open = co_await ex.out.begin_stream(resp_->status(), std::move(headers), "text/event-stream");
+  if (!open) {
+    resp_->cancel();
+    co_return;
+  }
+  // The client hanging up cancels the upstream request at once, even while
+  // the upstream is silent.
+  ex.out.on_disconnect([r = resp_.get()] { r->cancel(); });
+  co_await pump(ex);
+  ex.out.on_disconnect({});
+}
+
+boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
+  std::string batch = outgoing(ex, first_);
+  if (!batch.empty()) {
+    bool written = co_await ex.out.write_chunk(batch);
+    if (!written) {
+      resp_->cancel();
+      co_return;
+    }
+  }
+  http::UpstreamError err;
+  std::string incoming, events, event, transform_error;
+  bool transform_failed = false;
+  for (;;) {
+    incoming.clear();
+    bool more = co_await resp_->read_some(incoming, err);
+    splitter_.feed(incoming);
+    events.clear();
+    // Events that arrived together leave together: one write.
+    while (splitter_.next(event)) {
+      if (!transform_) {
+        events += event;
+      } else if (!transform_(event, events, transform_error)) {
+        transform_failed = true;
+        break;
+      }
+    }
+    batch = outgoing(ex, events);
+    if (!batch.empty()) {
+      bool written = co_await ex.out.write_chunk(batch);
+      if (!written) {
+        resp_->cancel();
+        co_return;
+      }
+    }
+    if (transform_failed) {
+      resp_->cancel();
+      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + transform_error,
+                              "upstream_stream_error");
+      co_await ex.out.write_chunk(stream_error_event(ex, e));
+      co_return;
+    }
+    if (more) continue;
+    if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
+      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + err.message,
+                              "upstream_stream_error");
+      co_await ex.out.write_chunk(stream_error_event(ex, e));
+      co_return;
+    }
+    if (!err && format_ == WireFormat::openai && ex.translator) {
+      std::string tail = ex.translator->finish();
+      if (!tail.empty()) co_await ex.out.write_chunk(tail);
+    }
+    co_return;
+  }
+}
+
+boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
+                                               http::SseSplitter& splitter, const EventTransform& transform,
+                                               std::string& first, AttemptFailure& failure) {
+  http::UpstreamError err;
+  std::string incoming, event, transform_error;
+  while (first.empty()) {
+    incoming.clear();
+    bool more = co_await resp.read_some(incoming, err);
+    splitter.feed(incoming);
+    while (splitter.next(event)) {
+      if (!transform) {
+        first += event;
+      } else if (!transform(event, first, transform_error)) {
+        failure = {FailureClass::protocol,
+                   make_error(502, "upstream '" + provider_name + "' stream failed: " + transform_error,
+                              "upstream_stream_error")};
+        co_return false;
+      }
+    }
+    if (!first.empty()) break;
+    if (!more) {
+      if (!err) err = {http::UpstreamFailure::io, "stream ended before its first event"};
+      failure = transport_failure(provider_name, err);
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+}  // namespace torii::providers

@@ -1,0 +1,73 @@
+#pragma once
+// Prepared answers shared by the adapters: a complete body, or an upstream SSE
+// stream whose first event has arrived. Both know the format they carry and
+// re-encode through the exchange's OutputTranslator only when the surface
+// speaks another one.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/client.hpp"
+#include "http/sse.hpp"
+#include "providers/attempt.hpp"
+
+namespace torii::providers {
+
+enum class WireFormat { openai, anthropic };
+
+class BufferedAnswer final : public PreparedAnswer {
+ public:
+  BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra, std::string body);
+  boost::asio::awaitable<void> deliver(Exchange& ex) override;
+  void cancel() override {}
+
+ private:
+  WireFormat format_;
+  int status_;
+  std::string content_type_;
+  http::Headers extra_;
+  std::string body_;
+};
+
+// Turns one raw upstream SSE event into zero or more events of `format`.
+// Returns false on an event that must end the stream (sets `error`).
+using EventTransform = std::function<bool(const std::string& raw_event, std::string& out, std::string& error)>;
+
+class StreamingAnswer final : public PreparedAnswer {
+ public:
+  StreamingAnswer(WireFormat format, std::string provider_name, std::unique_ptr<http::UpstreamResponse> resp,
+                  http::Headers extra, http::SseSplitter splitter, std::string first_events,
+                  EventTransform transform = nullptr);
+  boost::asio::awaitable<void> deliver(Exchange& ex) override;
+  void cancel() override { resp_->cancel(); }
+
+ private:
+  boost::asio::awaitable<void> pump(Exchange& ex);
+  // Events in the surface's format, from events in this answer's format.
+  std::string outgoing(Exchange& ex, const std::string& events) const;
+
+  WireFormat format_;
+  std::string provider_;
+  std::unique_ptr<http::UpstreamResponse> resp_;
+  http::Headers extra_;
+  http::SseSplitter splitter_;
+  std::string first_;
+  EventTransform transform_;
+};
+
+// Reads upstream events until the first one that yields output (a stream's
+// "first token"), applying `transform` when given. On failure returns false
+// with `failure` set.
+boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
+                                               http::SseSplitter& splitter, const EventTransform& transform,
+                                               std::string& first, AttemptFailure& failure);
+
+// Maps a transport failure of the upstream client to an attempt failure.
+AttemptFailure transport_failure(const std::string& provider_name, const http::UpstreamError& err);
+
+// Upstream headers worth passing to the client: rate-limit state and timing.
+void copy_upstream_headers(const http::Headers& from, http::Headers& to);
+
+bool is_event_stream(std::string_view content_type);
+
+}  // namespace torii::providers
