@@ -4,6 +4,7 @@
 
 #include "http/sse.hpp"
 #include "llm/anthropic_format.hpp"
+#include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
 
 namespace torii::surfaces {
@@ -68,7 +69,12 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, make_error(400, "model: Field required"));
     co_return;
   }
-  json::value parsed = json::parse(body);
+  json::error_code ec;
+  json::value parsed = llm::parse_json(body, ec);
+  if (ec || !parsed.is_object()) {
+    co_await send_error(ex, make_error(400, "request body could not be decoded: " + ec.message()));
+    co_return;
+  }
   std::string error;
   json::object canonical = llm::anthropic_to_openai_request(parsed.get_object(), error);
   if (!error.empty()) {

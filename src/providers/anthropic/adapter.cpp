@@ -4,6 +4,7 @@
 
 #include "http/sse.hpp"
 #include "llm/anthropic_format.hpp"
+#include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
 #include "providers/answers.hpp"
 
@@ -34,7 +35,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& c
   bool include_usage = false;
   if (!req.native) {
     json::error_code ec;
-    json::value v = json::parse(*req.body, ec);
+    json::value v = llm::parse_json(*req.body, ec);
     if (ec || !v.is_object()) {
       out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object", "invalid_json")};
       co_return out;
@@ -101,7 +102,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& c
       co_return out;
     }
     json::error_code ec;
-    json::value v = json::parse(answer, ec);
+    json::value v = llm::parse_json(answer, ec);
     if (ec || !v.is_object()) {
       out.failure = {FailureClass::protocol,
                      make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "llm/json_dom.hpp"
 #include "providers/mock/mock_llm.hpp"
 
 namespace torii::providers {
@@ -53,7 +54,7 @@ class MockAnswer final : public PreparedAnswer {
 AttemptOutcome prepare_mock(const AttemptRequest& request) {
   AttemptOutcome out;
   boost::json::error_code ec;
-  auto value = boost::json::parse(*request.body, ec);
+  auto value = llm::parse_json(*request.body, ec);
   if (ec || !value.is_object()) {
     out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object")};
     return out;
