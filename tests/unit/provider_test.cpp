@@ -64,12 +64,24 @@ TEST(Provider, BadBaseUrl) {
   EXPECT_FALSE(providers::make_provider(provider("x", "openai-compatible", "http://h:99999"), err));
 }
 
-TEST(Provider, TranslatingTypesNotServedYet) {
+TEST(Provider, AnthropicServesChatOnly) {
   std::string err;
   auto p = providers::make_provider(provider("c", "anthropic", "https://api.anthropic.com"), err);
   ASSERT_TRUE(p);
-  EXPECT_FALSE(p->supports(Endpoint::chat));
+  EXPECT_TRUE(p->supports(Endpoint::chat));
+  EXPECT_FALSE(p->supports(Endpoint::embeddings));
+  EXPECT_FALSE(p->passthrough());
+  EXPECT_EQ(p->target(Endpoint::chat, "claude"), "/v1/messages");
   EXPECT_EQ(p->upstream_headers.get("x-api-key"), "k");
+  EXPECT_NE(p->header_block.find("x-api-key: k\r\n"), std::string::npos);
+}
+
+TEST(Provider, TypesWithoutAnAdapterAreNotServed) {
+  std::string err;
+  auto g = providers::make_provider(provider("g", "gemini", "https://generativelanguage.googleapis.com"), err);
+  ASSERT_TRUE(g);
+  EXPECT_FALSE(g->supports(Endpoint::chat));
+  EXPECT_EQ(g->upstream_headers.get("x-goog-api-key"), "k");
 }
 
 TEST(ModelTable, RoutesMatchHeadersAndRequestedModel) {
