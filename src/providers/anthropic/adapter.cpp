@@ -86,6 +86,9 @@ boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& c
     std::string text;
     co_await resp->read_all(text, kMaxErrorBody, err);
     ApiError e = normalise_upstream_error(status, text);
+    // Anthropic's own 529 "overloaded" has no OpenAI counterpart; OpenAI
+    // clients understand 503. Anthropic clients get it unchanged.
+    if (status == 529 && !req.native) e.status = 503;
     e.retry_after = std::string(resp->headers().get("retry-after"));
     out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
     co_return out;
