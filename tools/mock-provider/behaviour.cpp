@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-enum class Kind { integer, text, boolean, reset };
+enum class Kind { integer, text, boolean, reset, crc };
 
 struct Setting {
   std::string_view name;  // snake_case
@@ -20,7 +20,7 @@ struct Setting {
   int max = INT_MAX;
 };
 
-constexpr std::array<Setting, 13> kSettings = {{
+constexpr std::array<Setting, 19> kSettings = {{
     {"api_key", Kind::text},
     {"fail_code", Kind::text},
     {"latency_ms", Kind::integer},
@@ -33,7 +33,13 @@ constexpr std::array<Setting, 13> kSettings = {{
     {"reset", Kind::reset},
     {"reset_after_events", Kind::integer},
     {"malformed", Kind::boolean},
+    {"fail_mid_stream", Kind::boolean},
     {"stall_ms", Kind::integer},
+    {"aws_access_key_id", Kind::text},
+    {"aws_secret_access_key", Kind::text},
+    {"aws_session_token", Kind::text},
+    {"aws_region", Kind::text},
+    {"bad_crc", Kind::crc},
 }};
 
 const Setting* find_setting(std::string_view snake) {
@@ -77,7 +83,12 @@ std::string apply_setting(Behaviour& b, std::string_view key, const json::value&
   std::string name(key);
   switch (s->kind) {
     case Kind::text: {
-      std::string& target = key == "fail_code" ? b.fail_code : b.api_key;
+      std::string& target = key == "fail_code"               ? b.fail_code
+                            : key == "aws_access_key_id"     ? b.aws_access_key_id
+                            : key == "aws_secret_access_key" ? b.aws_secret_access_key
+                            : key == "aws_session_token"     ? b.aws_session_token
+                            : key == "aws_region"            ? b.aws_region
+                                                             : b.api_key;
       if (value.is_null()) target.clear();
       else if (value.is_string()) target = std::string(value.get_string());
       else return "'" + name + "' must be a string";
@@ -85,8 +96,19 @@ std::string apply_setting(Behaviour& b, std::string_view key, const json::value&
     }
     case Kind::boolean:
       if (!value.is_bool()) return "'" + name + "' must be true or false";
-      b.malformed = value.get_bool();
+      (key == "fail_mid_stream" ? b.fail_mid_stream : b.malformed) = value.get_bool();
       return "";
+    case Kind::crc: {
+      // true (or a bare --bad-crc) means the message CRC.
+      std::string_view v = value.is_string() ? std::string_view(value.get_string())
+                           : value.is_bool() ? std::string_view(value.get_bool() ? "message" : "")
+                                             : std::string_view("?");
+      if (value.is_null() || v == "none") v = "";
+      if (v != "" && v != "message" && v != "prelude")
+        return "'" + name + "' must be \"message\", \"prelude\", \"none\" or a boolean";
+      b.bad_crc = std::string(v);
+      return "";
+    }
     case Kind::reset: {
       std::string_view v = value.is_string() ? std::string_view(value.get_string()) : std::string_view("?");
       if (value.is_null() || v == "none" || v.empty()) b.reset = ResetMode::none;
@@ -136,14 +158,20 @@ json::object behaviour_to_json(const Behaviour& b) {
   o["reset"] = reset_name(b.reset);
   o["reset_after_events"] = b.reset_after_events;
   o["malformed"] = b.malformed;
+  o["fail_mid_stream"] = b.fail_mid_stream;
   o["stall_ms"] = b.stall_ms;
+  o["aws_access_key_id"] = b.aws_access_key_id;
+  o["aws_secret_access_key"] = b.aws_secret_access_key;
+  o["aws_session_token"] = b.aws_session_token;
+  o["aws_region"] = b.aws_region;
+  o["bad_crc"] = b.bad_crc.empty() ? std::string_view("none") : std::string_view(b.bad_crc);
   return o;
 }
 
 bool is_behaviour_flag(std::string_view name, bool& needs_value) {
   const Setting* s = find_setting(to_snake(name));
   if (!s) return false;
-  needs_value = s->kind != Kind::boolean;
+  needs_value = s->kind != Kind::boolean && s->kind != Kind::crc;
   return true;
 }
 
@@ -162,6 +190,8 @@ std::string apply_flag(Behaviour& b, std::string_view name, std::string_view val
     if (value.empty() || value == "true" || value == "1") v = true;
     else if (value == "false" || value == "0") v = false;
     else return "--" + std::string(name) + " takes no value (or true/false)";
+  } else if (s->kind == Kind::crc && value.empty()) {
+    v = true;
   } else {
     v = json::string(value);
   }

@@ -24,7 +24,16 @@ struct Behaviour {
   ResetMode reset = ResetMode::none;
   int reset_after_events = 2;
   bool malformed = false;
+  bool fail_mid_stream = false;  // streams that fail do so after the 200 head (not on OpenAI paths)
   int stall_ms = 0;
+  // Bedrock paths: SigV4 is verified when both keys are set; the region is
+  // used when the Host does not name one; bad_crc ("message"/"prelude")
+  // corrupts that CRC of one ConverseStream message.
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string aws_session_token;
+  std::string aws_region = "us-east-1";
+  std::string bad_crc;
 };
 
 // Sets one field by its snake_case name. Returns an error message, or "" on

@@ -8,7 +8,11 @@
 #include <system_error>
 
 #include "admin_routes.hpp"
+#include "anthropic_routes.hpp"
 #include "app.hpp"
+#include "bedrock_routes.hpp"
+#include "cohere_routes.hpp"
+#include "gemini_routes.hpp"
 #include "http/server.hpp"
 #include "openai_routes.hpp"
 #include "responses.hpp"
@@ -23,18 +27,26 @@ constexpr std::string_view kUsage = R"(usage: torii-mock [--listen HOST:PORT] [-
 
   --listen HOST:PORT         default 127.0.0.1:4010; port 0 picks a free one
   --workers N                event-loop threads, default 1
-  --api-key K                require "Authorization: Bearer K" ("api-key: K" on Azure paths)
+  --api-key K                require "Authorization: Bearer K" ("api-key: K" on Azure paths,
+                             "x-api-key: K" or Bearer on Anthropic, "x-goog-api-key: K" or ?key=K on Gemini)
   --latency-ms N             wait before the response head
   --ttft-ms N                streaming: wait before the first event
   --tokens-per-sec N         streaming: pace content events (0 = unpaced)
   --reply-words N            replies have exactly N words
-  --fail-status CODE         answer CODE with an OpenAI-shaped error
+  --fail-status CODE         answer CODE with the error body of the path's provider
   --retry-after S            with --fail-status: add Retry-After: S
   --fail-every N             with --fail-status: only every Nth request fails
   --reset before|during      TCP reset before answering / mid-stream
   --reset-after-events N     where "--reset during" and --stall-ms strike (default 2)
   --malformed                invalid JSON body, or one invalid stream event
+  --fail-mid-stream          with --fail-status: streams fail after the 200 head (Anthropic,
+                             Gemini, Cohere, Bedrock paths) with the provider's in-stream error
   --stall-ms N               stall before the head, or mid-stream
+  --aws-access-key-id K      Bedrock paths: verify SigV4 with this key (and the secret below)
+  --aws-secret-access-key S
+  --aws-session-token T      Bedrock: require X-Amz-Security-Token: T
+  --aws-region R             Bedrock: region when the Host names none (default us-east-1)
+  --bad-crc[=message|prelude]  Bedrock streams: corrupt that CRC of one message
 See tools/mock-provider/README.md.
 )";
 
@@ -95,6 +107,10 @@ std::string parse_args(int argc, char** argv, Options& o) {
 
 asio::awaitable<void> handle(std::shared_ptr<App> app, http::Request& req, http::ResponseWriter& w) {
   if (req.path().starts_with("/mock/")) co_await serve_admin(*app, req, w);
+  else if (is_anthropic_request(req)) co_await serve_anthropic(*app, req, w);
+  else if (is_gemini_request(req)) co_await serve_gemini(*app, req, w);
+  else if (is_cohere_request(req)) co_await serve_cohere(*app, req, w);
+  else if (is_bedrock_request(req)) co_await serve_bedrock(*app, req, w);
   else co_await serve_api(*app, req, w);
 }
 

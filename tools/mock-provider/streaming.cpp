@@ -45,7 +45,7 @@ std::string malformed_event(const mock::StreamAnswer& answer) {
 }  // namespace
 
 asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::ResponseWriter& w, mock::StreamAnswer answer,
-                                    http::Headers headers) {
+                                    http::Headers headers, std::string_view content_type) {
   auto& events = answer.events;
   auto& is_content = answer.is_content;
   if (b.malformed && !events.empty()) {
@@ -57,7 +57,7 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
   app.stats.stream_started();
   // Awaited outside the `if`: GCC 12 corrupts the coroutine frame when a
   // co_await with temporaries sits in a condition.
-  bool started = co_await w.begin_stream(200, std::move(headers), "text/event-stream");
+  bool started = co_await w.begin_stream(200, std::move(headers), content_type);
   if (!started) {
     app.stats.stream_client_closed();
     co_return;

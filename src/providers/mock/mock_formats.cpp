@@ -223,8 +223,8 @@ Reply run_chat(const json::object& oreq, std::string_view model, const GenerateO
       } else if (const json::value* calls = field(delta, "tool_calls"); calls && calls->is_array()) {
         const auto& entry = calls->get_array().at(0).as_object();
         auto k = static_cast<size_t>(entry.at("index").to_number<std::int64_t>());
-        boost::system::error_code ec;
-        const json::value* args = entry.find_pointer("/function/arguments", ec);
+        const json::value* fn = entry.if_contains("function");
+        const json::value* args = fn && fn->is_object() ? fn->get_object().if_contains("arguments") : nullptr;
         if (k < r.choices[index].calls.size() && args && args->is_string())
           r.choices[index].calls[k].fragments.emplace_back(args->get_string());
       }
@@ -567,14 +567,17 @@ CacheUsage cache_usage(const AnthropicPrompt& p, std::int64_t prompt_tokens) {
   return u;
 }
 
-json::object anthropic_usage(const CacheUsage& c, std::int64_t output_tokens, bool with_tier = true) {
+// `full` adds what only the message object's usage carries (the TTL breakdown
+// and the service tier); message_delta's cumulative usage has the counts alone.
+json::object anthropic_usage(const CacheUsage& c, std::int64_t output_tokens, bool full = true) {
   json::object u{{"input_tokens", c.input},
                  {"cache_creation_input_tokens", c.creation},
-                 {"cache_read_input_tokens", c.read},
-                 {"cache_creation", json::object{{"ephemeral_5m_input_tokens", c.one_hour ? 0 : c.creation},
-                                                 {"ephemeral_1h_input_tokens", c.one_hour ? c.creation : 0}}},
-                 {"output_tokens", output_tokens}};
-  if (with_tier) u["service_tier"] = "standard";
+                 {"cache_read_input_tokens", c.read}};
+  if (full)
+    u["cache_creation"] = json::object{{"ephemeral_5m_input_tokens", c.one_hour ? 0 : c.creation},
+                                       {"ephemeral_1h_input_tokens", c.one_hour ? c.creation : 0}};
+  u["output_tokens"] = output_tokens;
+  if (full) u["service_tier"] = "standard";
   return u;
 }
 
