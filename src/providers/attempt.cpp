@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "providers/anthropic/adapter.hpp"
+#include "providers/cohere/adapter.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/passthrough.hpp"
 
@@ -28,6 +29,8 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
     out = prepare_mock(request);
   } else if (p.kind == Kind::anthropic) {
     out = co_await prepare_anthropic(client, request);
+  } else if (p.kind == Kind::cohere) {
+    out = co_await prepare_cohere(client, request);
   } else {
     out = co_await prepare_passthrough(client, request);
   }

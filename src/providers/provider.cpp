@@ -50,11 +50,12 @@ bool Provider::supports(Endpoint e) const {
     case Kind::azure:
     case Kind::mock: return true;
     case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
+    case Kind::cohere: return e == Endpoint::chat;
     default: return false;  // gemini, bedrock, cohere: adapters not in this build yet
   }
 }
 
-std::string Provider::target(Endpoint e, std::string_view model) const {
+std::string Provider::target(Endpoint e, std::string_view model, bool /*stream*/) const {
   std::string t = origin.path;
   if (kind == Kind::azure) {
     t += "/openai/deployments/";
@@ -65,6 +66,7 @@ std::string Provider::target(Endpoint e, std::string_view model) const {
     return t;
   }
   if (kind == Kind::anthropic) return t + "/v1/messages";
+  if (kind == Kind::cohere) return t + "/v2/chat";
   t += endpoint_path(e);
   return t;
 }

@@ -33,8 +33,9 @@ struct Provider {
 
   // Whether this build can serve `e` through this provider.
   bool supports(Endpoint e) const;
-  // Request target (path + query) for `e` with upstream model `model`.
-  std::string target(Endpoint e, std::string_view model) const;
+  // Request target (path + query) for `e` with upstream model `model`
+  // (some providers use a different path for streams).
+  std::string target(Endpoint e, std::string_view model, bool stream = false) const;
   // True for types answered by forwarding the OpenAI body as is.
   bool passthrough() const { return kind == Kind::openai || kind == Kind::azure; }
 };

@@ -4,137 +4,37 @@
 
 #include "http/sse.hpp"
 #include "llm/anthropic_format.hpp"
-#include "llm/json_dom.hpp"
-#include "llm/json_scan.hpp"
-#include "providers/answers.hpp"
+#include "providers/translated.hpp"
 
 namespace torii::providers {
 
 namespace json = boost::json;
 
-namespace {
-
-constexpr size_t kMaxErrorBody = 1 << 20;
-constexpr size_t kMaxResponseBody = size_t(1) << 30;
-
-bool wants_usage(const json::object& openai) {
-  auto* so = openai.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  auto* iu = so->get_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->get_bool();
-}
-
-}  // namespace
-
 boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& client, const AttemptRequest& req) {
-  using Clock = std::chrono::steady_clock;
-  const Provider& p = *req.provider;
-  AttemptOutcome out;
-
-  std::string translated;
-  bool include_usage = false;
-  if (!req.native) {
-    json::error_code ec;
-    json::value v = llm::parse_json(*req.body, ec);
-    if (ec || !v.is_object()) {
-      out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object", "invalid_json")};
-      co_return out;
-    }
-    std::string error;
-    json::object body = llm::openai_to_anthropic_request(v.get_object(), req.model, kAnthropicDefaultMaxTokens, error);
-    if (!error.empty()) {
-      out.failure = {FailureClass::status, make_error(400, error, "invalid_request")};
-      co_return out;
-    }
-    include_usage = wants_usage(v.get_object());
-    translated = json::serialize(body);
-  }
-
-  http::UpstreamRequest up;
-  up.method = "POST";
-  up.origin = &p.origin;
-  up.target = p.target(req.endpoint, req.model);
-  up.fixed_headers = p.header_block;
-  if (!req.forward_headers.find("anthropic-version")) up.headers.add("anthropic-version", kAnthropicVersion);
-  for (const auto& h : req.forward_headers) up.headers.add(h.name, h.value);
-  up.headers.add("Accept", req.stream ? "text/event-stream" : "application/json");
-  up.headers.add("x-request-id", req.request_id);
-  up.body = req.native ? std::string_view(*req.body) : std::string_view(translated);
-  up.connect_timeout = req.limits.connect;
-  up.total_timeout = req.limits.total;
-  up.head_timeout = req.limits.first_token;
-  up.cancel = req.cancel;
-  auto first_token_deadline =
-      req.limits.first_token.count() > 0 ? Clock::now() + req.limits.first_token : Clock::time_point::max();
-
-  http::UpstreamError err;
-  auto resp = co_await client.send(up, err);
-  if (!resp) {
-    out.failure = transport_failure(p.name, err);
-    co_return out;
-  }
-  struct CloserReset {
-    http::UpstreamCancel* c;
-    ~CloserReset() {
-      if (c) c->set_closer(nullptr);
-    }
-  } closer_reset{req.cancel.get()};
-  if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
-
-  int status = resp->status();
-  if (status >= 400) {
-    std::string text;
-    co_await resp->read_all(text, kMaxErrorBody, err);
-    ApiError e = normalise_upstream_error(status, text);
-    // Anthropic's own 529 "overloaded" has no OpenAI counterpart; OpenAI
-    // clients understand 503. Anthropic clients get it unchanged.
-    if (status == 529 && !req.native) e.status = 503;
-    e.retry_after = std::string(resp->headers().get("retry-after"));
-    out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
-    co_return out;
-  }
-  http::Headers extra;
-  copy_upstream_headers(resp->headers(), extra);
-  const WireFormat format = req.native ? WireFormat::anthropic : WireFormat::openai;
-
-  if (!req.stream || !is_event_stream(resp->headers().get("content-type"))) {
-    std::string answer;
-    bool complete = co_await resp->read_all(answer, kMaxResponseBody, err);
-    if (!complete) {
-      out.failure = transport_failure(p.name, err);
-      co_return out;
-    }
-    json::error_code ec;
-    json::value v = llm::parse_json(answer, ec);
-    if (ec || !v.is_object()) {
-      out.failure = {FailureClass::protocol,
-                     make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
-      co_return out;
-    }
-    if (!req.native) answer = json::serialize(llm::anthropic_to_openai_response(v.get_object(), req.model));
-    out.answer = std::make_unique<BufferedAnswer>(format, status, "application/json", std::move(extra),
-                                                  std::move(answer));
-    co_return out;
-  }
-
-  EventTransform transform;
-  if (!req.native) {
+  Translation tr;
+  tr.native = req.native;
+  tr.encode = [&req](const json::object& openai, std::string& error) {
+    return json::serialize(llm::openai_to_anthropic_request(openai, req.model, kAnthropicDefaultMaxTokens, error));
+  };
+  tr.decode = [&req](const json::object& message) {
+    return json::serialize(llm::anthropic_to_openai_response(message, req.model));
+  };
+  tr.stream = [&req](bool include_usage) -> EventTransform {
     auto converter = std::make_shared<llm::AnthropicToOpenAIStream>(req.model, include_usage);
-    transform = [converter](const std::string& raw, std::string& events, std::string& error) {
+    return [converter](const std::string& raw, std::string& events, std::string& error) {
       http::SseEvent ev;
       if (!http::parse_sse_event(raw, ev)) return true;  // comments keep the connection alive, nothing more
       return converter->feed(ev.event, ev.data, events, error);
     };
-  }
-  resp->limit_reads_until(first_token_deadline);
-  http::SseSplitter splitter;
-  std::string first;
-  bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, out.failure);
-  if (!ready) co_return out;
-  resp->clear_read_limit();
-  out.answer = std::make_unique<StreamingAnswer>(format, p.name, std::move(resp), std::move(extra), std::move(splitter),
-                                                 std::move(first), std::move(transform));
-  co_return out;
+  };
+  // Anthropic's own 529 "overloaded" has no OpenAI counterpart; OpenAI
+  // clients understand 503. Anthropic clients get it unchanged.
+  tr.adjust_error = [native = req.native](ApiError& e) {
+    if (e.status == 529 && !native) e.status = 503;
+  };
+  if (!req.forward_headers.find("anthropic-version")) tr.headers.add("anthropic-version", kAnthropicVersion);
+  for (const auto& h : req.forward_headers) tr.headers.add(h.name, h.value);
+  co_return co_await prepare_translated(client, req, tr);
 }
 
 }  // namespace torii::providers

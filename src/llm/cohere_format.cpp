@@ -1,0 +1,218 @@
+#include "llm/cohere_format.hpp"
+
+#include <chrono>
+
+#include <boost/json.hpp>
+
+namespace torii::llm {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view str(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+int64_t integer(const json::object* o, std::string_view key) {
+  if (!o) return 0;
+  auto* v = o->if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return int64_t(v->get_uint64());
+  if (v->is_double()) return int64_t(v->get_double());
+  return 0;
+}
+
+const json::object* obj(const json::object* o, std::string_view key) {
+  if (!o) return nullptr;
+  auto* v = o->if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Cohere reports billed and raw token counts; the raw ones are what the model saw.
+json::object usage_from(const json::object* usage) {
+  const json::object* counts = obj(usage, "tokens");
+  if (!counts) counts = obj(usage, "billed_units");
+  int64_t in = integer(counts, "input_tokens"), out = integer(counts, "output_tokens");
+  return json::object{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
+}
+
+// Cohere's text content: a string, or the OpenAI text parts (images pass as image_url parts).
+json::value content_of(const json::value& content) {
+  if (content.is_string() || content.is_null()) return content.is_null() ? json::value("") : content;
+  json::array parts;
+  if (content.is_array())
+    for (const auto& p : content.get_array()) {
+      if (!p.is_object()) continue;
+      const auto& part = p.get_object();
+      std::string_view type = str(part, "type");
+      if (type == "text") parts.push_back(json::object{{"type", "text"}, {"text", str(part, "text")}});
+      else if (type == "image_url") parts.push_back(part);
+    }
+  return parts;
+}
+
+}  // namespace
+
+std::string openai_finish_from_cohere(std::string_view r) {
+  if (r == "MAX_TOKENS") return "length";
+  if (r == "TOOL_CALL") return "tool_calls";
+  return "stop";  // COMPLETE, STOP_SEQUENCE
+}
+
+json::object openai_to_cohere_request(const json::object& in, std::string_view model, std::string& error) {
+  json::object out{{"model", model}};
+  json::array messages;
+  if (auto* msgs = in.if_contains("messages"); msgs && msgs->is_array()) {
+    for (const auto& mv : msgs->get_array()) {
+      if (!mv.is_object()) {
+        error = "messages must be objects";
+        return out;
+      }
+      const auto& m = mv.get_object();
+      std::string_view role = str(m, "role");
+      const json::value* content = m.if_contains("content");
+      json::value c = content ? content_of(*content) : json::value("");
+      if (role == "system" || role == "developer") {
+        messages.push_back(json::object{{"role", "system"}, {"content", c}});
+      } else if (role == "user") {
+        messages.push_back(json::object{{"role", "user"}, {"content", c}});
+      } else if (role == "assistant") {
+        json::object a{{"role", "assistant"}};
+        if (auto* calls = m.if_contains("tool_calls"); calls && calls->is_array() && !calls->get_array().empty()) {
+          a["tool_calls"] = *calls;
+          if (!(c.is_string() && c.get_string().empty())) a["tool_plan"] = c.is_string() ? c : json::value("");
+        } else {
+          a["content"] = c;
+        }
+        messages.push_back(std::move(a));
+      } else if (role == "tool") {
+        messages.push_back(json::object{{"role", "tool"}, {"tool_call_id", str(m, "tool_call_id")}, {"content", c}});
+      } else {
+        error = "unsupported message role '" + std::string(role) + "'";
+        return out;
+      }
+    }
+  }
+  out["messages"] = std::move(messages);
+  int64_t max_tokens = integer(&in, "max_completion_tokens");
+  if (!max_tokens) max_tokens = integer(&in, "max_tokens");
+  if (max_tokens) out["max_tokens"] = max_tokens;
+  if (auto* v = in.if_contains("temperature"); v && !v->is_null()) out["temperature"] = *v;
+  if (auto* v = in.if_contains("top_p"); v && !v->is_null()) out["p"] = *v;
+  for (const char* k : {"seed", "frequency_penalty", "presence_penalty"})
+    if (auto* v = in.if_contains(k); v && !v->is_null()) out[k] = *v;
+  if (auto* stop = in.if_contains("stop")) {
+    if (stop->is_string()) out["stop_sequences"] = json::array{*stop};
+    else if (stop->is_array()) out["stop_sequences"] = *stop;
+  }
+  if (auto* s = in.if_contains("stream"); s && s->is_bool() && s->get_bool()) out["stream"] = true;
+  if (auto* tools = in.if_contains("tools"); tools && tools->is_array() && !tools->get_array().empty())
+    out["tools"] = *tools;  // same {type: function, function: {...}} shape
+  if (auto* tc = in.if_contains("tool_choice"); tc && tc->is_string()) {
+    if (tc->get_string() == "required") out["tool_choice"] = "REQUIRED";
+    else if (tc->get_string() == "none") out["tool_choice"] = "NONE";
+  }
+  if (auto* rf = in.if_contains("response_format"); rf && rf->is_object()) {
+    std::string_view type = str(rf->get_object(), "type");
+    if (type == "json_object") out["response_format"] = json::object{{"type", "json_object"}};
+    else if (type == "json_schema")
+      if (const auto* js = obj(&rf->get_object(), "json_schema"))
+        if (auto* schema = js->if_contains("schema"))
+          out["response_format"] = json::object{{"type", "json_object"}, {"json_schema", *schema}};
+  }
+  return out;
+}
+
+json::object cohere_to_openai_response(const json::object& in, std::string_view model) {
+  const json::object* message = obj(&in, "message");
+  std::string text;
+  if (message)
+    if (auto* content = message->if_contains("content"); content && content->is_array())
+      for (const auto& p : content->get_array())
+        if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
+  json::object msg{{"role", "assistant"}};
+  json::value calls;
+  if (message)
+    if (auto* tc = message->if_contains("tool_calls"); tc && tc->is_array() && !tc->get_array().empty()) calls = *tc;
+  msg["content"] = text.empty() && !calls.is_null() ? json::value(nullptr) : json::value(text);
+  if (!calls.is_null()) msg["tool_calls"] = calls;
+  msg["refusal"] = nullptr;
+  json::object out{{"id", str(in, "id")}, {"object", "chat.completion"}, {"created", now_seconds()}, {"model", model}};
+  out["choices"] = json::array{json::object{{"index", 0},
+                                            {"message", std::move(msg)},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", openai_finish_from_cohere(str(in, "finish_reason"))}}};
+  out["usage"] = usage_from(obj(&in, "usage"));
+  return out;
+}
+
+void CohereToOpenAIStream::chunk(std::string& out, json::object delta, const char* finish_reason) {
+  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+  c["choices"] = json::array{json::object{{"index", 0},
+                                          {"delta", std::move(delta)},
+                                          {"logprobs", nullptr},
+                                          {"finish_reason", finish_reason ? json::value(finish_reason) : nullptr}}};
+  out += "data: " + json::serialize(c) + "\n\n";
+}
+
+bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, std::string& out, std::string& error) {
+  json::error_code ec;
+  json::value v = json::parse(data, ec);
+  if (ec || !v.is_object()) {
+    error = "invalid JSON in upstream stream event '" + std::string(event) + "'";
+    return false;
+  }
+  const auto& o = v.get_object();
+  std::string_view type = str(o, "type");
+  if (type.empty()) type = event;
+  const json::object* message = obj(obj(&o, "delta"), "message");
+  if (type == "message-start") {
+    if (auto id = str(o, "id"); !id.empty()) id_ = std::string(id);
+    created_ = now_seconds();
+    chunk(out, json::object{{"role", "assistant"}, {"content", ""}});
+  } else if (type == "content-delta") {
+    if (const auto* content = obj(message, "content")) chunk(out, json::object{{"content", str(*content, "text")}});
+  } else if (type == "tool-call-start" || type == "tool-call-delta") {
+    const json::object* call = obj(message, "tool_calls");
+    if (!call) return true;
+    json::object tc{{"index", integer(&o, "index")}};
+    if (type == "tool-call-start") {
+      tc["id"] = str(*call, "id");
+      tc["type"] = "function";
+    }
+    if (const auto* fn = obj(call, "function")) {
+      json::object f{{"arguments", str(*fn, "arguments")}};
+      if (type == "tool-call-start") f["name"] = str(*fn, "name");
+      tc["function"] = std::move(f);
+    }
+    chunk(out, json::object{{"tool_calls", json::array{std::move(tc)}}});
+  } else if (type == "message-end") {
+    const json::object* delta = obj(&o, "delta");
+    std::string_view reason = delta ? str(*delta, "finish_reason") : "";
+    if (reason == "ERROR") {
+      error = delta && !str(*delta, "error").empty() ? std::string(str(*delta, "error")) : "upstream stream error";
+      return false;
+    }
+    std::string finish = openai_finish_from_cohere(reason);
+    chunk(out, json::object{}, finish.c_str());
+    if (usage_) {
+      json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+      c["choices"] = json::array{};
+      c["usage"] = usage_from(obj(delta, "usage"));
+      out += "data: " + json::serialize(c) + "\n\n";
+    }
+    out += "data: [DONE]\n\n";
+  }
+  // content-start/end, tool-plan-delta, tool-call-end and citations carry nothing for the client.
+  return true;
+}
+
+}  // namespace torii::llm

@@ -1,0 +1,33 @@
+#pragma once
+// The shared flow of adapters whose provider speaks its own JSON format over
+// HTTP + SSE: translate the canonical request, send it, map errors, translate
+// the answer or each stream event back. An adapter supplies only the format.
+#include <functional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "providers/answers.hpp"
+#include "providers/attempt.hpp"
+
+namespace torii::providers {
+
+struct Translation {
+  // Canonical (OpenAI) request -> provider body; sets `error` when impossible.
+  std::function<std::string(const boost::json::object& openai, std::string& error)> encode;
+  // Provider answer -> canonical answer (serialised).
+  std::function<std::string(const boost::json::object& answer)> decode;
+  // A fresh per-stream event transform (provider SSE -> canonical chunks).
+  std::function<EventTransform(bool include_usage)> stream;
+  // Adjusts an upstream error before the router sees it (statuses, codes).
+  std::function<void(ApiError&)> adjust_error;
+  http::Headers headers;  // extra per-request upstream headers
+  // The body is already in the provider's format: skip encode/decode/stream.
+  bool native = false;
+};
+
+boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& client, const AttemptRequest& request,
+                                                          const Translation& translation);
+
+}  // namespace torii::providers
