@@ -286,7 +286,7 @@ class RequestRouter {
       if (!cands.empty()) {
         targets[1] = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
         launch(race, 1, m, targets[1]);
-        ex_.response_headers.add("x-torii-hedged", "true");
+        ex_.response_headers.set("x-torii-hedged", "true");
       }
     }
     for (;;) {
