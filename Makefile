@@ -33,8 +33,13 @@ test: unit integration
 test-asan:
 	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
 
-bench: build
-	bash bench/run.sh $(BUILD_DIR)
+# Benchmarks (bench/README.md): a Release build with the bench tools in
+# $(BENCH_BUILD_DIR), then bench/run.sh; results in bench/results/latest.{md,json}.
+BENCH_BUILD_DIR ?= build-bench
+bench:
+	bash scripts/install-deps.sh --bench
+	$(MAKE) build BUILD_DIR=$(BENCH_BUILD_DIR) BUILD_TYPE=Release CMAKE_ARGS="-DTORII_BUILD_BENCH=ON -DTORII_BUILD_TESTS=OFF"
+	bash bench/run.sh $(BENCH_BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan $(BENCH_BUILD_DIR)

@@ -1,110 +1,180 @@
 #!/usr/bin/env bash
-# Throughput and latency of a small non-streaming chat request: torii-mock
-# directly vs through torii, same machine, same run (absolute numbers drift on
-# shared machines; the ratio is the figure that matters).
-# Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (default 64), WORKERS (default 1)
+# Torii's benchmark suite (`make bench`): torii against nginx and against the
+# upstream directly, all in front of the same torii-mock processes in the same
+# run. Writes bench/results/latest.md and bench/results/latest.json.
+#
+# Usage: bench/run.sh [BUILD_DIR]   (default build-bench; needs a build with
+#        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
+# Environment (defaults give a run of about 8 minutes on 2 cores):
+#   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
+#   SCENARIOS       subset of: throughput latency streaming large failover keyflood memory micro
+#   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
+#   CONNECTIONS     wrk connections for throughput and key flood (default 64)
+#   STREAMS         concurrent streams (default 1000, or 100 per core below 8 cores);
+#                   STREAM_EVENTS events per stream (200); STREAM_TPS content events per second
+#                   per stream (50); STREAM_RAMP_MS start-up spread (1000); STREAM_ROUNDS (2)
+#   MEM_STREAMS     live streams whose RSS the memory scenario measures (default 1000, paced at 10/s)
+#   LARGE_SIZES     request body sizes in bytes (default "4096 40960 409600")
+#   IDLE_CONNS      idle keep-alive connections (default 10000)
+#   SOAK_SECONDS    memory soak (default 60); SOAK_WARMUP warm-up before it (default 5)
+#   MICRO_MIN_TIME  seconds per micro-benchmark (default 0.2)
+#   PIN             1 (default): with one worker, mocks on CPU 1 and the proxy on CPU 0
+#   BENCH_KEEP_WORK set: keep the temp dir (configs, logs, raw results) for inspection
 set -euo pipefail
-cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-DURATION=${DURATION:-10}
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+BUILD_ARG=${1:-build-bench}
+[[ $BUILD_ARG == /* ]] || BUILD_ARG="$ROOT/$BUILD_ARG"
+BUILD=$(cd "$BUILD_ARG" 2>/dev/null && pwd) || { echo "no build directory $BUILD_ARG" >&2; exit 1; }
+
+NPROC=$(nproc)
+BENCH_WORKERS=${BENCH_WORKERS:-$(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++' | xargs)}
+SCENARIOS=${SCENARIOS:-throughput latency streaming large failover keyflood memory micro}
+DURATION=${DURATION:-2}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
-WORKERS=${WORKERS:-1}
-command -v wrk >/dev/null || { echo "wrk missing: run scripts/install-deps.sh" >&2; exit 1; }
+# 1,000 concurrent streams of 200 events at 50 events/s is 50,000 events/s for
+# the mock, the proxy and the driver together: more than a small machine
+# sustains without the direct path itself queueing. Below 8 cores the default
+# scales down to 100 streams per core (STREAMS=1000 forces the full count).
+if [ -n "${STREAMS:-}" ]; then
+  STREAMS_NOTE="STREAMS=$STREAMS set by the caller"
+elif [ "$NPROC" -ge 8 ]; then
+  STREAMS=1000; STREAMS_NOTE="full count"
+else
+  STREAMS=$((100 * NPROC))
+  STREAMS_NOTE="scaled down from 1000 to $STREAMS (100 per core on this $NPROC-core machine); the 1,000-stream count is kept for the memory scenario"
+fi
+MEM_STREAMS=${MEM_STREAMS:-1000}
+STREAM_EVENTS=${STREAM_EVENTS:-200}
+STREAM_TPS=${STREAM_TPS:-50}
+STREAM_RAMP_MS=${STREAM_RAMP_MS:-1000}
+STREAM_ROUNDS=${STREAM_ROUNDS:-2}
+LARGE_SIZES=${LARGE_SIZES:-4096 40960 409600}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SOAK_SECONDS=${SOAK_SECONDS:-60}
+SOAK_WARMUP=${SOAK_WARMUP:-5}
+MICRO_MIN_TIME=${MICRO_MIN_TIME:-0.2}
+PIN=${PIN:-1}
 
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+for bin in torii torii-mock torii-bench-driver torii-micro-bench; do
+  [ -x "$BUILD/$bin" ] || { echo "missing $BUILD/$bin: build with -DTORII_BUILD_BENCH=ON (make bench does)" >&2; exit 1; }
+done
+for tool in wrk nginx curl node; do
+  command -v "$tool" >/dev/null || { echo "$tool missing: run scripts/install-deps.sh" >&2; exit 1; }
+done
 
-wait_port() {  # file -> port printed in its "listening on" line
-  for _ in $(seq 100); do
-    if grep -q "listening on" "$1" 2>/dev/null; then grep -o "listening on [^ ]*" "$1" | sed 's/.*://'; return; fi
-    sleep 0.05
+WORK=$(mktemp -d /tmp/torii-bench.XXXXXX)
+chmod 755 "$WORK"  # nginx workers run unprivileged when started as root
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
+trap 'cleanup; [ -n "${BENCH_KEEP_WORK:-}" ] && log "kept $WORK" || rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+# Enough descriptors for the idle-connection scenario, on both ends.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+if [ "$NOFILE" != unlimited ] && [ $((IDLE_CONNS + 256)) -gt "$NOFILE" ]; then
+  log "open-file limit $NOFILE: IDLE_CONNS lowered from $IDLE_CONNS to $((NOFILE - 256))"
+  IDLE_CONNS=$((NOFILE - 256))
+fi
+[ "$NOFILE" = unlimited ] && NOFILE=65536
+[ "$NOFILE" -gt 65536 ] && NOFILE=65536
+
+for s in "$BENCH_DIR"/scenarios/*.sh; do
+  # shellcheck source=/dev/null
+  source "$s"
+done
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+record kind=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" nproc="$NPROC" \
+  cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
+  kernel="$(uname -r)" commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  dirty="$(git -C "$ROOT" status --porcelain -- src tools 2>/dev/null | grep -q . && echo true || echo false)" \
+  nginx="$(nginx -v 2>&1 | sed 's/.*nginx\///')" wrk="$(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
+  workers_list="[$(echo "$BENCH_WORKERS" | tr ' ' ',')]" duration="$DURATION" rounds="$ROUNDS" \
+  connections="$CONNECTIONS" streams="$STREAMS" streams_note="$STREAMS_NOTE" mem_streams="$MEM_STREAMS" stream_events="$STREAM_EVENTS" stream_tps="$STREAM_TPS" \
+  stream_ramp_ms="$STREAM_RAMP_MS" stream_rounds="$STREAM_ROUNDS" idle_conns="$IDLE_CONNS" soak_seconds="$SOAK_SECONDS" \
+  soak_warmup="$SOAK_WARMUP" nofile="$NOFILE" clk_tck="$(getconf CLK_TCK)" pin="$PIN" \
+  loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# set_pinning WORKERS: with one worker and at least two cores, the mocks get
+# CPU 1 and the proxy under test CPU 0 (the load generator is not pinned);
+# with more workers nothing is pinned.
+set_pinning() {
+  PIN_MOCK=""; PIN_PROXY=""; PINNED=false
+  if [ "$PIN" = 1 ] && [ "$1" = 1 ] && [ "$NPROC" -ge 2 ] && command -v taskset >/dev/null; then
+    PIN_MOCK="taskset -c 1"; PIN_PROXY="taskset -c 0"; PINNED=true
+  fi
+}
+
+# start_stack WORKERS: the three mocks, torii and nginx with this worker count.
+start_stack() {
+  local w=$1
+  set_pinning "$w"
+  start_mock MOCK --workers "$w"
+  start_mock FAIL --workers 1 --fail-status 503
+  start_mock STREAM --workers "$w" --tokens-per-sec "$STREAM_TPS" --reply-words $((STREAM_EVENTS - 3))
+  write_torii_config "$WORK/torii-$w.yaml" "$w"
+  start_torii TORII "$WORK/torii-$w.yaml"
+  start_nginx NGINX "$w"
+  log "workers=$w pinned=$PINNED: mock :$MOCK_PORT, failing mock :$FAIL_PORT, stream mock :$STREAM_PORT, torii :$TORII_PORT, nginx :$NGINX_PORT"
+}
+
+stop_stack() {
+  stop_procs "$TORII_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
+}
+
+# check_stack WORKERS SCENARIO: a process of the stack that died during the
+# scenario is recorded (exit status, last output) and the stack restarted, so
+# the remaining scenarios still run; the report lists the crash.
+check_stack() {
+  local w=$1 scenario=$2 var pid rc out dead=false
+  for var in TORII NGINX MOCK FAIL STREAM; do
+    pid=${var}_PID; pid=${!pid}
+    kill -0 "$pid" 2>/dev/null && continue
+    rc=0; wait "$pid" 2>/dev/null || rc=$?
+    forget_pid "$pid"
+    if [ "$var" = NGINX ]; then out=$(tail -5 "$WORK/NGINX/logs/error.log" 2>/dev/null); else out=$(tail -5 "$WORK/$var.out" 2>/dev/null); fi
+    log "$var (pid $pid) exited with status $rc during $scenario: $out"
+    record kind=crash workers="$w" scenario="$scenario" process="$var" status="$rc" output="$(echo "$out" | tr '\n' ' ')"
+    dead=true
   done
-  echo "server did not start: $(cat "$1")" >&2; exit 1
+  if $dead; then
+    stop_stack
+    start_stack "$w"
+  fi
 }
 
-taskset_mock="taskset -c 1"; taskset_proxy="taskset -c 0"
-command -v taskset >/dev/null || { taskset_mock=""; taskset_proxy=""; }
-
-$taskset_mock "$BUILD/torii-mock" --listen 127.0.0.1:0 --workers "$WORKERS" --api-key sk-bench >"$work/mock.out" 2>&1 &
-MOCK_PORT=$(wait_port "$work/mock.out")
-# Failover scenario: an upstream that answers 503 at once.
-$taskset_mock "$BUILD/torii-mock" --listen 127.0.0.1:0 --workers 1 --fail-status 503 >"$work/fail.out" 2>&1 &
-FAIL_PORT=$(wait_port "$work/fail.out")
-cat >"$work/torii.yaml" <<YAML
-listen: 127.0.0.1:0
-workers: $WORKERS
-log_level: warn
-auth: { keys: [bench-key] }
-providers:
-  - { name: mock, type: openai-compatible, base_url: "http://127.0.0.1:$MOCK_PORT/v1", api_key: sk-bench }
-  - { name: failing, type: openai-compatible, base_url: "http://127.0.0.1:$FAIL_PORT/v1" }
-models:
-  - { name: bench, targets: [ { provider: mock, model: mock-1 } ] }
-  - name: failover
-    circuit_breaker: off
-    targets: [ { provider: failing, model: mock-1 }, { provider: mock, model: mock-1 } ]
-YAML
-$taskset_proxy "$BUILD/torii" serve --config "$work/torii.yaml" >"$work/torii.out" 2>&1 &
-TORII_PID=$!
-TORII_PORT=$(wait_port "$work/torii.out")
-
-run() {  # name port key [connections] [model] -> "rps p50 p99 non2xx"
-  BENCH_KEY=$3 BENCH_MODEL=${5:-bench} wrk -t1 -c"${4:-$CONNECTIONS}" -d"${DURATION}s" --latency -s bench/chat.lua \
-    "http://127.0.0.1:$2/v1/chat/completions" >"$work/$1.txt"
-  local rps p50 p99 non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/$1.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$work/$1.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
-  non2xx=$(awk '/Non-2xx/ {print $4}' "$work/$1.txt")
-  echo "$rps ${p50} ${p99} ${non2xx:-0}"
+started_at=$(date +%s)
+timed() {  # timed NAME FUNCTION ARGS...: runs a scenario and records how long it took
+  local name=$1 t0; shift
+  t0=$(date +%s)
+  log "scenario $name (${*:2})"
+  "$@"
+  record kind=timing scenario="$name" seconds=$(( $(date +%s) - t0 )) loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# Warm both paths (connection pools, page cache) before measuring.
-BENCH_KEY=sk-bench BENCH_MODEL=bench wrk -t1 -c8 -d1s -s bench/chat.lua "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" >/dev/null
-BENCH_KEY=bench-key BENCH_MODEL=bench wrk -t1 -c8 -d1s -s bench/chat.lua "http://127.0.0.1:$TORII_PORT/v1/chat/completions" >/dev/null
+for W in $BENCH_WORKERS; do
+  if wants throughput || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
+    start_stack "$W"
+    for sc in throughput latency streaming large failover keyflood; do
+      wants "$sc" || continue
+      timed "$sc w=$W" "scenario_$sc" "$W"
+      check_stack "$W" "$sc"
+    done
+    stop_stack
+  fi
+done
 
-read -r d_rps d_p50 d_p99 d_err <<<"$(run direct "$MOCK_PORT" sk-bench)"
-cpu_before=$(awk '{print $14+$15}' /proc/$TORII_PID/stat)
-read -r t_rps t_p50 t_p99 t_err <<<"$(run torii "$TORII_PORT" bench-key)"
-cpu_after=$(awk '{print $14+$15}' /proc/$TORII_PID/stat)
-ticks=$(getconf CLK_TCK)
-requests=$(awk -v r="$t_rps" -v d="$DURATION" 'BEGIN{printf "%d", r*d}')
-cpu_us=$(awk -v c=$((cpu_after-cpu_before)) -v t="$ticks" -v n="$requests" 'BEGIN{ if (n>0) printf "%.1f", c/t*1e6/n; else print "n/a"}')
-ratio=$(awk -v a="$t_rps" -v b="$d_rps" 'BEGIN{printf "%.2f", a/b}')
+FIRST_W=${BENCH_WORKERS%% *}
+wants memory && timed "memory w=$FIRST_W" scenario_memory "$FIRST_W"
+wants micro && timed micro scenario_micro
 
-# Latency at concurrency 1: direct, through torii, and through torii with one
-# failed attempt (503 at once) before the fallback target answers.
-read -r _ d1_p50 d1_p99 _ <<<"$(run direct1 "$MOCK_PORT" sk-bench 1)"
-read -r _ t1_p50 t1_p99 _ <<<"$(run torii1 "$TORII_PORT" bench-key 1)"
-read -r _ f1_p50 f1_p99 f1_err <<<"$(run failover1 "$TORII_PORT" bench-key 1 failover)"
-us() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); print v+0} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else if (v ~ /s$/) {sub(/s/,"",v); print v*1e6} else print v }'; }
-added_p50=$(awk -v a="$(us "$t1_p50")" -v b="$(us "$d1_p50")" 'BEGIN{printf "%.0f", a-b}')
-added_p99=$(awk -v a="$(us "$t1_p99")" -v b="$(us "$d1_p99")" 'BEGIN{printf "%.0f", a-b}')
-fail_p50=$(awk -v a="$(us "$f1_p50")" -v b="$(us "$t1_p50")" 'BEGIN{printf "%.0f", a-b}')
-
-mkdir -p bench/results
-out=bench/results/latest.md
-{
-  echo "# Small non-streaming chat: direct vs through torii"
-  echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), workers=$WORKERS, wrk -t1 -c$CONNECTIONS -d${DURATION}s; mock and torii pinned to different cores when taskset exists."
-  echo
-  echo "| path | requests/s | p50 | p99 | non-2xx |"
-  echo "|---|---|---|---|---|"
-  echo "| direct to torii-mock | $d_rps | $d_p50 | $d_p99 | $d_err |"
-  echo "| through torii | $t_rps | $t_p50 | $t_p99 | $t_err |"
-  echo
-  echo "Throughput ratio torii/direct: **$ratio**. Torii CPU per request: **$cpu_us µs** (user+sys from /proc)."
-  echo
-  echo "## Concurrency 1"
-  echo
-  echo "| path | p50 | p99 |"
-  echo "|---|---|---|"
-  echo "| direct to torii-mock | $d1_p50 | $d1_p99 |"
-  echo "| through torii | $t1_p50 | $t1_p99 |"
-  echo "| through torii, one failed attempt (503) then fallback | $f1_p50 | $f1_p99 |"
-  echo
-  echo "Added by torii: p50 **${added_p50} µs**, p99 **${added_p99} µs**. One failed attempt adds **${fail_p50} µs** at p50 (the failing mock's own time included). Non-2xx in the failover run: ${f1_err}."
-} >"$out"
-cat "$out"
+record kind=timing scenario=total seconds=$(( $(date +%s) - started_at ))
+mkdir -p "$BENCH_DIR/results"
+node "$BENCH_DIR/report.mjs" "$RESULTS" "$BENCH_DIR/results"
+cat "$BENCH_DIR/results/latest.md"

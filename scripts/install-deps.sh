@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package Torii's build, tests and benchmarks need.
+# Installs every Debian package Torii's build and tests need; with --bench,
+# also the benchmark baselines and load generator (nginx, wrk).
 # Idempotent: skips apt entirely when everything is already present.
 set -euo pipefail
 
@@ -10,8 +11,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates
-  wrk
 )
+BENCH=0
+if [ "${1:-}" = "--bench" ]; then
+  BENCH=1
+  PACKAGES+=(wrk nginx)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,6 +31,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The benchmark runs its own nginx; the package must not start the system
+  # one (it would take port 80, and fails where no init system runs).
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ "$BENCH" = 1 ] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    added_policy=1
+  fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  [ "$added_policy" = 0 ] || $SUDO rm -f "$policy"
 fi

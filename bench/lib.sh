@@ -1,0 +1,330 @@
+# Helpers shared by bench/run.sh and bench/scenarios/*.sh (sourced, not run).
+# Expects: BUILD (build dir), BENCH_DIR, WORK (temp dir), RESULTS (jsonl file).
+
+PIDS=()  # every process started here; killed by cleanup()
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  PIDS=()
+}
+
+# Stops the given processes (SIGTERM, then SIGKILL after 2 s) and forgets
+# them; only processes started here and not yet reaped are signalled.
+stop_procs() {
+  local pid keep=() p mine=()
+  for pid in "$@"; do
+    [[ " ${PIDS[*]} " == *" $pid "* ]] && mine+=("$pid")
+  done
+  for pid in "${mine[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${mine[@]}"; do
+    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]}"; do
+    [[ " $* " == *" $p "* ]] || keep+=("$p")
+  done
+  PIDS=("${keep[@]}")
+}
+
+# forget_pid PID: drop a process that has already been waited for.
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+# A JSON value for a shell word: numbers, objects, arrays, true/false/null stay
+# raw; anything else becomes a string.
+json_value() {
+  local v=$1
+  if [[ $v =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ || $v == \{* || $v == \[* || $v == true || $v == false || $v == null ]]; then
+    printf '%s' "$v"
+  else
+    v=${v//\\/\\\\}; v=${v//\"/\\\"}
+    printf '"%s"' "$v"
+  fi
+}
+
+# record key=value ... : appends one JSON object line to $RESULTS.
+record() {
+  local out="{" sep="" kv
+  for kv in "$@"; do
+    out+="$sep\"${kv%%=*}\":$(json_value "${kv#*=}")"
+    sep=","
+  done
+  printf '%s}\n' "$out" >>"$RESULTS"
+}
+
+# wait_listening FILE -> prints the port of the "listening on HOST:PORT" line.
+wait_listening() {
+  local i
+  for i in $(seq 200); do
+    local port
+    port=$(grep -o "listening on [^ ]*:[0-9]*" "$1" 2>/dev/null | head -1 | sed 's/.*://')
+    if [ -n "$port" ]; then
+      echo "$port"
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "server did not start: $(tail -5 "$1")"
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+  local i
+  for i in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# start_mock VAR [flags...]: a torii-mock on an ephemeral port, pinned with
+# $PIN_MOCK; sets VAR_PORT and VAR_PID.
+start_mock() {
+  local var=$1; shift
+  : >"$WORK/$var.out"  # truncated here, before the child starts, so no stale line is read
+  # shellcheck disable=SC2086
+  $PIN_MOCK "$BUILD/torii-mock" --listen 127.0.0.1:0 --api-key sk-bench "$@" >>"$WORK/$var.out" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "${var}_PID" '%s' "$pid"
+  printf -v "${var}_PORT" '%s' "$(wait_listening "$WORK/$var.out")"
+  local port_var=${var}_PORT
+  [ -n "${!port_var}" ] || die "$var did not start"
+}
+
+# start_torii VAR CONFIG: torii serve pinned with $PIN_PROXY.
+start_torii() {
+  local var=$1 config=$2
+  : >"$WORK/$var.out"
+  # shellcheck disable=SC2086
+  $PIN_PROXY "$BUILD/torii" serve --config "$config" --listen 127.0.0.1:0 >>"$WORK/$var.out" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "${var}_PID" '%s' "$pid"
+  printf -v "${var}_PORT" '%s' "$(wait_listening "$WORK/$var.out")"
+  local port_var=${var}_PORT
+  [ -n "${!port_var}" ] || die "$var did not start"
+}
+
+# write_torii_config FILE WORKERS: the gateway in front of MOCK, FAIL and STREAM.
+write_torii_config() {
+  cat >"$1" <<YAML
+listen: 127.0.0.1:0
+workers: $2
+log_level: warn
+idle_timeout_ms: 300000
+auth: { keys: [bench-key] }
+providers:
+  - { name: mock, type: openai-compatible, base_url: "http://127.0.0.1:$MOCK_PORT/v1", api_key: sk-bench }
+  - { name: stream-mock, type: openai-compatible, base_url: "http://127.0.0.1:$STREAM_PORT/v1", api_key: sk-bench }
+  - { name: failing, type: openai-compatible, base_url: "http://127.0.0.1:$FAIL_PORT/v1", api_key: sk-bench }
+models:
+  - { name: bench, targets: [ { provider: mock, model: mock-1 } ] }
+  - { name: stream, targets: [ { provider: stream-mock, model: mock-1 } ] }
+  - name: failover
+    circuit_breaker: off
+    targets: [ { provider: failing, model: mock-1 }, { provider: mock, model: mock-1 } ]
+YAML
+}
+
+# start_nginx VAR WORKERS: nginx as a reverse proxy in front of the same mocks,
+# configured like torii: keep-alive upstreams, HTTP/1.1, no response
+# buffering, the same bearer-key check, and a failover upstream that retries
+# a 503 on the good mock. Sets VAR_PORT, VAR_PID (master) and VAR_PIDS
+# (master and workers, comma-separated).
+start_nginx() {
+  local var=$1 workers=$2 dir="$WORK/$1" port attempt pid
+  mkdir -p "$dir/logs" "$dir/tmp"
+  chmod -R a+rwx "$dir"
+  for attempt in 1 2 3 4 5; do
+    port=$("$BUILD/torii-bench-driver" free-port)
+    cat >"$dir/nginx.conf" <<NGINX
+worker_processes $workers;
+worker_rlimit_nofile $NOFILE;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections $((NOFILE - 64)); }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_max_body_size 32m;
+  client_body_buffer_size 1m;
+  map \$http_authorization \$bench_bad_key { "Bearer bench-key" 0; default 1; }
+  upstream mock { server 127.0.0.1:$MOCK_PORT; keepalive 256; keepalive_requests 10000000; }
+  upstream stream_mock { server 127.0.0.1:$STREAM_PORT; keepalive 256; keepalive_requests 10000000; }
+  upstream failover {
+    server 127.0.0.1:$FAIL_PORT max_fails=0;
+    server 127.0.0.1:$MOCK_PORT backup;
+    keepalive 64; keepalive_requests 10000000;
+  }
+  server {
+    listen 127.0.0.1:$port reuseport backlog=4096;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Authorization "Bearer sk-bench";
+    proxy_buffering off;
+    location = /health { return 200 "ok\n"; }
+    location / {
+      if (\$bench_bad_key) { return 401 '{"error":{"message":"invalid key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}'; }
+      proxy_pass http://mock;
+    }
+    location /stream/ {
+      if (\$bench_bad_key) { return 401; }
+      proxy_pass http://stream_mock/;
+    }
+    location /failover/ {
+      if (\$bench_bad_key) { return 401; }
+      proxy_next_upstream error timeout http_503 non_idempotent;
+      proxy_pass http://failover/;
+    }
+  }
+}
+NGINX
+    # shellcheck disable=SC2086
+    $PIN_PROXY nginx -p "$dir" -c nginx.conf -g 'daemon off;' >"$dir/logs/stdout" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    if wait_port "$port" && kill -0 "$pid" 2>/dev/null; then
+      local all=$pid child
+      for _ in $(seq 100); do
+        [ "$(pgrep -P "$pid" | wc -l)" -ge "$workers" ] && break
+        sleep 0.05
+      done
+      for child in $(pgrep -P "$pid"); do all+=",$child"; done
+      printf -v "${var}_PORT" '%s' "$port"
+      printf -v "${var}_PID" '%s' "$pid"
+      printf -v "${var}_PIDS" '%s' "$all"
+      return 0
+    fi
+    stop_procs "$pid"
+    log "nginx did not start on port $port (attempt $attempt): $(tail -2 "$dir/logs/error.log" "$dir/logs/stdout" 2>/dev/null | tr '\n' ' ')"
+  done
+  die "nginx would not start"
+}
+
+# cpu_ticks PID[,PID...]: user+sys clock ticks of the processes, all threads.
+cpu_ticks() {
+  local total=0 pid t
+  for pid in ${1//,/ }; do
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12+$13}')
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+
+# rss_kib PID[,PID...]: resident set size summed over the processes.
+rss_kib() {
+  local total=0 pid r
+  for pid in ${1//,/ }; do
+    r=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+    total=$((total + ${r:-0}))
+  done
+  echo "$total"
+}
+
+# wrk_json URL CONNECTIONS SECONDS SCRIPT [ENV=VALUE...]: runs wrk and prints
+# the WRKJSON object of bench/wrk/report.lua (or {} when wrk failed).
+wrk_json() {
+  local url=$1 conns=$2 secs=$3 script=$4; shift 4
+  local out="$WORK/wrk.$$.txt"
+  env BENCH_DIR="$BENCH_DIR" "$@" timeout $((secs + 30)) \
+    wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$BENCH_DIR/wrk/$script" "$url" >"$out" 2>&1 || true
+  if grep -q '^WRKJSON ' "$out"; then
+    grep '^WRKJSON ' "$out" | head -1 | sed 's/^WRKJSON //'
+  else
+    log "wrk failed on $url: $(tail -3 "$out" | tr '\n' ' ')"
+    echo '{}'
+  fi
+}
+
+# measure KEY=VALUE... -- URL CONNS SECONDS SCRIPT [ENV...] with CPU_PIDS set:
+# one wrk run, recorded with the CPU ticks the CPU_PIDS used meanwhile.
+measure() {
+  local fields=()
+  while [ "$1" != "--" ]; do fields+=("$1"); shift; done
+  shift
+  local before after res
+  before=$(cpu_ticks "${CPU_PIDS:-}")
+  res=$(wrk_json "$@")
+  after=$(cpu_ticks "${CPU_PIDS:-}")
+  record "${fields[@]}" "conns=$2" "wrk=$res" "cpu_ticks=$((after - before))"
+}
+
+# mock_requests PORT: the mock's request counter.
+mock_requests() {
+  curl -s --max-time 5 "http://127.0.0.1:$1/mock/stats" | grep -o '"requests":[0-9]*' | head -1 | cut -d: -f2
+}
+
+# use_target NAME: sets T_URL, T_KEY, T_MODEL and CPU_PIDS (the process whose
+# CPU time is charged) for a chat completion through NAME:
+#   direct, nginx, torii              the fast mock
+#   direct-fail                       the mock that answers 503 at once
+#   nginx-failover, torii-failover    503 from the failing mock, then the fast mock
+#   direct-stream, nginx-stream, torii-stream   the paced streaming mock
+use_target() {
+  local chat=/v1/chat/completions
+  case $1 in
+    direct) T_URL="http://127.0.0.1:$MOCK_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$MOCK_PID ;;
+    nginx) T_URL="http://127.0.0.1:$NGINX_PORT$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
+    torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
+    direct-fail) T_URL="http://127.0.0.1:$FAIL_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$FAIL_PID ;;
+    nginx-failover) T_URL="http://127.0.0.1:$NGINX_PORT/failover$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
+    torii-failover) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=failover; CPU_PIDS=$TORII_PID ;;
+    direct-stream) T_URL="http://127.0.0.1:$STREAM_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$STREAM_PID ;;
+    nginx-stream) T_URL="http://127.0.0.1:$NGINX_PORT/stream$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
+    torii-stream) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=stream; CPU_PIDS=$TORII_PID ;;
+    *) die "unknown target $1" ;;
+  esac
+}
+
+# split_url URL: sets U_PORT and U_PATH of an http://127.0.0.1:PORT/PATH URL.
+split_url() {
+  local rest=${1#http://127.0.0.1:}
+  U_PORT=${rest%%/*}
+  U_PATH=/${rest#*/}
+}
+
+# rotate ROUND WORD...: the words, starting at index ROUND modulo their count,
+# so no target always runs first in an interleaved round.
+rotate() {
+  local r=$1; shift
+  local n=$# i
+  local arr=("$@")
+  for ((i = 0; i < n; i++)); do printf '%s ' "${arr[$(((i + r) % n))]}"; done
+}
+
+# compare_runs SCENARIO WORKERS CONNS ROUND-COUNT TARGET... [-- ENV...]: for each
+# round, one wrk run of chat.lua per target (rotated order), recorded.
+compare_runs() {
+  local scenario=$1 w=$2 conns=$3 rounds=$4; shift 4
+  local targets=() envs=() r t
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do targets+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  envs=("$@")
+  for ((r = 0; r < rounds; r++)); do
+    for t in $(rotate "$r" "${targets[@]}"); do
+      use_target "$t"
+      measure kind=wrk scenario="$scenario" workers="$w" target="$t" round="$r" "${envs[@]/#/env_}" -- \
+        "$T_URL" "$conns" "$DURATION" chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" "${envs[@]}"
+    done
+  done
+}
