@@ -30,8 +30,10 @@ integration: build tests/node_modules/.package-lock.json
 test: unit integration
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# UBSan findings abort the process (and so fail the test that hit them).
 test-asan:
-	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	  $(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
 
 # Benchmarks (bench/README.md): a Release build with the bench tools in
 # $(BENCH_BUILD_DIR), then bench/run.sh; results in bench/results/latest.{md,json}.
