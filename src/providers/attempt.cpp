@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "providers/anthropic/adapter.hpp"
+#include "providers/bedrock/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/passthrough.hpp"
@@ -29,6 +30,8 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
     out = prepare_mock(request);
   } else if (p.kind == Kind::anthropic) {
     out = co_await prepare_anthropic(client, request);
+  } else if (p.kind == Kind::bedrock) {
+    out = co_await prepare_bedrock(client, request);
   } else if (p.kind == Kind::cohere) {
     out = co_await prepare_cohere(client, request);
   } else {

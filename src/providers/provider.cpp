@@ -51,11 +51,12 @@ bool Provider::supports(Endpoint e) const {
     case Kind::mock: return true;
     case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
     case Kind::cohere: return e == Endpoint::chat;
+    case Kind::bedrock: return e == Endpoint::chat;  // Converse is chat only
     default: return false;  // gemini, bedrock, cohere: adapters not in this build yet
   }
 }
 
-std::string Provider::target(Endpoint e, std::string_view model, bool /*stream*/) const {
+std::string Provider::target(Endpoint e, std::string_view model, bool stream) const {
   std::string t = origin.path;
   if (kind == Kind::azure) {
     t += "/openai/deployments/";
@@ -67,6 +68,8 @@ std::string Provider::target(Endpoint e, std::string_view model, bool /*stream*/
   }
   if (kind == Kind::anthropic) return t + "/v1/messages";
   if (kind == Kind::cohere) return t + "/v2/chat";
+  // The model id is one segment, so ":" in "...-v1:0" goes as %3A.
+  if (kind == Kind::bedrock) return t + "/model/" + encode_segment(model) + (stream ? "/converse-stream" : "/converse");
   t += endpoint_path(e);
   return t;
 }
@@ -94,7 +97,13 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& 
       default: p->upstream_headers.add("Authorization", "Bearer " + cfg.api_key); break;
     }
   }
-  if (p->kind == Kind::bedrock) p->has_credentials = !cfg.access_key_id.empty();
+  if (p->kind == Kind::bedrock) {
+    p->has_credentials = !cfg.access_key_id.empty() || !cfg.api_key.empty();
+    p->region = cfg.region;
+    p->access_key_id = cfg.access_key_id;
+    p->secret_access_key = cfg.secret_access_key;
+    p->session_token = cfg.session_token;
+  }
   for (const auto& [k, v] : cfg.headers) p->upstream_headers.set(k, v);
   if (!p->upstream_headers.find("content-type")) p->header_block += "Content-Type: application/json\r\n";
   for (const auto& h : p->upstream_headers) p->header_block += h.name + ": " + h.value + "\r\n";

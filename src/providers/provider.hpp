@@ -30,6 +30,8 @@ struct Provider {
   std::chrono::milliseconds timeout{600'000};
   std::chrono::milliseconds connect_timeout{10'000};
   bool has_credentials = false;
+  // bedrock: requests are signed (SigV4) for this region with these credentials.
+  std::string region, access_key_id, secret_access_key, session_token;
 
   // Whether this build can serve `e` through this provider.
   bool supports(Endpoint e) const;

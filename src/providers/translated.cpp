@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_dom.hpp"
+#include "llm/json_scan.hpp"
 
 namespace torii::providers {
 
@@ -90,7 +91,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
   }
   http::Headers extra;
   copy_upstream_headers(resp->headers(), extra);
-  const WireFormat format = tr.native ? WireFormat::anthropic : WireFormat::openai;
+  const WireFormat format = tr.native ? tr.native_format : WireFormat::openai;
 
   if (!req.stream || !is_event_stream(resp->headers().get("content-type"))) {
     std::string answer;
@@ -99,15 +100,27 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
       out.failure = transport_failure(p.name, err);
       co_return out;
     }
-    json::error_code ec;
-    json::value v = llm::parse_json(answer, ec);
-    if (ec || !v.is_object()) {
-      out.failure = {FailureClass::protocol,
-                     make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
-      co_return out;
+    std::string content_type = "application/json";
+    if (tr.native) {
+      // Forwarded as is: validated without building a DOM.
+      std::string why;
+      if (!llm::is_valid_json(answer, &why)) {
+        out.failure = {FailureClass::protocol, make_error(502, "upstream '" + p.name + "' returned invalid JSON: " + why,
+                                                          "upstream_invalid_response")};
+        co_return out;
+      }
+      if (auto ct = resp->headers().get("content-type"); !ct.empty()) content_type = std::string(ct);
+    } else {
+      json::error_code ec;
+      json::value v = llm::parse_json(answer, ec);
+      if (ec || !v.is_object()) {
+        out.failure = {FailureClass::protocol,
+                       make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
+        co_return out;
+      }
+      answer = tr.decode(v.get_object());
     }
-    if (!tr.native) answer = tr.decode(v.get_object());
-    out.answer = std::make_unique<BufferedAnswer>(format, status, "application/json", std::move(extra),
+    out.answer = std::make_unique<BufferedAnswer>(format, status, std::move(content_type), std::move(extra),
                                                   std::move(answer));
     co_return out;
   }

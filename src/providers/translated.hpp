@@ -23,8 +23,10 @@ struct Translation {
   // Adjusts an upstream error before the router sees it (statuses, codes).
   std::function<void(ApiError&)> adjust_error;
   http::Headers headers;  // extra per-request upstream headers
-  // The body is already in the provider's format: skip encode/decode/stream.
+  // The body is already in the provider's format: skip encode/decode/stream,
+  // forward both ways byte for byte (only checking that answers are JSON).
   bool native = false;
+  WireFormat native_format = WireFormat::anthropic;  // what a native answer is
 };
 
 boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& client, const AttemptRequest& request,
