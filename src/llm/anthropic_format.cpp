@@ -1,43 +1,15 @@
 #include "llm/anthropic_format.hpp"
 
-#include <chrono>
-
 #include <boost/json.hpp>
+
+#include "llm/json_get.hpp"
 
 namespace torii::llm {
 
 namespace json = boost::json;
+using namespace get;
 
 namespace {
-
-std::string_view str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
-int64_t integer(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return int64_t(v->get_uint64());
-  if (v->is_double()) return int64_t(v->get_double());
-  return 0;
-}
-
-const json::object* obj(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
-
-const json::array* arr(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_array() ? &v->get_array() : nullptr;
-}
-
-int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Text of an OpenAI content value (string or parts), for roles that only take text.
 std::string text_of(const json::value& content) {

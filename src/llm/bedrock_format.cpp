@@ -1,0 +1,394 @@
+#include "llm/bedrock_format.hpp"
+
+#include <chrono>
+
+#include <boost/json.hpp>
+
+#include "llm/json_dom.hpp"
+
+namespace torii::llm {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view str(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+int64_t integer(const json::object* o, std::string_view key) {
+  if (!o) return 0;
+  auto* v = o->if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return int64_t(v->get_uint64());
+  if (v->is_double()) return int64_t(v->get_double());
+  return 0;
+}
+
+const json::object* obj(const json::object* o, std::string_view key) {
+  if (!o) return nullptr;
+  auto* v = o->if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Converse counts cached prompt tokens apart from inputTokens; OpenAI's
+// prompt_tokens includes them.
+json::object usage_from(const json::object* usage) {
+  int64_t in = integer(usage, "inputTokens"), out = integer(usage, "outputTokens");
+  int64_t cache_read = integer(usage, "cacheReadInputTokens"), cache_write = integer(usage, "cacheWriteInputTokens");
+  int64_t prompt = in + cache_read + cache_write;
+  json::object u{{"prompt_tokens", prompt}, {"completion_tokens", out}, {"total_tokens", prompt + out}};
+  if (cache_read || cache_write) u["prompt_tokens_details"] = json::object{{"cached_tokens", cache_read}};
+  return u;
+}
+
+// Text of a string or of the text parts of an array.
+std::string text_of(const json::value* content) {
+  if (!content) return {};
+  if (content->is_string()) return std::string(content->get_string());
+  std::string text;
+  if (content->is_array())
+    for (const auto& p : content->get_array())
+      if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
+  return text;
+}
+
+// "data:image/png;base64,AAAA" -> {image: {format: png, source: {bytes: AAAA}}}.
+bool image_block(const json::object& part, json::array& blocks, std::string& error) {
+  const json::object* iu = obj(&part, "image_url");
+  std::string_view url = iu ? str(*iu, "url") : str(part, "image_url");
+  if (!url.starts_with("data:")) {
+    error = "bedrock accepts images only as base64 data URLs";
+    return false;
+  }
+  size_t semi = url.find(';'), comma = url.find(',');
+  if (semi == std::string_view::npos || comma == std::string_view::npos || semi > comma ||
+      url.substr(semi, comma - semi) != ";base64") {
+    error = "image data URLs must be base64-encoded";
+    return false;
+  }
+  std::string_view mime = url.substr(5, semi - 5);
+  std::string_view format = mime.starts_with("image/") ? mime.substr(6) : std::string_view();
+  if (format == "jpg") format = "jpeg";
+  if (format != "png" && format != "jpeg" && format != "gif" && format != "webp") {
+    error = "unsupported image type '" + std::string(mime) + "' (bedrock takes png, jpeg, gif or webp)";
+    return false;
+  }
+  blocks.push_back(json::object{
+      {"image", json::object{{"format", format}, {"source", json::object{{"bytes", url.substr(comma + 1)}}}}}});
+  return true;
+}
+
+// OpenAI content (string or parts) -> Converse content blocks.
+bool content_blocks(const json::value* content, json::array& blocks, std::string& error) {
+  if (!content || content->is_null()) return true;
+  if (content->is_string()) {
+    if (!content->get_string().empty()) blocks.push_back(json::object{{"text", content->get_string()}});
+    return true;
+  }
+  if (!content->is_array()) {
+    error = "message content must be a string or an array of parts";
+    return false;
+  }
+  for (const auto& p : content->get_array()) {
+    if (!p.is_object()) continue;
+    const auto& part = p.get_object();
+    std::string_view type = str(part, "type");
+    if (type == "text") {
+      if (!str(part, "text").empty()) blocks.push_back(json::object{{"text", str(part, "text")}});
+    } else if (type == "image_url") {
+      if (!image_block(part, blocks, error)) return false;
+    } else {
+      error = "unsupported content part type '" + std::string(type) + "' for bedrock";
+      return false;
+    }
+  }
+  return true;
+}
+
+// A tool's answer: JSON objects travel as a json block, anything else as text.
+json::object tool_result(const json::object& m) {
+  const json::value* content = m.if_contains("content");
+  std::string text = text_of(content);
+  json::array parts;
+  json::error_code ec;
+  json::value parsed = parse_json(text, ec);
+  if (!ec && parsed.is_object()) parts.push_back(json::object{{"json", std::move(parsed)}});
+  else parts.push_back(json::object{{"text", text}});
+  return json::object{{"toolResult", json::object{{"toolUseId", str(m, "tool_call_id")},
+                                                  {"content", std::move(parts)},
+                                                  {"status", "success"}}}};
+}
+
+bool tool_use_blocks(const json::array& calls, json::array& blocks, std::string& error) {
+  for (const auto& cv : calls) {
+    if (!cv.is_object()) continue;
+    const auto& call = cv.get_object();
+    const json::object* fn = obj(&call, "function");
+    std::string_view args = fn ? str(*fn, "arguments") : std::string_view();
+    json::value input = json::object{};
+    if (!args.empty()) {
+      json::error_code ec;
+      input = parse_json(args, ec);
+      if (ec) {
+        error = "tool call '" + std::string(str(call, "id")) + "' has arguments that are not JSON";
+        return false;
+      }
+    }
+    blocks.push_back(json::object{{"toolUse", json::object{{"toolUseId", str(call, "id")},
+                                                           {"name", fn ? str(*fn, "name") : std::string_view()},
+                                                           {"input", std::move(input)}}}});
+  }
+  return true;
+}
+
+// Converse wants strictly alternating turns: a turn of the same role as the
+// one before joins it (tool results, which are user turns, included).
+void push_turn(json::array& messages, std::string_view role, json::array blocks) {
+  if (blocks.empty()) return;
+  if (!messages.empty()) {
+    auto& last = messages.back().as_object();
+    if (last.at("role").as_string() == role) {
+      auto& content = last.at("content").as_array();
+      for (auto& b : blocks) content.push_back(std::move(b));
+      return;
+    }
+  }
+  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
+}
+
+json::object tool_config(const json::object& in) {
+  json::array tools;
+  if (auto* tv = in.if_contains("tools"); tv && tv->is_array())
+    for (const auto& t : tv->get_array()) {
+      if (!t.is_object() || str(t.get_object(), "type") != "function") continue;
+      const json::object* fn = obj(&t.get_object(), "function");
+      if (!fn) continue;
+      json::object spec{{"name", str(*fn, "name")}};
+      if (auto d = str(*fn, "description"); !d.empty()) spec["description"] = d;
+      const json::value* params = fn->if_contains("parameters");
+      json::value schema = params && params->is_object()
+                               ? *params
+                               : json::value(json::object{{"type", "object"}, {"properties", json::object{}}});
+      spec["inputSchema"] = json::object{{"json", std::move(schema)}};
+      tools.push_back(json::object{{"toolSpec", std::move(spec)}});
+    }
+  if (tools.empty()) return {};
+  json::object cfg{{"tools", std::move(tools)}};
+  if (auto* tc = in.if_contains("tool_choice")) {
+    if (tc->is_string() && tc->get_string() == "required") {
+      cfg["toolChoice"] = json::object{{"any", json::object{}}};
+    } else if (tc->is_string() && tc->get_string() == "auto") {
+      cfg["toolChoice"] = json::object{{"auto", json::object{}}};
+    } else if (tc->is_object()) {
+      const json::object* fn = obj(&tc->get_object(), "function");
+      if (fn && !str(*fn, "name").empty())
+        cfg["toolChoice"] = json::object{{"tool", json::object{{"name", str(*fn, "name")}}}};
+    }
+  }
+  return cfg;
+}
+
+}  // namespace
+
+std::string openai_finish_from_converse(std::string_view r) {
+  if (r == "max_tokens" || r == "model_context_window_exceeded") return "length";
+  if (r == "tool_use") return "tool_calls";
+  if (r == "guardrail_intervened" || r == "content_filtered") return "content_filter";
+  return "stop";  // end_turn, stop_sequence
+}
+
+int converse_exception_status(std::string_view t) {
+  if (t == "throttlingException") return 429;
+  if (t == "serviceUnavailableException") return 503;
+  if (t == "validationException") return 400;
+  if (t == "modelTimeoutException") return 504;
+  if (t == "internalServerException") return 500;
+  return 502;  // modelStreamErrorException and anything new
+}
+
+json::object openai_to_converse_request(const json::object& in, std::string& error) {
+  json::object out;
+  json::array system, messages;
+  if (integer(&in, "n") > 1) {
+    error = "bedrock answers one choice per request (n must be 1)";
+    return out;
+  }
+  if (auto* msgs = in.if_contains("messages"); msgs && msgs->is_array()) {
+    for (const auto& mv : msgs->get_array()) {
+      if (!mv.is_object()) {
+        error = "messages must be objects";
+        return out;
+      }
+      const auto& m = mv.get_object();
+      std::string_view role = str(m, "role");
+      json::array blocks;
+      if (role == "system" || role == "developer") {
+        std::string text = text_of(m.if_contains("content"));
+        if (!text.empty()) system.push_back(json::object{{"text", text}});
+      } else if (role == "user") {
+        if (!content_blocks(m.if_contains("content"), blocks, error)) return out;
+        push_turn(messages, "user", std::move(blocks));
+      } else if (role == "assistant") {
+        std::string text = text_of(m.if_contains("content"));
+        if (!text.empty()) blocks.push_back(json::object{{"text", text}});
+        if (auto* calls = m.if_contains("tool_calls"); calls && calls->is_array())
+          if (!tool_use_blocks(calls->get_array(), blocks, error)) return out;
+        push_turn(messages, "assistant", std::move(blocks));
+      } else if (role == "tool") {
+        blocks.push_back(tool_result(m));
+        push_turn(messages, "user", std::move(blocks));
+      } else {
+        error = "unsupported message role '" + std::string(role) + "'";
+        return out;
+      }
+    }
+  }
+  out["messages"] = std::move(messages);
+  if (!system.empty()) out["system"] = std::move(system);
+
+  json::object inference;
+  int64_t max_tokens = integer(&in, "max_completion_tokens");
+  if (!max_tokens) max_tokens = integer(&in, "max_tokens");
+  if (max_tokens) inference["maxTokens"] = max_tokens;
+  if (auto* v = in.if_contains("temperature"); v && v->is_number()) inference["temperature"] = *v;
+  if (auto* v = in.if_contains("top_p"); v && v->is_number()) inference["topP"] = *v;
+  if (auto* stop = in.if_contains("stop")) {
+    if (stop->is_string()) inference["stopSequences"] = json::array{*stop};
+    else if (stop->is_array() && !stop->get_array().empty()) inference["stopSequences"] = *stop;
+  }
+  if (!inference.empty()) out["inferenceConfig"] = std::move(inference);
+
+  auto* tc = in.if_contains("tool_choice");
+  bool none = tc && tc->is_string() && tc->get_string() == "none";
+  if (!none)
+    if (json::object cfg = tool_config(in); !cfg.empty()) out["toolConfig"] = std::move(cfg);
+  return out;
+}
+
+json::object converse_to_openai_response(const json::object& in, std::string_view model, std::string_view id) {
+  const json::object* message = obj(obj(&in, "output"), "message");
+  std::string text;
+  json::array calls;
+  if (message)
+    if (auto* content = message->if_contains("content"); content && content->is_array())
+      for (const auto& bv : content->get_array()) {
+        if (!bv.is_object()) continue;
+        const auto& b = bv.get_object();
+        if (auto* t = b.if_contains("text"); t && t->is_string()) {
+          text += t->get_string();
+        } else if (const json::object* use = obj(&b, "toolUse")) {
+          const json::value* input = use->if_contains("input");
+          calls.push_back(json::object{
+              {"id", str(*use, "toolUseId")},
+              {"type", "function"},
+              {"function", json::object{{"name", str(*use, "name")},
+                                        {"arguments", input ? json::serialize(*input) : std::string("{}")}}}});
+        }
+        // reasoningContent, citations and the like have no OpenAI counterpart.
+      }
+  json::object msg{{"role", "assistant"}};
+  msg["content"] = text.empty() && !calls.empty() ? json::value(nullptr) : json::value(text);
+  if (!calls.empty()) msg["tool_calls"] = std::move(calls);
+  msg["refusal"] = nullptr;
+  json::object out{{"id", id}, {"object", "chat.completion"}, {"created", now_seconds()}, {"model", model}};
+  out["choices"] = json::array{json::object{{"index", 0},
+                                            {"message", std::move(msg)},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", openai_finish_from_converse(str(in, "stopReason"))}}};
+  out["usage"] = usage_from(obj(&in, "usage"));
+  return out;
+}
+
+void ConverseToOpenAIStream::chunk(std::string& out, json::object delta, const char* finish_reason) {
+  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+  c["choices"] = json::array{json::object{{"index", 0},
+                                          {"delta", std::move(delta)},
+                                          {"logprobs", nullptr},
+                                          {"finish_reason", finish_reason ? json::value(finish_reason) : nullptr}}};
+  out += "data: " + json::serialize(c) + "\n\n";
+}
+
+void ConverseToOpenAIStream::close(std::string& out, const json::object* usage) {
+  if (usage_) {
+    json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+    c["choices"] = json::array{};
+    c["usage"] = usage_from(usage);
+    out += "data: " + json::serialize(c) + "\n\n";
+  }
+  out += "data: [DONE]\n\n";
+  done_ = true;
+}
+
+bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payload, std::string& out,
+                                  std::string& error) {
+  json::error_code ec;
+  json::value v = parse_json(payload, ec);
+  if (ec || !v.is_object()) {
+    error = "invalid JSON in upstream stream event '" + std::string(type) + "'";
+    return false;
+  }
+  if (done_) return true;
+  const auto& o = v.get_object();
+  if (!started_) {
+    started_ = true;
+    created_ = now_seconds();
+    chunk(out, json::object{{"role", "assistant"}, {"content", ""}});
+  }
+  int64_t index = integer(&o, "contentBlockIndex");
+  auto tool_of = [this](int64_t block) {
+    return block >= 0 && size_t(block) < block_tool_.size() ? block_tool_[size_t(block)] : -1;
+  };
+  if (type == "contentBlockStart") {
+    const json::object* use = obj(obj(&o, "start"), "toolUse");
+    if (!use || index < 0 || index > 65535) return true;
+    if (block_tool_.size() <= size_t(index)) block_tool_.resize(size_t(index) + 1, -1);
+    int tool = tool_count_++;
+    block_tool_[size_t(index)] = tool;
+    chunk(out, json::object{{"tool_calls", json::array{json::object{
+                                               {"index", tool},
+                                               {"id", str(*use, "toolUseId")},
+                                               {"type", "function"},
+                                               {"function", json::object{{"name", str(*use, "name")},
+                                                                         {"arguments", ""}}}}}}});
+  } else if (type == "contentBlockDelta") {
+    const json::object* delta = obj(&o, "delta");
+    if (!delta) return true;
+    if (auto* t = delta->if_contains("text"); t && t->is_string()) {
+      chunk(out, json::object{{"content", t->get_string()}});
+    } else if (const json::object* use = obj(delta, "toolUse")) {
+      int tool = tool_of(index);
+      if (tool < 0) return true;  // a fragment for a block that never started as a tool call
+      chunk(out, json::object{{"tool_calls", json::array{json::object{
+                                                 {"index", tool},
+                                                 {"function", json::object{{"arguments", str(*use, "input")}}}}}}});
+    }
+  } else if (type == "messageStop") {
+    stopped_ = true;
+    std::string finish = openai_finish_from_converse(str(o, "stopReason"));
+    chunk(out, json::object{}, finish.c_str());
+  } else if (type == "metadata") {
+    close(out, obj(&o, "usage"));
+  }
+  // messageStart only starts the message; contentBlockStop ends nothing the client tracks.
+  return true;
+}
+
+bool ConverseToOpenAIStream::finish(std::string& out, std::string& error) {
+  if (done_) return true;
+  if (!stopped_) {
+    error = "stream ended before the message stopped";
+    return false;
+  }
+  close(out, nullptr);
+  return true;
+}
+
+}  // namespace torii::llm
