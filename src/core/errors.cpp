@@ -92,6 +92,10 @@ ApiError normalise_upstream_error(int status, std::string_view body) {
     e.type = scalar_text(err->if_contains("type"));
     e.param = scalar_text(err->if_contains("param"));
     e.code = scalar_text(err->if_contains("code"));
+    // Google's shape repeats the HTTP status as a number in `code` and names
+    // it in `status` (RESOURCE_EXHAUSTED, ...): the name says more.
+    if (auto* code = err->if_contains("code"); code && code->is_number())
+      if (auto* name = err->if_contains("status"); name && name->is_string()) e.code = std::string(name->get_string());
     // Anthropic's error types say the same as the status; keep OpenAI's names.
     if (v.get_object().if_contains("type") && scalar_text(v.get_object().if_contains("type")) == "error")
       e.type.clear();

@@ -1,10 +1,9 @@
 #include "llm/bedrock_format.hpp"
 
-#include <chrono>
-
 #include <boost/json.hpp>
 
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 
 namespace torii::llm {
 
@@ -12,31 +11,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
-int64_t integer(const json::object* o, std::string_view key) {
-  if (!o) return 0;
-  auto* v = o->if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return int64_t(v->get_uint64());
-  if (v->is_double()) return int64_t(v->get_double());
-  return 0;
-}
-
-const json::object* obj(const json::object* o, std::string_view key) {
-  if (!o) return nullptr;
-  auto* v = o->if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
-
-int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using get::integer;
+using get::now_seconds;
+using get::obj;
+using get::str;
 
 // Converse counts cached prompt tokens apart from inputTokens; OpenAI's
 // prompt_tokens includes them.

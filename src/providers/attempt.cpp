@@ -5,6 +5,7 @@
 #include "providers/anthropic/adapter.hpp"
 #include "providers/bedrock/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
+#include "providers/gemini/adapter.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/passthrough.hpp"
 
@@ -34,6 +35,8 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
     out = co_await prepare_bedrock(client, request);
   } else if (p.kind == Kind::cohere) {
     out = co_await prepare_cohere(client, request);
+  } else if (p.kind == Kind::gemini) {
+    out = co_await prepare_gemini(client, request);
   } else {
     out = co_await prepare_passthrough(client, request);
   }

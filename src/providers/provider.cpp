@@ -52,7 +52,8 @@ bool Provider::supports(Endpoint e) const {
     case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
     case Kind::cohere: return e == Endpoint::chat;
     case Kind::bedrock: return e == Endpoint::chat;  // Converse is chat only
-    default: return false;  // gemini, bedrock, cohere: adapters not in this build yet
+    case Kind::gemini: return e != Endpoint::completions;  // no legacy completions API
+    default: return false;
   }
 }
 
@@ -70,6 +71,12 @@ std::string Provider::target(Endpoint e, std::string_view model, bool stream) co
   if (kind == Kind::cohere) return t + "/v2/chat";
   // The model id is one segment, so ":" in "...-v1:0" goes as %3A.
   if (kind == Kind::bedrock) return t + "/model/" + encode_segment(model) + (stream ? "/converse-stream" : "/converse");
+  if (kind == Kind::gemini) {
+    t += "/v1beta/models/";
+    t += encode_segment(model);
+    if (e == Endpoint::embeddings) return t + ":batchEmbedContents";
+    return t + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  }
   t += endpoint_path(e);
   return t;
 }

@@ -1,5 +1,7 @@
 #include "providers/translated.hpp"
 
+#include <optional>
+
 #include <boost/json.hpp>
 
 #include "llm/json_dom.hpp"
@@ -118,6 +120,11 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
                        make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
         co_return out;
       }
+      ApiError refused;
+      if (tr.refusal && tr.refusal(v.get_object(), refused)) {
+        out.failure = {FailureClass::status, std::move(refused)};
+        co_return out;
+      }
       answer = tr.decode(v.get_object());
     }
     out.answer = std::make_unique<BufferedAnswer>(format, status, std::move(content_type), std::move(extra),
@@ -126,11 +133,37 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
   }
 
   EventTransform transform = tr.native ? EventTransform{} : tr.stream(include_usage);
+  // A refusal can only come before the first output, so only events until
+  // then are checked.
+  auto refused = std::make_shared<std::optional<ApiError>>();
+  if (transform && tr.refusal) {
+    transform = [inner = std::move(transform), check = tr.refusal, refused, checking = true](
+                    const std::string& raw, std::string& events, std::string& error) mutable {
+      if (checking) {
+        http::SseEvent ev;
+        json::error_code ec;
+        json::value v;
+        if (http::parse_sse_event(raw, ev)) v = llm::parse_json(ev.data, ec);
+        ApiError e;
+        if (!ec && v.is_object() && check(v.get_object(), e)) {
+          error = e.message;
+          *refused = std::move(e);
+          return false;
+        }
+      }
+      bool ok = inner(raw, events, error);
+      if (!events.empty()) checking = false;
+      return ok;
+    };
+  }
   resp->limit_reads_until(first_token_deadline);
   http::SseSplitter splitter;
   std::string first;
   bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, out.failure);
-  if (!ready) co_return out;
+  if (!ready) {
+    if (*refused) out.failure = {FailureClass::status, std::move(**refused)};
+    co_return out;
+  }
   resp->clear_read_limit();
   out.answer = std::make_unique<StreamingAnswer>(format, p.name, std::move(resp), std::move(extra), std::move(splitter),
                                                  std::move(first), std::move(transform));

@@ -22,6 +22,10 @@ struct Translation {
   std::function<EventTransform(bool include_usage)> stream;
   // Adjusts an upstream error before the router sees it (statuses, codes).
   std::function<void(ApiError&)> adjust_error;
+  // Optional: a 200 answer (or a stream's first event, as JSON) that is really
+  // a refusal, such as a prompt blocked before any output. True with `error`
+  // set fails the attempt with that error instead of answering.
+  std::function<bool(const boost::json::object& answer, ApiError& error)> refusal;
   http::Headers headers;  // extra per-request upstream headers
   // The body is already in the provider's format: skip encode/decode/stream,
   // forward both ways byte for byte (only checking that answers are JSON).

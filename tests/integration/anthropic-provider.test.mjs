@@ -170,6 +170,24 @@ describe('anthropic provider', () => {
     assert.equal(final.stop_reason, 'end_turn');
   });
 
+  it('an invalid JSON event from the upstream ends the stream with a clean error', async () => {
+    await mockConfig(claude, { api_key: 'sk-ant', malformed: true });
+    try {
+      const res = await postStream(`${torii.v1}/chat/completions`,
+        { model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'break the stream' }] },
+        { headers: { authorization: 'Bearer k1' } });
+      assert.equal(res.status, 200);
+      const { events } = await readSSE(res);
+      const last = JSON.parse(events.at(-1).data);
+      assert.equal(last.error.code, 'upstream_stream_error', events.at(-1).data);
+      assert.match(last.error.message, /invalid JSON/);
+    } finally {
+      await mockReset(claude);
+    }
+    const ok = await openai.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'still here' }] });
+    assert.match(ok.choices[0].message.content, /still here/);
+  });
+
   it('upstream errors keep their meaning on both surfaces', async () => {
     await mockConfig(claude, { api_key: 'sk-ant', fail_status: 429, retry_after: 9 });
     try {

@@ -38,7 +38,7 @@ const UPSTREAM_MODEL = {
   openai: 'gpt-matrix', azure: 'matrix-deployment', anthropic: 'claude-matrix', gemini: 'gemini-matrix',
   bedrock: 'anthropic.claude-matrix-v1:0', cohere: 'command-matrix',
 };
-const PROVIDERS = ['openai', 'azure', 'anthropic', 'cohere'];
+const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'cohere'];
 const SURFACES = ['openai', 'anthropic'];
 const CASES = ['plain', 'streaming', 'tool call', 'tool result', 'image input', 'usage'];
 

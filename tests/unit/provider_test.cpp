@@ -76,12 +76,20 @@ TEST(Provider, AnthropicServesChatOnly) {
   EXPECT_NE(p->header_block.find("x-api-key: k\r\n"), std::string::npos);
 }
 
-TEST(Provider, TypesWithoutAnAdapterAreNotServed) {
+TEST(Provider, GeminiServesChatAndEmbeddings) {
   std::string err;
   auto g = providers::make_provider(provider("g", "gemini", "https://generativelanguage.googleapis.com"), err);
   ASSERT_TRUE(g);
-  EXPECT_FALSE(g->supports(Endpoint::chat));
+  EXPECT_TRUE(g->supports(Endpoint::chat));
+  EXPECT_TRUE(g->supports(Endpoint::embeddings));
+  EXPECT_FALSE(g->supports(Endpoint::completions));
+  EXPECT_FALSE(g->passthrough());
+  EXPECT_EQ(g->target(Endpoint::chat, "gemini-2.5-flash"), "/v1beta/models/gemini-2.5-flash:generateContent");
+  EXPECT_EQ(g->target(Endpoint::chat, "gemini-2.5-flash", true),
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+  EXPECT_EQ(g->target(Endpoint::embeddings, "text-embedding-004"), "/v1beta/models/text-embedding-004:batchEmbedContents");
   EXPECT_EQ(g->upstream_headers.get("x-goog-api-key"), "k");
+  EXPECT_NE(g->header_block.find("x-goog-api-key: k\r\n"), std::string::npos);
 }
 
 TEST(ModelTable, RoutesMatchHeadersAndRequestedModel) {

@@ -1,0 +1,363 @@
+#include "providers/bedrock/adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include "llm/bedrock_format.hpp"
+#include "llm/json_dom.hpp"
+#include "providers/answers.hpp"
+#include "providers/bedrock/event_stream.hpp"
+#include "providers/bedrock/sigv4.hpp"
+
+namespace torii::providers {
+
+namespace json = boost::json;
+namespace es = bedrock::eventstream;
+
+namespace {
+
+constexpr size_t kMaxErrorBody = 1 << 20;
+constexpr size_t kMaxResponseBody = size_t(1) << 30;
+constexpr std::string_view kEventStreamType = "application/vnd.amazon.eventstream";
+
+bool wants_usage(const json::object& openai) {
+  auto* so = openai.if_contains("stream_options");
+  if (!so || !so->is_object()) return false;
+  auto* iu = so->get_object().if_contains("include_usage");
+  return iu && iu->is_bool() && iu->get_bool();
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+// AWS names the exception in x-amzn-ErrorType ("ThrottlingException:http://...")
+// or, from some front ends, in the body's "__type" ("...#ThrottlingException").
+std::string error_type_of(const http::Headers& headers, std::string_view body) {
+  std::string_view t = headers.get("x-amzn-errortype");
+  if (t.empty()) {
+    json::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && v.is_object())
+      if (auto* ty = v.get_object().if_contains("__type"); ty && ty->is_string()) {
+        std::string type(ty->get_string());
+        if (size_t hash = type.rfind('#'); hash != std::string::npos) type.erase(0, hash + 1);
+        return type;
+      }
+    return {};
+  }
+  return std::string(t.substr(0, t.find(':')));
+}
+
+// Bedrock's statuses in the terms OpenAI clients act on.
+void map_error(ApiError& e, std::string_view type) {
+  if (!type.empty() && !contains(e.message, type)) e.message = std::string(type) + ": " + e.message;
+  if (e.status == 400 && (contains(e.message, "too long") || contains(e.message, "too many input tokens") ||
+                          contains(e.message, "context window") || contains(e.message, "context length")))
+    e.code = "context_length_exceeded";
+  else if (e.status == 403)
+    e.status = 401;  // bad signature, unknown key, no model access: the gateway's credentials are at fault
+  else if (type == "ModelNotReadyException" || type == "ServiceUnavailableException")
+    e.status = 503;  // transient: another target may serve it now
+  else if (type == "ModelTimeoutException" || e.status == 408)
+    e.status = 504;
+  else if (type == "ModelErrorException" || e.status == 424)
+    e.status = 502;
+  else if (e.status == 404 && e.code.empty())
+    e.code = "model_not_found";
+}
+
+std::string exception_text(std::string_view type, std::string_view payload) {
+  json::error_code ec;
+  json::value v = json::parse(payload, ec);
+  std::string message;
+  if (!ec && v.is_object())
+    if (auto* m = v.get_object().if_contains("message"); m && m->is_string()) message = std::string(m->get_string());
+  if (message.empty()) message = "upstream exception";
+  return std::string(type) + ": " + message;
+}
+
+// The upstream event stream, unframed and translated to OpenAI chunk events.
+class ConverseEvents {
+ public:
+  enum class Step { more, done, failed };
+
+  ConverseEvents(std::string provider, std::unique_ptr<http::UpstreamResponse> resp,
+                 std::shared_ptr<llm::ConverseToOpenAIStream> converter)
+      : provider_(std::move(provider)), resp_(std::move(resp)), converter_(std::move(converter)) {}
+
+  http::UpstreamResponse& response() { return *resp_; }
+
+  // Reads what arrives next and appends its translation to `out`. On `failed`,
+  // `error` is what the client should see; `transport` says whether the
+  // connection itself failed (and how).
+  boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport) {
+    std::string incoming;
+    bool more = co_await resp_->read_some(incoming, transport);
+    decoder_.feed(incoming);
+    std::string why;
+    while (auto m = decoder_.next()) {
+      std::string_view kind = m->header(":message-type");
+      if (kind == "exception") {
+        std::string_view type = m->header(":exception-type");
+        error = make_error(llm::converse_exception_status(type),
+                           "upstream '" + provider_ + "' stream failed: " + exception_text(type, m->payload),
+                           "upstream_stream_error");
+        co_return Step::failed;
+      }
+      if (kind == "error") {
+        error = make_error(502,
+                           "upstream '" + provider_ + "' stream failed: " + std::string(m->header(":error-code")) +
+                               ": " + std::string(m->header(":error-message")),
+                           "upstream_stream_error");
+        co_return Step::failed;
+      }
+      if (!converter_->feed(m->header(":event-type"), m->payload, out, why)) {
+        error = stream_error(why);
+        co_return Step::failed;
+      }
+    }
+    if (decoder_.failed()) {
+      error = stream_error("bad event-stream message: " + decoder_.error_message());
+      co_return Step::failed;
+    }
+    if (more) co_return Step::more;
+    if (transport) {
+      error = stream_error(transport.message);
+      co_return Step::failed;
+    }
+    if (decoder_.partial()) {
+      transport = {http::UpstreamFailure::io, "stream ended inside an event-stream message"};
+      error = stream_error(transport.message);
+      co_return Step::failed;
+    }
+    if (!converter_->finish(out, why)) {
+      transport = {http::UpstreamFailure::io, why};
+      error = stream_error(why);
+      co_return Step::failed;
+    }
+    co_return Step::done;
+  }
+
+  void cancel() { resp_->cancel(); }
+
+ private:
+  ApiError stream_error(const std::string& why) const {
+    return make_error(502, "upstream '" + provider_ + "' stream failed: " + why, "upstream_stream_error");
+  }
+
+  std::string provider_;
+  std::unique_ptr<http::UpstreamResponse> resp_;
+  std::shared_ptr<llm::ConverseToOpenAIStream> converter_;
+  es::Decoder decoder_;
+};
+
+// A ConverseStream answer whose first translated events have arrived.
+class EventStreamAnswer final : public PreparedAnswer {
+ public:
+  EventStreamAnswer(std::unique_ptr<ConverseEvents> events, http::Headers extra, std::string first, bool finished)
+      : events_(std::move(events)), extra_(std::move(extra)), first_(std::move(first)), finished_(finished) {}
+
+  boost::asio::awaitable<void> deliver(Exchange& ex) override {
+    http::Headers headers = std::move(ex.response_headers);
+    for (const auto& h : extra_) headers.add(h.name, h.value);
+    bool open = co_await ex.out.begin_stream(200, std::move(headers), "text/event-stream");
+    if (!open) {
+      events_->cancel();
+      co_return;
+    }
+    ex.out.on_disconnect([e = events_.get()] { e->cancel(); });
+    co_await pump(ex);
+    ex.out.on_disconnect({});
+  }
+
+  void cancel() override { events_->cancel(); }
+
+ private:
+  static std::string outgoing(Exchange& ex, const std::string& events) {
+    return ex.translator ? ex.translator->events(events) : events;
+  }
+
+  boost::asio::awaitable<void> pump(Exchange& ex) {
+    // GCC 12 miscompiles co_await inside conditions: results go through locals.
+    std::string batch = outgoing(ex, first_);
+    bool written = true;
+    if (!batch.empty()) written = co_await ex.out.write_chunk(batch);
+    if (!written) {
+      events_->cancel();
+      co_return;
+    }
+    bool done = finished_;
+    std::string events;
+    while (!done) {
+      events.clear();
+      ApiError error;
+      http::UpstreamError transport;
+      ConverseEvents::Step step = co_await events_->step(events, error, transport);
+      batch = outgoing(ex, events);
+      if (!batch.empty()) {
+        written = co_await ex.out.write_chunk(batch);
+        if (!written) {
+          events_->cancel();
+          co_return;
+        }
+      }
+      if (step == ConverseEvents::Step::failed) {
+        events_->cancel();
+        if (transport.kind == http::UpstreamFailure::cancelled || ex.out.client_gone()) co_return;
+        co_await ex.out.write_chunk(stream_error_event(ex, error));
+        co_return;
+      }
+      done = step == ConverseEvents::Step::done;
+    }
+    if (ex.translator) {
+      std::string tail = ex.translator->finish();
+      if (!tail.empty()) co_await ex.out.write_chunk(tail);
+    }
+  }
+
+  std::unique_ptr<ConverseEvents> events_;
+  http::Headers extra_;
+  std::string first_;
+  bool finished_;  // the whole stream arrived with the first read
+};
+
+}  // namespace
+
+boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& client, const AttemptRequest& req) {
+  using Clock = std::chrono::steady_clock;
+  const Provider& p = *req.provider;
+  AttemptOutcome out;
+
+  json::error_code ec;
+  json::value parsed = llm::parse_json(*req.body, ec);
+  if (ec || !parsed.is_object()) {
+    out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object", "invalid_json")};
+    co_return out;
+  }
+  std::string error;
+  json::object converse = llm::openai_to_converse_request(parsed.get_object(), error);
+  if (!error.empty()) {
+    out.failure = {FailureClass::status, make_error(400, error, "invalid_request")};
+    co_return out;
+  }
+  const bool include_usage = wants_usage(parsed.get_object());
+  const std::string body = json::serialize(converse);
+
+  http::UpstreamRequest up;
+  up.method = "POST";
+  up.origin = &p.origin;
+  up.target = p.target(req.endpoint, req.model, req.stream);
+  up.fixed_headers = p.header_block;
+  up.headers.add("Accept", req.stream ? std::string(kEventStreamType) : std::string("application/json"));
+  up.headers.add("x-request-id", req.request_id);
+  if (!p.access_key_id.empty()) {
+    // Signed over the Host the client sends and the exact bytes of the body.
+    bedrock::SigV4Request sr;
+    sr.method = up.method;
+    sr.host = p.origin.host_header;
+    sr.path = up.target;
+    sr.payload = body;
+    bedrock::Signature sig =
+        bedrock::sign(sr, {p.access_key_id, p.secret_access_key, p.session_token}, p.region, "bedrock",
+                      std::chrono::system_clock::now());
+    for (const auto& h : sig.headers) up.headers.add(h.name, h.value);
+  }
+  up.body = body;
+  up.connect_timeout = req.limits.connect;
+  up.total_timeout = req.limits.total;
+  up.head_timeout = req.limits.first_token;
+  up.cancel = req.cancel;
+  auto first_token_deadline =
+      req.limits.first_token.count() > 0 ? Clock::now() + req.limits.first_token : Clock::time_point::max();
+
+  http::UpstreamError err;
+  auto resp = co_await client.send(up, err);
+  if (!resp) {
+    out.failure = transport_failure(p.name, err);
+    co_return out;
+  }
+  // Until this attempt hands over its answer, a cancel (hedge lost) must also
+  // stop the body or first-event read.
+  struct CloserReset {
+    http::UpstreamCancel* c;
+    ~CloserReset() {
+      if (c) c->set_closer(nullptr);
+    }
+  } closer_reset{req.cancel.get()};
+  if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
+
+  int status = resp->status();
+  if (status >= 400) {
+    std::string text;
+    co_await resp->read_all(text, kMaxErrorBody, err);
+    ApiError e = normalise_upstream_error(status, text);
+    map_error(e, error_type_of(resp->headers(), text));
+    e.retry_after = std::string(resp->headers().get("retry-after"));
+    out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
+    co_return out;
+  }
+  http::Headers extra;
+  copy_upstream_headers(resp->headers(), extra);
+  std::string upstream_id(resp->headers().get("x-amzn-requestid"));
+  std::string id = "chatcmpl-" + (upstream_id.empty() ? req.request_id : upstream_id);
+
+  if (!req.stream) {
+    std::string answer;
+    bool complete = co_await resp->read_all(answer, kMaxResponseBody, err);
+    if (!complete) {
+      out.failure = transport_failure(p.name, err);
+      co_return out;
+    }
+    json::value v = llm::parse_json(answer, ec);
+    if (ec || !v.is_object()) {
+      out.failure = {FailureClass::protocol,
+                     make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
+      co_return out;
+    }
+    answer = json::serialize(llm::converse_to_openai_response(v.get_object(), req.model, id));
+    out.answer = std::make_unique<BufferedAnswer>(WireFormat::openai, status, "application/json", std::move(extra),
+                                                  std::move(answer));
+    co_return out;
+  }
+
+  std::string_view content_type = resp->headers().get("content-type");
+  if (!content_type.starts_with(kEventStreamType)) {
+    resp->cancel();
+    out.failure = {FailureClass::protocol,
+                   make_error(502, "upstream '" + p.name + "' answered a stream with '" + std::string(content_type) + "'",
+                              "upstream_invalid_response")};
+    co_return out;
+  }
+  resp->limit_reads_until(first_token_deadline);
+  auto events = std::make_unique<ConverseEvents>(
+      p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, include_usage, id));
+  // The answer counts as prepared only once it has produced output, so a
+  // stream that fails before its first event can still fail over.
+  std::string first;
+  ConverseEvents::Step step = ConverseEvents::Step::more;
+  while (first.empty() && step == ConverseEvents::Step::more) {
+    ApiError e;
+    http::UpstreamError transport;
+    step = co_await events->step(first, e, transport);
+    if (step == ConverseEvents::Step::failed) {
+      events->cancel();
+      if (transport)
+        out.failure = transport_failure(p.name, transport);
+      else if (e.code == "upstream_stream_error" && e.status != 502)
+        out.failure = {FailureClass::status, std::move(e)};  // a modelled exception: throttled, unavailable, ...
+      else
+        out.failure = {FailureClass::protocol, std::move(e)};
+      co_return out;
+    }
+  }
+  if (first.empty()) {
+    out.failure = transport_failure(p.name, {http::UpstreamFailure::io, "stream ended before its first event"});
+    co_return out;
+  }
+  events->response().clear_read_limit();
+  out.answer = std::make_unique<EventStreamAnswer>(std::move(events), std::move(extra), std::move(first),
+                                                   step == ConverseEvents::Step::done);
+  co_return out;
+}
+
+}  // namespace torii::providers

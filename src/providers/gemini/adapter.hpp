@@ -1,0 +1,13 @@
+#pragma once
+// The gemini provider (Google AI Studio's Gemini API): OpenAI-format chat
+// requests are translated to generateContent / streamGenerateContent (SSE) and
+// answers translated back; embeddings go through batchEmbedContents.
+#include <boost/asio/awaitable.hpp>
+
+#include "providers/attempt.hpp"
+
+namespace torii::providers {
+
+boost::asio::awaitable<AttemptOutcome> prepare_gemini(http::UpstreamClient& client, const AttemptRequest& request);
+
+}  // namespace torii::providers
