@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
 namespace torii::llm {
@@ -268,6 +269,9 @@ class Scanner {
         }
       } else if (!key_escaped && key == "stream") {
         scan.stream = token == "true";
+      } else if (!key_escaped && key == "stream_options") {
+        scan.has_stream_options = true;
+        scan.stream_options_token = {value_begin, pos_};
       }
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') {
@@ -344,6 +348,54 @@ std::string replace_model(std::string_view body, const RequestScan& scan, std::s
   append_json_string(out, model);
   out.append(body.substr(scan.model_token.end));
   return out;
+}
+
+bool with_stream_usage(std::string_view body, const RequestScan& scan, std::string& out) {
+  out.clear();
+  if (!scan.has_stream_options) {
+    // Insert as the first member: only the opening brace needs finding.
+    size_t brace = body.find('{');
+    out.reserve(body.size() + 40);
+    out.append(body.substr(0, brace + 1));
+    out += R"("stream_options":{"include_usage":true})";
+    // An empty object gets no trailing comma.
+    size_t next = body.find_first_not_of(" \t\r\n", brace + 1);
+    if (next != std::string_view::npos && body[next] != '}') out += ',';
+    out.append(body.substr(brace + 1));
+    return true;
+  }
+  std::string_view token = body.substr(scan.stream_options_token.begin,
+                                       scan.stream_options_token.end - scan.stream_options_token.begin);
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(token, ec);
+  if (ec || !v.is_object()) return false;  // not ours to repair; the upstream will say what is wrong
+  auto& o = v.get_object();
+  if (auto* iu = o.if_contains("include_usage"); iu && iu->is_bool() && iu->get_bool()) return false;
+  o["include_usage"] = true;
+  out.reserve(body.size() + 24);
+  out.append(body.substr(0, scan.stream_options_token.begin));
+  out += boost::json::serialize(o);
+  out.append(body.substr(scan.stream_options_token.end));
+  return true;
+}
+
+bool is_usage_only_chunk(std::string_view event) {
+  // Matches "choices" : [ ] with any spacing, without a DOM: OpenAI sends an
+  // empty choices array only in the usage chunk.
+  size_t at = event.find("\"choices\"");
+  if (at == std::string_view::npos) return false;
+  size_t i = at + 9;
+  auto skip = [&] {
+    while (i < event.size() && (event[i] == ' ' || event[i] == '\t' || event[i] == '\r' || event[i] == '\n')) ++i;
+  };
+  skip();
+  if (i >= event.size() || event[i] != ':') return false;
+  ++i;
+  skip();
+  if (i >= event.size() || event[i] != '[') return false;
+  ++i;
+  skip();
+  return i < event.size() && event[i] == ']';
 }
 
 }  // namespace torii::llm

@@ -25,6 +25,8 @@ struct RequestScan {
   std::string model;       // decoded, when model_is_string
 
   bool stream = false;     // top-level "stream": true
+  bool has_stream_options = false;
+  Span stream_options_token;  // the value of top-level "stream_options"
 };
 
 // Validates `body` (depth-limited) and fills the fields above.
@@ -39,5 +41,15 @@ void append_json_string(std::string& out, std::string_view value);
 // The body with the model token replaced by `model` as a JSON string. Every
 // other byte is copied unchanged. Requires scan.has_model.
 std::string replace_model(std::string_view body, const RequestScan& scan, std::string_view model);
+
+// For streams: the body with stream_options.include_usage set to true, so the
+// upstream reports usage even when the client did not ask. Returns false (and
+// leaves `out` empty) when the client already asked for it. Requires a valid
+// object body.
+bool with_stream_usage(std::string_view body, const RequestScan& scan, std::string& out);
+
+// Whether an OpenAI chat/completions SSE event is the usage-only chunk
+// ("choices": []) that include_usage adds before [DONE].
+bool is_usage_only_chunk(std::string_view event);
 
 }  // namespace torii::llm

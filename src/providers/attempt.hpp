@@ -71,6 +71,9 @@ struct AttemptRequest {
   bool native = false;
   // Client headers the provider family understands (anthropic-beta, ...).
   http::Headers forward_headers;
+  // The body asks for stream usage only because Torii added it: the usage
+  // chunk is taken out of what the client sees.
+  bool strip_stream_usage = false;
   std::shared_ptr<http::UpstreamCancel> cancel;  // optional, for hedging
 };
 

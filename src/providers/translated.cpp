@@ -132,7 +132,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     co_return out;
   }
 
-  EventTransform transform = tr.native ? EventTransform{} : tr.stream(include_usage);
+  EventTransform transform = tr.native ? tr.native_filter : tr.stream(include_usage);
   // A refusal can only come before the first output, so only events until
   // then are checked.
   auto refused = std::make_shared<std::optional<ApiError>>();

@@ -153,6 +153,21 @@ class RequestRouter {
       r.native = true;
       r.forward_headers = in_.forward_headers;
     }
+    // Usage is taken from the stream itself, so OpenAI-wire upstreams are asked
+    // for it even when the client did not ask (the extra chunk is removed again).
+    if (!native && in_.stream && t.provider->passthrough() && in_.endpoint != providers::Endpoint::embeddings) {
+      llm::RequestScan rescan;
+      const llm::RequestScan* s = &scan;
+      if (r.body != body) {
+        rescan = llm::scan_request(*r.body);
+        s = &rescan;
+      }
+      std::string with_usage;
+      if (llm::with_stream_usage(*r.body, *s, with_usage)) {
+        r.body = std::make_shared<const std::string>(std::move(with_usage));
+        r.strip_stream_usage = true;
+      }
+    }
     const auto& p = *t.provider;
     r.limits.connect = m.timeout.connect_ms ? std::chrono::milliseconds(m.timeout.connect_ms) : p.connect_timeout;
     r.limits.first_token = std::chrono::milliseconds(m.timeout.first_token_ms);

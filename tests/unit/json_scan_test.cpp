@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 using torii::llm::is_valid_json;
 using torii::llm::replace_model;
 using torii::llm::scan_request;
@@ -111,4 +113,42 @@ TEST(JsonScan, LastDuplicateModelWins) {
   ASSERT_TRUE(s.valid);
   EXPECT_EQ(s.model, "second");
   EXPECT_EQ(replace_model(body, s, "x"), R"({"model":"first","model":"x"})");
+}
+
+TEST(StreamUsage, AddsStreamOptionsWhenAbsent) {
+  std::string body = R"({ "model":"m","stream":true,"messages":[]})";
+  auto s = scan_request(body);
+  std::string out;
+  ASSERT_TRUE(torii::llm::with_stream_usage(body, s, out));
+  EXPECT_EQ(out, R"({"stream_options":{"include_usage":true}, "model":"m","stream":true,"messages":[]})");
+  EXPECT_TRUE(is_valid_json(out));
+}
+
+TEST(StreamUsage, SetsIncludeUsageInExistingOptions) {
+  std::string body = R"({"model":"m","stream_options":{"include_usage":false,"x":1},"stream":true})";
+  auto s = scan_request(body);
+  ASSERT_TRUE(s.has_stream_options);
+  std::string out;
+  ASSERT_TRUE(torii::llm::with_stream_usage(body, s, out));
+  auto v = boost::json::parse(out).as_object();
+  EXPECT_TRUE(v.at("stream_options").at("include_usage").as_bool());
+  EXPECT_EQ(v.at("stream_options").at("x").as_int64(), 1);
+  EXPECT_EQ(v.at("model").as_string(), "m");
+}
+
+TEST(StreamUsage, LeavesClientRequestAlone) {
+  std::string body = R"({"model":"m","stream_options":{"include_usage":true}})";
+  auto s = scan_request(body);
+  std::string out;
+  EXPECT_FALSE(torii::llm::with_stream_usage(body, s, out));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(StreamUsage, RecognisesTheUsageChunk) {
+  EXPECT_TRUE(torii::llm::is_usage_only_chunk(
+      "data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n"));
+  EXPECT_TRUE(torii::llm::is_usage_only_chunk("data: {\"choices\" : [ ] ,\"usage\":{}}\n\n"));
+  EXPECT_FALSE(torii::llm::is_usage_only_chunk(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n"));
+  EXPECT_FALSE(torii::llm::is_usage_only_chunk("data: [DONE]\n\n"));
 }

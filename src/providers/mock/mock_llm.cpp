@@ -78,8 +78,14 @@ std::string hex(std::uint64_t v, int digits) {
   return out;
 }
 
+// stream_options only changes how usage is reported, not the answer, so it does
+// not take part in the answer's identity (a gateway may add it on the way).
 std::uint64_t request_hash(const json::object& req, std::string_view model) {
-  return mix(fnv1a(model, fnv1a(json::serialize(req))));
+  if (!req.contains("stream_options")) return mix(fnv1a(model, fnv1a(json::serialize(req))));
+  json::object without;  // rebuilt: object::erase would reorder the members
+  for (const auto& kv : req)
+    if (kv.key() != "stream_options") without.emplace(kv.key(), kv.value());
+  return mix(fnv1a(model, fnv1a(json::serialize(without))));
 }
 
 std::string digest(std::uint64_t h) { return hex(h, 16) + hex(mix(h ^ 0x5bd1e995ull), 8); }
