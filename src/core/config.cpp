@@ -787,7 +787,8 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
   bool has_name = false, has_targets = false;
   for (const Field& f : fields(node, path,
                                {"name", "strategy", "targets", "fallbacks", "context_window_fallbacks",
-                                "content_policy_fallbacks", "retry", "timeout", "circuit_breaker", "hedge"})) {
+                                "content_policy_fallbacks", "retry", "timeout", "circuit_breaker", "hedge",
+                                "default_max_tokens"})) {
     if (f.name == "name") {
       has_name = true;
       auto s = string_field(f, path);
@@ -844,6 +845,10 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
         else if (b.name == "window_ms") set_uint(b, bp, m.breaker.window_ms, 1, kU32Max);
         else set_uint(b, bp, m.breaker.cooldown_ms, 1, kU32Max);
       }
+      continue;
+    }
+    if (f.name == "default_max_tokens") {
+      set_uint(f, path, m.default_max_tokens, 1, 10'000'000);
       continue;
     }
     if (f.name == "hedge") {

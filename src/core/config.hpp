@@ -68,6 +68,9 @@ struct ModelConfig {
   TimeoutPolicy timeout;
   BreakerPolicy breaker;
   uint32_t hedge_after_ms = 0;  // 0 = no hedging
+  // max_tokens sent to providers that require one (Anthropic) when the request
+  // has none; 0 = the adapter's default.
+  uint32_t default_max_tokens = 0;
   int line = 0;
 };
 

@@ -74,6 +74,8 @@ struct AttemptRequest {
   // The body asks for stream usage only because Torii added it: the usage
   // chunk is taken out of what the client sees.
   bool strip_stream_usage = false;
+  // The model's default_max_tokens (0 = the adapter's own default).
+  int default_max_tokens = 0;
   std::shared_ptr<http::UpstreamCancel> cancel;  // optional, for hedging
 };
 

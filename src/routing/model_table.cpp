@@ -11,6 +11,7 @@ ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : pro
     m->timeout = mc.timeout;
     m->breaker = mc.breaker;
     m->hedge_after_ms = mc.hedge_after_ms;
+    m->default_max_tokens = mc.default_max_tokens;
     for (const auto& t : mc.targets) {
       auto it = providers.find(t.provider);
       if (it == providers.end()) continue;

@@ -36,6 +36,7 @@ struct Model {
   TimeoutPolicy timeout;
   BreakerPolicy breaker;
   uint32_t hedge_after_ms = 0;
+  uint32_t default_max_tokens = 0;
   mutable std::atomic<uint64_t> round_robin{0};
 };
 

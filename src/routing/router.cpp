@@ -143,6 +143,7 @@ class RequestRouter {
     r.endpoint = in_.endpoint;
     r.stream = in_.stream;
     r.request_id = ex_.request_id;
+    r.default_max_tokens = int(m.default_max_tokens);
     // Only the model value changes; every other byte goes upstream as sent.
     const bool native = in_.native_body && t.provider->kind == providers::Kind::anthropic;
     const auto& body = native ? in_.native_body : in_.body;

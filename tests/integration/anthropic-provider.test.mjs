@@ -26,7 +26,10 @@ describe('anthropic provider', () => {
       workers: 1,
       auth: { keys: ['k1'] },
       providers: [{ name: 'claude', type: 'anthropic', base_url: claude.url, api_key: 'sk-ant' }],
-      models: [{ name: 'sonnet', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }],
+      models: [
+        { name: 'sonnet', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
+        { name: 'sonnet-short', default_max_tokens: 123, targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
+      ],
     });
     openai = new OpenAI({ apiKey: 'k1', baseURL: torii.v1, maxRetries: 0 });
     anthropic = new Anthropic({ apiKey: 'k1', baseURL: torii.url, maxRetries: 0 });
@@ -55,6 +58,13 @@ describe('anthropic provider', () => {
     assert.equal(body.system, 'Be terse.');
     assert.equal(body.max_tokens, 4096);
     assert.deepEqual(body.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hello Claude via OpenAI' }] }]);
+  });
+
+  it('the model default_max_tokens applies when the request has none', async () => {
+    await openai.chat.completions.create({ model: 'sonnet-short', messages: [{ role: 'user', content: 'short' }] });
+    assert.equal(JSON.parse((await mockStats(claude)).last_request.body).max_tokens, 123);
+    await openai.chat.completions.create({ model: 'sonnet-short', max_tokens: 7, messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(JSON.parse((await mockStats(claude)).last_request.body).max_tokens, 7);
   });
 
   it('OpenAI SDK: streaming matches the plain answer, with usage when asked', async () => {

@@ -40,6 +40,7 @@ TEST(RoutingConfig, FullModelPolicy) {
                 "    timeout: { connect_ms: 2000, first_token_ms: 15000, total_ms: 120000 }\n"
                 "    circuit_breaker: { failures: 5, window_ms: 30000, cooldown_ms: 30000 }\n"
                 "    hedge: { after_ms: 3000 }\n"
+                "    default_max_tokens: 8192\n"
                 "  - name: cheap\n"
                 "    targets: [ { provider: b, model: z } ]\n"
                 "routes:\n"
@@ -60,6 +61,7 @@ TEST(RoutingConfig, FullModelPolicy) {
   EXPECT_EQ(m.timeout.first_token_ms, 15000u);
   EXPECT_EQ(m.breaker.failures, 5u);
   EXPECT_EQ(m.hedge_after_ms, 3000u);
+  EXPECT_EQ(m.default_max_tokens, 8192u);
   ASSERT_EQ(r.config->routes.size(), 1u);
   EXPECT_EQ(r.config->routes[0].model, "cheap");
   EXPECT_EQ(r.config->routes[0].headers[0].first, "x-tenant-tier");

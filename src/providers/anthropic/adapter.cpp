@@ -14,7 +14,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& c
   Translation tr;
   tr.native = req.native;
   tr.encode = [&req](const json::object& openai, std::string& error) {
-    return json::serialize(llm::openai_to_anthropic_request(openai, req.model, kAnthropicDefaultMaxTokens, error));
+    int max_tokens = req.default_max_tokens > 0 ? req.default_max_tokens : kAnthropicDefaultMaxTokens;
+    return json::serialize(llm::openai_to_anthropic_request(openai, req.model, max_tokens, error));
   };
   tr.decode = [&req](const json::object& message) {
     return json::serialize(llm::anthropic_to_openai_response(message, req.model));

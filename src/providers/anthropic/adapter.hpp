@@ -8,7 +8,8 @@
 
 namespace torii::providers {
 
-// Used when a request does not say max_tokens, which the Messages API requires.
+// Used when a request does not say max_tokens, which the Messages API requires,
+// and its model sets no default_max_tokens.
 constexpr int kAnthropicDefaultMaxTokens = 4096;
 constexpr const char* kAnthropicVersion = "2023-06-01";
 
