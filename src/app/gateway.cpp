@@ -102,8 +102,8 @@ http::ErrorResponder Gateway::error_responder() const {
 boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Request& req,
                                              http::ResponseWriter& out) const {
   std::string_view client_id = req.headers.get("x-request-id");
-  providers::Exchange ex{worker.client, out, {},
-                         acceptable_request_id(client_id) ? std::string(client_id) : new_request_id(worker.rng)};
+  providers::Exchange ex(worker.client, out,
+                         acceptable_request_id(client_id) ? std::string(client_id) : new_request_id(worker.rng));
   ex.response_headers.add("x-request-id", ex.request_id);
 
   const std::string_view path = req.path();

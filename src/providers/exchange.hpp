@@ -26,6 +26,9 @@ class OutputTranslator {
 };
 
 struct Exchange {
+  Exchange(http::UpstreamClient& c, http::ResponseWriter& o, std::string id)
+      : client(c), out(o), request_id(std::move(id)) {}
+
   http::UpstreamClient& client;
   http::ResponseWriter& out;
   http::Headers response_headers;  // x-request-id, x-torii-*; adapters append upstream ones

@@ -51,7 +51,7 @@ bool Provider::supports(Endpoint e) const {
     case Kind::mock: return true;
     case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
     case Kind::cohere: return e == Endpoint::chat;
-    case Kind::bedrock: return e == Endpoint::chat;  // Converse is chat only
+    case Kind::bedrock: return e != Endpoint::completions;  // Converse for chat, InvokeModel for embeddings
     case Kind::gemini: return e != Endpoint::completions;  // no legacy completions API
     default: return false;
   }
@@ -70,7 +70,11 @@ std::string Provider::target(Endpoint e, std::string_view model, bool stream) co
   if (kind == Kind::anthropic) return t + "/v1/messages";
   if (kind == Kind::cohere) return t + "/v2/chat";
   // The model id is one segment, so ":" in "...-v1:0" goes as %3A.
-  if (kind == Kind::bedrock) return t + "/model/" + encode_segment(model) + (stream ? "/converse-stream" : "/converse");
+  if (kind == Kind::bedrock) {
+    t += "/model/" + encode_segment(model);
+    if (e == Endpoint::embeddings) return t + "/invoke";
+    return t + (stream ? "/converse-stream" : "/converse");
+  }
   if (kind == Kind::gemini) {
     t += "/v1beta/models/";
     t += encode_segment(model);

@@ -20,6 +20,9 @@ const MOCK_AUTH = {
   aws_region: 'us-east-1',
 };
 const CLAUDE_ID = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const TITAN_EMBED_ID = 'amazon.titan-embed-text-v2:0';
+// torii-mock's vectors have 16 dimensions unless asked for others.
+const MOCK_DIMENSIONS = 16;
 const WEATHER = {
   type: 'function',
   function: {
@@ -66,6 +69,8 @@ describe('bedrock provider', () => {
       models: [
         { name: 'titan', targets: [{ provider: 'aws', model: 'amazon.titan-text-express-v1' }] },
         { name: 'claude', targets: [{ provider: 'aws', model: CLAUDE_ID }] },
+        { name: 'titan-embed', targets: [{ provider: 'aws', model: TITAN_EMBED_ID }] },
+        { name: 'cohere-embed', targets: [{ provider: 'aws', model: 'cohere.embed-english-v3' }] },
       ],
     });
     openai = new OpenAI({ apiKey: 'k1', baseURL: torii.v1, maxRetries: 0 });
@@ -229,6 +234,85 @@ describe('bedrock provider', () => {
       await mockConfig(mock, { ...MOCK_AUTH, aws_session_token: 'another-token' });
       await assert.rejects(
         openai.chat.completions.create({ model: 'titan', messages: [{ role: 'user', content: 'x' }] }),
+        (err) => err.status === 401 && /UnrecognizedClientException/.test(err.message),
+      );
+    } finally {
+      await mockReset(mock);
+    }
+  });
+
+  it('embeddings go through InvokeModel: Titan once per input, base64 decoded by the SDK', async () => {
+    const before = (await mockStats(mock)).requests ?? 0;
+    const r = await openai.embeddings.create({ model: 'titan-embed', input: ['first text here', 'second one'] });
+    assert.equal(r.object, 'list');
+    assert.equal(r.model, TITAN_EMBED_ID);
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1]);
+    for (const d of r.data) {
+      assert.equal(d.object, 'embedding');
+      assert.equal(d.embedding.length, MOCK_DIMENSIONS);
+      const norm = Math.hypot(...d.embedding);
+      assert.ok(Math.abs(norm - 1) < 1e-3, `unit norm, got ${norm}`);
+    }
+    assert.notDeepEqual(r.data[0].embedding, r.data[1].embedding);
+    assert.ok(r.usage.prompt_tokens > 0);
+    assert.equal(r.usage.total_tokens, r.usage.prompt_tokens);
+
+    // Each input alone gives the same vector at the same place, and the
+    // usage is their sum.
+    const one = await openai.embeddings.create({ model: 'titan-embed', input: 'first text here', encoding_format: 'float' });
+    const two = await openai.embeddings.create({ model: 'titan-embed', input: 'second one', encoding_format: 'float' });
+    for (const [i, single] of [one, two].entries())
+      single.data[0].embedding.forEach((x, k) => assert.ok(Math.abs(x - r.data[i].embedding[k]) < 1e-6));
+    assert.equal(r.usage.prompt_tokens, one.usage.prompt_tokens + two.usage.prompt_tokens);
+
+    const stats = await mockStats(mock);
+    if (stats.requests !== undefined) assert.equal(stats.requests - before, 4);
+    const seen = stats.last_request;
+    assert.equal(seen.path, '/model/amazon.titan-embed-text-v2%3A0/invoke');
+    assert.match(seen.headers.authorization, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/bedrock\/aws4_request/);
+    assert.deepEqual(JSON.parse(seen.body), { inputText: 'second one', normalize: true });
+  });
+
+  it('dimensions reach Titan', async () => {
+    const r = await openai.embeddings.create({ model: 'titan-embed', input: 'sized vector', dimensions: 8 });
+    assert.equal(r.data[0].embedding.length, 8);
+    assert.deepEqual(JSON.parse((await mockStats(mock)).last_request.body),
+      { inputText: 'sized vector', dimensions: 8, normalize: true });
+  });
+
+  it('Cohere Embed takes the inputs in one call', async () => {
+    const r = await openai.embeddings.create({ model: 'cohere-embed', input: ['alpha beta', 'gamma', 'delta epsilon'] });
+    assert.equal(r.model, 'cohere.embed-english-v3');
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1, 2]);
+    for (const d of r.data) assert.equal(d.embedding.length, MOCK_DIMENSIONS);
+    assert.ok(r.usage.prompt_tokens > 0, 'from X-Amzn-Bedrock-Input-Token-Count');
+    const seen = (await mockStats(mock)).last_request;
+    assert.equal(seen.path, '/model/cohere.embed-english-v3/invoke');
+    assert.deepEqual(JSON.parse(seen.body),
+      { texts: ['alpha beta', 'gamma', 'delta epsilon'], input_type: 'search_document' });
+    // The same text embeds alike through either family.
+    const titan = await openai.embeddings.create({ model: 'titan-embed', input: 'gamma' });
+    titan.data[0].embedding.forEach((x, k) => assert.ok(Math.abs(x - r.data[1].embedding[k]) < 1e-6));
+  });
+
+  it('embeddings refuse token ids and map upstream errors like chat', async () => {
+    await assert.rejects(
+      openai.embeddings.create({ model: 'titan-embed', input: [[1, 2, 3]] }),
+      (err) => err instanceof OpenAI.BadRequestError && /token arrays/.test(err.message),
+    );
+    await assert.rejects(
+      openai.embeddings.create({ model: 'claude', input: 'x' }),
+      (err) => err instanceof OpenAI.BadRequestError && /cannot embed/.test(err.message),
+    );
+    try {
+      await mockConfig(mock, { ...MOCK_AUTH, fail_status: 429, retry_after: 3 });
+      await assert.rejects(
+        openai.embeddings.create({ model: 'cohere-embed', input: 'x' }),
+        (err) => err instanceof OpenAI.RateLimitError && /ThrottlingException/.test(err.message),
+      );
+      await mockConfig(mock, { ...MOCK_AUTH, aws_session_token: 'another-token' });
+      await assert.rejects(
+        openai.embeddings.create({ model: 'titan-embed', input: ['a', 'b'] }),
         (err) => err.status === 401 && /UnrecognizedClientException/.test(err.message),
       );
     } finally {

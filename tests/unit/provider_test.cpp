@@ -92,6 +92,18 @@ TEST(Provider, GeminiServesChatAndEmbeddings) {
   EXPECT_NE(g->header_block.find("x-goog-api-key: k\r\n"), std::string::npos);
 }
 
+TEST(Provider, BedrockServesChatAndEmbeddings) {
+  std::string err;
+  auto b = providers::make_provider(provider("b", "bedrock", "https://bedrock-runtime.us-east-1.amazonaws.com"), err);
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->supports(Endpoint::chat));
+  EXPECT_TRUE(b->supports(Endpoint::embeddings));
+  EXPECT_FALSE(b->supports(Endpoint::completions));
+  EXPECT_EQ(b->target(Endpoint::chat, "amazon.nova-lite-v1:0"), "/model/amazon.nova-lite-v1%3A0/converse");
+  EXPECT_EQ(b->target(Endpoint::embeddings, "amazon.titan-embed-text-v2:0"),
+            "/model/amazon.titan-embed-text-v2%3A0/invoke");
+}
+
 TEST(ModelTable, RoutesMatchHeadersAndRequestedModel) {
   Config cfg;
   cfg.providers.push_back(provider("oa", "openai", "https://api.openai.com/v1"));

@@ -9,6 +9,7 @@
 #include "providers/bedrock/event_stream.hpp"
 #include "providers/bedrock/sigv4.hpp"
 #include "providers/mock/mock_converse.hpp"
+#include "providers/mock/mock_invoke.hpp"
 #include "responses.hpp"
 #include "streaming.hpp"
 
@@ -25,6 +26,7 @@ constexpr std::string_view kEventStream = "application/vnd.amazon.eventstream";
 struct Operation {
   std::string model_id;  // decoded
   bool stream = false;
+  bool invoke = false;  // InvokeModel, served for the embedding families
   bool known = false;
 };
 
@@ -55,9 +57,10 @@ Operation resolve(std::string_view path) {
   size_t slash = path.find('/');
   if (slash == 0 || slash == std::string_view::npos) return op;
   std::string_view action = path.substr(slash + 1);
-  if (action != "converse" && action != "converse-stream") return op;
+  if (action != "converse" && action != "converse-stream" && action != "invoke") return op;
   op.model_id = percent_decode(path.substr(0, slash));
   op.stream = action == "converse-stream";
+  op.invoke = action == "invoke";
   op.known = true;
   return op;
 }
@@ -196,6 +199,17 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
   if (!body) {
     co_await w.send(aws_error(400, "ValidationException",
                               "Malformed input request, please reformat your input and try again.", std::move(headers)));
+    co_return;
+  }
+  if (op.invoke) {
+    mock::InvokeAnswer invoked = mock::invoke_model(*body, op.model_id);
+    if (invoked.answer.status != 200) {
+      headers.add("x-amzn-ErrorType", invoked.answer.error_type);
+      co_await w.send(json_response(invoked.answer.status, std::move(invoked.answer.body), std::move(headers)));
+      co_return;
+    }
+    headers.add("X-Amzn-Bedrock-Input-Token-Count", std::to_string(invoked.input_tokens));
+    co_await format_io::send_ok(b, w, std::move(invoked.answer.body), std::move(headers));
     co_return;
   }
   mock::GenerateOptions gen;

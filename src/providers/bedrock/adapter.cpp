@@ -1,4 +1,5 @@
 #include "providers/bedrock/adapter.hpp"
+#include "providers/bedrock/common.hpp"
 
 #include <boost/json.hpp>
 
@@ -223,6 +224,25 @@ class EventStreamAnswer final : public PreparedAnswer {
 
 }  // namespace
 
+void sign_bedrock_request(const Provider& p, http::UpstreamRequest& up, std::string_view body) {
+  if (p.access_key_id.empty()) return;
+  // Signed over the Host the client sends and the exact bytes of the body.
+  bedrock::SigV4Request sr;
+  sr.method = up.method;
+  sr.host = p.origin.host_header;
+  sr.path = up.target;
+  sr.payload = body;
+  bedrock::Signature sig = bedrock::sign(sr, {p.access_key_id, p.secret_access_key, p.session_token}, p.region,
+                                         "bedrock", std::chrono::system_clock::now());
+  for (const auto& h : sig.headers) up.headers.add(h.name, h.value);
+}
+
+ApiError bedrock_upstream_error(int status, const http::Headers& headers, std::string_view body) {
+  ApiError e = normalise_upstream_error(status, body);
+  map_error(e, error_type_of(headers, body));
+  return e;
+}
+
 boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& client, const AttemptRequest& req) {
   using Clock = std::chrono::steady_clock;
   const Provider& p = *req.provider;
@@ -234,6 +254,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
     out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object", "invalid_json")};
     co_return out;
   }
+  if (req.endpoint == Endpoint::embeddings) co_return co_await prepare_bedrock_embeddings(client, req, parsed.get_object());
   std::string error;
   json::object converse = llm::openai_to_converse_request(parsed.get_object(), error);
   if (!error.empty()) {
@@ -250,18 +271,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   up.fixed_headers = p.header_block;
   up.headers.add("Accept", req.stream ? std::string(kEventStreamType) : std::string("application/json"));
   up.headers.add("x-request-id", req.request_id);
-  if (!p.access_key_id.empty()) {
-    // Signed over the Host the client sends and the exact bytes of the body.
-    bedrock::SigV4Request sr;
-    sr.method = up.method;
-    sr.host = p.origin.host_header;
-    sr.path = up.target;
-    sr.payload = body;
-    bedrock::Signature sig =
-        bedrock::sign(sr, {p.access_key_id, p.secret_access_key, p.session_token}, p.region, "bedrock",
-                      std::chrono::system_clock::now());
-    for (const auto& h : sig.headers) up.headers.add(h.name, h.value);
-  }
+  sign_bedrock_request(p, up, body);
   up.body = body;
   up.connect_timeout = req.limits.connect;
   up.total_timeout = req.limits.total;
@@ -290,8 +300,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   if (status >= 400) {
     std::string text;
     co_await resp->read_all(text, kMaxErrorBody, err);
-    ApiError e = normalise_upstream_error(status, text);
-    map_error(e, error_type_of(resp->headers(), text));
+    ApiError e = bedrock_upstream_error(status, resp->headers(), text);
     e.retry_after = std::string(resp->headers().get("retry-after"));
     out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
     co_return out;

@@ -2,7 +2,7 @@
 // The bedrock provider: OpenAI-format chat requests are translated to the
 // Converse API, signed with SigV4 (or sent with a Bedrock API key), and the
 // answers translated back; ConverseStream's binary event stream becomes
-// OpenAI chunk events.
+// OpenAI chunk events. Embeddings requests go to InvokeModel (embeddings.cpp).
 #include <boost/asio/awaitable.hpp>
 
 #include "providers/attempt.hpp"
