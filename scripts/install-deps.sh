@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev
+  libssl-dev libyaml-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates

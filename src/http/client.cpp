@@ -450,6 +450,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
     }
     const auto& msg = S.parser.get();
     S.status = int(msg.result_int());
+    S.headers.reserve(size_t(std::distance(msg.begin(), msg.end())));
     for (const auto& f : msg) S.headers.add(std::string(f.name_string()), std::string(f.value()));
     S.conn = std::move(conn);
     co_return resp;

@@ -24,6 +24,7 @@ class Headers {
   void add(std::string name, std::string value);
   void set(std::string_view name, std::string value);  // replaces every existing value
   void remove(std::string_view name);
+  void reserve(size_t n) { list_.reserve(n); }
   auto begin() const { return list_.begin(); }
   auto end() const { return list_.end(); }
   bool empty() const { return list_.empty(); }

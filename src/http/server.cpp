@@ -534,6 +534,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     req.target = std::string(msg.target());
     req.version = msg.version();
     req.remote = remote;
+    req.headers.reserve(size_t(std::distance(msg.begin(), msg.end())));
     for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
     c.version = msg.version() == 10 ? 10 : 11;
     c.keep_alive = msg.keep_alive();

@@ -27,7 +27,9 @@ class OutputTranslator {
 
 struct Exchange {
   Exchange(http::UpstreamClient& c, http::ResponseWriter& o, std::string id)
-      : client(c), out(o), request_id(std::move(id)) {}
+      : client(c), out(o), request_id(std::move(id)) {
+    response_headers.reserve(8);  // x-request-id, x-torii-*, a few upstream ones
+  }
 
   http::UpstreamClient& client;
   http::ResponseWriter& out;
