@@ -69,28 +69,6 @@ json::array content_blocks(const json::value& content) {
   return blocks;
 }
 
-// Appends a message, merging consecutive turns of the same role as the
-// Messages API requires strict user/assistant alternation.
-void push_message(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().as_object();
-    if (str(last, "role") == role) {
-      auto& content = last["content"].as_array();
-      for (auto& b : blocks) content.push_back(std::move(b));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
-
-json::value parse_arguments(std::string_view text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return json::object{};
-  return v;
-}
-
 }  // namespace
 
 std::string anthropic_stop_reason(std::string_view f) {
@@ -136,7 +114,7 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
       if (role == "system" || role == "developer") {
         for (auto& b : content_blocks(c)) system.push_back(std::move(b));
       } else if (role == "user") {
-        push_message(messages, "user", content_blocks(c));
+        append_turn(messages, "user", "content", content_blocks(c));
       } else if (role == "assistant") {
         json::array blocks = content_blocks(c);
         if (auto* calls = arr(m, "tool_calls")) {
@@ -146,14 +124,14 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
             blocks.push_back(json::object{{"type", "tool_use"},
                                           {"id", str(tc.get_object(), "id")},
                                           {"name", fn ? str(*fn, "name") : ""},
-                                          {"input", parse_arguments(fn ? str(*fn, "arguments") : "")}});
+                                          {"input", arguments_object(fn ? str(*fn, "arguments") : "")}});
           }
         }
-        push_message(messages, "assistant", std::move(blocks));
+        append_turn(messages, "assistant", "content", std::move(blocks));
       } else if (role == "tool") {
         json::object result{{"type", "tool_result"}, {"tool_use_id", str(m, "tool_call_id")}};
         result["content"] = text_of(c);
-        push_message(messages, "user", json::array{std::move(result)});
+        append_turn(messages, "user", "content", json::array{std::move(result)});
       } else {
         error = "unsupported message role '" + std::string(role) + "'";
         return out;
@@ -501,7 +479,7 @@ json::object openai_to_anthropic_response(const json::object& completion, std::s
           content.push_back(json::object{{"type", "tool_use"},
                                          {"id", str(tc.get_object(), "id")},
                                          {"name", fn ? str(*fn, "name") : ""},
-                                         {"input", parse_arguments(fn ? str(*fn, "arguments") : "")}});
+                                         {"input", arguments_object(fn ? str(*fn, "arguments") : "")}});
         }
       }
     }

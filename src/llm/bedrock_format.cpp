@@ -11,6 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
+using get::append_turn;
 using get::integer;
 using get::now_seconds;
 using get::obj;
@@ -127,21 +128,6 @@ bool tool_use_blocks(const json::array& calls, json::array& blocks, std::string&
   return true;
 }
 
-// Converse wants strictly alternating turns: a turn of the same role as the
-// one before joins it (tool results, which are user turns, included).
-void push_turn(json::array& messages, std::string_view role, json::array blocks) {
-  if (blocks.empty()) return;
-  if (!messages.empty()) {
-    auto& last = messages.back().as_object();
-    if (last.at("role").as_string() == role) {
-      auto& content = last.at("content").as_array();
-      for (auto& b : blocks) content.push_back(std::move(b));
-      return;
-    }
-  }
-  messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
-}
-
 json::object tool_config(const json::object& in) {
   json::array tools;
   if (auto* tv = in.if_contains("tools"); tv && tv->is_array())
@@ -213,16 +199,16 @@ json::object openai_to_converse_request(const json::object& in, std::string& err
         if (!text.empty()) system.push_back(json::object{{"text", text}});
       } else if (role == "user") {
         if (!content_blocks(m.if_contains("content"), blocks, error)) return out;
-        push_turn(messages, "user", std::move(blocks));
+        append_turn(messages, "user", "content", std::move(blocks));
       } else if (role == "assistant") {
         std::string text = text_of(m.if_contains("content"));
         if (!text.empty()) blocks.push_back(json::object{{"text", text}});
         if (auto* calls = m.if_contains("tool_calls"); calls && calls->is_array())
           if (!tool_use_blocks(calls->get_array(), blocks, error)) return out;
-        push_turn(messages, "assistant", std::move(blocks));
+        append_turn(messages, "assistant", "content", std::move(blocks));
       } else if (role == "tool") {
         blocks.push_back(tool_result(m));
-        push_turn(messages, "user", std::move(blocks));
+        append_turn(messages, "user", "content", std::move(blocks));
       } else {
         error = "unsupported message role '" + std::string(role) + "'";
         return out;

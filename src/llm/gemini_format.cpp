@@ -117,28 +117,6 @@ json::array content_parts(const json::value& content) {
   return parts;
 }
 
-// Appends a turn, merging consecutive turns of the same role: Gemini wants
-// the parallel function responses of one model turn in one user turn.
-void push_content(json::array& contents, std::string_view role, json::array parts) {
-  if (parts.empty()) return;
-  if (!contents.empty()) {
-    auto& last = contents.back().as_object();
-    if (str(last, "role") == role) {
-      auto& existing = last["parts"].as_array();
-      for (auto& p : parts) existing.push_back(std::move(p));
-      return;
-    }
-  }
-  contents.push_back(json::object{{"role", role}, {"parts", std::move(parts)}});
-}
-
-json::value parse_arguments(std::string_view text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return json::object{};
-  return v;
-}
-
 uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
   for (unsigned char c : s) {
     h ^= c;
@@ -262,7 +240,7 @@ json::object openai_to_gemini_request(const json::object& in, std::string& error
       if (role == "system" || role == "developer") {
         if (auto t = text_of(c); !t.empty()) system.push_back(json::object{{"text", t}});
       } else if (role == "user") {
-        push_content(contents, "user", content_parts(c));
+        append_turn(contents, "user", "parts", content_parts(c));
       } else if (role == "assistant") {
         json::array parts = content_parts(c);
         if (auto* calls = arr(m, "tool_calls")) {
@@ -273,14 +251,14 @@ json::object openai_to_gemini_request(const json::object& in, std::string& error
             std::string_view name = fn ? str(*fn, "name") : "";
             call_names[std::string(str(tc, "id"))] = std::string(name);
             json::object part{{"functionCall", json::object{{"name", name},
-                                                            {"args", parse_arguments(fn ? str(*fn, "arguments") : "")}}}};
+                                                            {"args", arguments_object(fn ? str(*fn, "arguments") : "")}}}};
             if (const auto* extra = obj(tc, "extra_content"))
               if (const auto* google = obj(*extra, "google"); google && !str(*google, "thought_signature").empty())
                 part["thoughtSignature"] = str(*google, "thought_signature");
             parts.push_back(std::move(part));
           }
         }
-        push_content(contents, "model", std::move(parts));
+        append_turn(contents, "model", "parts", std::move(parts));
       } else if (role == "tool" || role == "function") {
         std::string name;
         if (role == "tool") {
@@ -297,8 +275,8 @@ json::object openai_to_gemini_request(const json::object& in, std::string& error
         json::error_code ec;
         json::value parsed = json::parse(text, ec);
         json::value result = !ec && parsed.is_object() ? std::move(parsed) : json::value(text);
-        push_content(contents, "user",
-                     json::array{json::object{{"functionResponse",
+        append_turn(contents, "user", "parts",
+                    json::array{json::object{{"functionResponse",
                                                json::object{{"name", name},
                                                             {"response", json::object{{"content", std::move(result)}}}}}}});
       } else {

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 namespace torii::llm::get {
 
@@ -41,6 +43,33 @@ inline const boost::json::array* arr(const boost::json::object& o, std::string_v
 inline int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Appends a turn {"role": role, key: items}, merging it into the previous turn
+// when that has the same role: Anthropic, Gemini and Bedrock all require
+// strictly alternating roles (tool results travel as user turns).
+inline void append_turn(boost::json::array& turns, std::string_view role, std::string_view key,
+                        boost::json::array items) {
+  if (items.empty()) return;
+  if (!turns.empty()) {
+    auto& last = turns.back().as_object();
+    if (str(last, "role") == role) {
+      auto& existing = last[key].as_array();
+      for (auto& item : items) existing.push_back(std::move(item));
+      return;
+    }
+  }
+  boost::json::object turn{{"role", role}};
+  turn[key] = std::move(items);
+  turns.push_back(std::move(turn));
+}
+
+// OpenAI tool-call arguments (a JSON string) as an object; {} when they are not one.
+inline boost::json::value arguments_object(std::string_view text) {
+  boost::json::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return boost::json::object{};
+  return v;
 }
 
 }  // namespace torii::llm::get
