@@ -2,6 +2,43 @@
 
 namespace torii::providers {
 
+http::UpstreamRequest upstream_request(const AttemptRequest& req, std::string_view accept) {
+  const Provider& p = *req.provider;
+  http::UpstreamRequest up;
+  up.method = "POST";
+  up.origin = &p.origin;
+  up.target = p.target(req.endpoint, req.model, req.stream);
+  up.fixed_headers = p.header_block;
+  up.headers.add("Accept", std::string(accept));
+  up.headers.add("x-request-id", req.request_id);
+  up.connect_timeout = req.limits.connect;
+  up.total_timeout = req.limits.total;
+  up.head_timeout = req.limits.first_token;
+  up.cancel = req.cancel;
+  return up;
+}
+
+std::chrono::steady_clock::time_point first_token_deadline(const AttemptRequest& req) {
+  using Clock = std::chrono::steady_clock;
+  return req.limits.first_token.count() > 0 ? Clock::now() + req.limits.first_token : Clock::time_point::max();
+}
+
+CancelWhileReading::CancelWhileReading(const std::shared_ptr<http::UpstreamCancel>& cancel,
+                                       http::UpstreamResponse& resp)
+    : cancel_(cancel.get()) {
+  if (cancel_) cancel_->set_closer([r = &resp] { r->cancel(); });
+}
+
+CancelWhileReading::~CancelWhileReading() {
+  if (cancel_) cancel_->set_closer(nullptr);
+}
+
+AttemptFailure status_failure(ApiError error, const http::Headers& upstream_headers) {
+  std::string_view retry_after = upstream_headers.get("retry-after");
+  error.retry_after = std::string(retry_after);
+  return {FailureClass::status, std::move(error), parse_retry_after(retry_after)};
+}
+
 AttemptFailure transport_failure(const std::string& name, const http::UpstreamError& err) {
   using http::UpstreamFailure;
   switch (err.kind) {

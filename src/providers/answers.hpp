@@ -62,6 +62,36 @@ boost::asio::awaitable<bool> read_first_events(const std::string& provider_name,
                                                http::SseSplitter& splitter, const EventTransform& transform,
                                                std::string& first, AttemptFailure& failure);
 
+// Bounds on what an upstream may send back.
+constexpr size_t kMaxErrorBody = 1 << 20;
+constexpr size_t kMaxResponseBody = size_t(1) << 30;
+
+// The upstream request fields every adapter fills alike: POST to the provider's
+// target for this attempt, its pre-rendered headers, Accept, x-request-id, and
+// the attempt's deadlines and cancel handle. Body and extra headers are the
+// adapter's.
+http::UpstreamRequest upstream_request(const AttemptRequest& req, std::string_view accept);
+
+// The first-token deadline of an attempt (time_point::max() when it has none).
+std::chrono::steady_clock::time_point first_token_deadline(const AttemptRequest& req);
+
+// While alive, cancelling the attempt (a lost hedge) also aborts `resp`, so
+// the body or first-event read stops too; afterwards the answer owns it.
+class CancelWhileReading {
+ public:
+  CancelWhileReading(const std::shared_ptr<http::UpstreamCancel>& cancel, http::UpstreamResponse& resp);
+  ~CancelWhileReading();
+  CancelWhileReading(const CancelWhileReading&) = delete;
+  CancelWhileReading& operator=(const CancelWhileReading&) = delete;
+
+ private:
+  http::UpstreamCancel* cancel_;
+};
+
+// An upstream error answer as the attempt's failure, its Retry-After kept both
+// for the client and for the router's cooldown.
+AttemptFailure status_failure(ApiError error, const http::Headers& upstream_headers);
+
 // Maps a transport failure of the upstream client to an attempt failure.
 AttemptFailure transport_failure(const std::string& provider_name, const http::UpstreamError& err);
 

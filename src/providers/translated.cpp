@@ -13,9 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 1 << 20;
-constexpr size_t kMaxResponseBody = size_t(1) << 30;
-
 bool wants_usage(const json::object& openai) {
   auto* so = openai.if_contains("stream_options");
   if (!so || !so->is_object()) return false;
@@ -27,7 +24,6 @@ bool wants_usage(const json::object& openai) {
 
 boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& client, const AttemptRequest& req,
                                                           const Translation& tr) {
-  using Clock = std::chrono::steady_clock;
   const Provider& p = *req.provider;
   AttemptOutcome out;
 
@@ -49,21 +45,10 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     include_usage = wants_usage(v.get_object());
   }
 
-  http::UpstreamRequest up;
-  up.method = "POST";
-  up.origin = &p.origin;
-  up.target = p.target(req.endpoint, req.model, req.stream);
-  up.fixed_headers = p.header_block;
-  up.headers = tr.headers;
-  up.headers.add("Accept", req.stream ? "text/event-stream" : "application/json");
-  up.headers.add("x-request-id", req.request_id);
+  http::UpstreamRequest up = upstream_request(req, req.stream ? "text/event-stream" : "application/json");
+  for (const auto& h : tr.headers) up.headers.add(h.name, h.value);
   up.body = tr.native ? std::string_view(*req.body) : std::string_view(encoded);
-  up.connect_timeout = req.limits.connect;
-  up.total_timeout = req.limits.total;
-  up.head_timeout = req.limits.first_token;
-  up.cancel = req.cancel;
-  auto first_token_deadline =
-      req.limits.first_token.count() > 0 ? Clock::now() + req.limits.first_token : Clock::time_point::max();
+  const auto deadline = first_token_deadline(req);
 
   http::UpstreamError err;
   auto resp = co_await client.send(up, err);
@@ -71,15 +56,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     out.failure = transport_failure(p.name, err);
     co_return out;
   }
-  // Until this attempt hands over its answer, a cancel (hedge lost) must also
-  // stop the body or first-event read.
-  struct CloserReset {
-    http::UpstreamCancel* c;
-    ~CloserReset() {
-      if (c) c->set_closer(nullptr);
-    }
-  } closer_reset{req.cancel.get()};
-  if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
+  CancelWhileReading cancel_guard(req.cancel, *resp);
 
   int status = resp->status();
   if (status >= 400) {
@@ -87,8 +64,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     co_await resp->read_all(text, kMaxErrorBody, err);
     ApiError e = normalise_upstream_error(status, text);
     if (tr.adjust_error) tr.adjust_error(e);
-    e.retry_after = std::string(resp->headers().get("retry-after"));
-    out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
+    out.failure = status_failure(std::move(e), resp->headers());
     co_return out;
   }
   http::Headers extra;
@@ -156,7 +132,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
       return ok;
     };
   }
-  resp->limit_reads_until(first_token_deadline);
+  resp->limit_reads_until(deadline);
   http::SseSplitter splitter;
   std::string first;
   bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, out.failure);

@@ -16,8 +16,6 @@ namespace es = bedrock::eventstream;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 1 << 20;
-constexpr size_t kMaxResponseBody = size_t(1) << 30;
 constexpr std::string_view kEventStreamType = "application/vnd.amazon.eventstream";
 
 bool wants_usage(const json::object& openai) {
@@ -244,7 +242,6 @@ ApiError bedrock_upstream_error(int status, const http::Headers& headers, std::s
 }
 
 boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& client, const AttemptRequest& req) {
-  using Clock = std::chrono::steady_clock;
   const Provider& p = *req.provider;
   AttemptOutcome out;
 
@@ -264,21 +261,11 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   const bool include_usage = wants_usage(parsed.get_object());
   const std::string body = json::serialize(converse);
 
-  http::UpstreamRequest up;
-  up.method = "POST";
-  up.origin = &p.origin;
-  up.target = p.target(req.endpoint, req.model, req.stream);
-  up.fixed_headers = p.header_block;
-  up.headers.add("Accept", req.stream ? std::string(kEventStreamType) : std::string("application/json"));
-  up.headers.add("x-request-id", req.request_id);
+  http::UpstreamRequest up =
+      upstream_request(req, req.stream ? std::string_view(kEventStreamType) : std::string_view("application/json"));
   sign_bedrock_request(p, up, body);
   up.body = body;
-  up.connect_timeout = req.limits.connect;
-  up.total_timeout = req.limits.total;
-  up.head_timeout = req.limits.first_token;
-  up.cancel = req.cancel;
-  auto first_token_deadline =
-      req.limits.first_token.count() > 0 ? Clock::now() + req.limits.first_token : Clock::time_point::max();
+  const auto deadline = first_token_deadline(req);
 
   http::UpstreamError err;
   auto resp = co_await client.send(up, err);
@@ -286,23 +273,13 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
     out.failure = transport_failure(p.name, err);
     co_return out;
   }
-  // Until this attempt hands over its answer, a cancel (hedge lost) must also
-  // stop the body or first-event read.
-  struct CloserReset {
-    http::UpstreamCancel* c;
-    ~CloserReset() {
-      if (c) c->set_closer(nullptr);
-    }
-  } closer_reset{req.cancel.get()};
-  if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
+  CancelWhileReading cancel_guard(req.cancel, *resp);
 
   int status = resp->status();
   if (status >= 400) {
     std::string text;
     co_await resp->read_all(text, kMaxErrorBody, err);
-    ApiError e = bedrock_upstream_error(status, resp->headers(), text);
-    e.retry_after = std::string(resp->headers().get("retry-after"));
-    out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
+    out.failure = status_failure(bedrock_upstream_error(status, resp->headers(), text), resp->headers());
     co_return out;
   }
   http::Headers extra;
@@ -337,7 +314,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
                               "upstream_invalid_response")};
     co_return out;
   }
-  resp->limit_reads_until(first_token_deadline);
+  resp->limit_reads_until(deadline);
   auto events = std::make_unique<ConverseEvents>(
       p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, include_usage, id));
   // The answer counts as prepared only once it has produced output, so a

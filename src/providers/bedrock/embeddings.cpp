@@ -11,9 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 1 << 20;
-constexpr size_t kMaxResponseBody = size_t(1) << 30;
-
 int64_t header_count(const http::Headers& headers, std::string_view name) {
   std::string_view v = headers.get(name);
   if (v.empty()) return -1;
@@ -42,22 +39,11 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock_embeddings(http::Upstream
   // the same connection pool; the first failure decides the attempt.
   llm::BedrockEmbeddings collected(plan.family);
   http::Headers extra;
-  const std::string target = p.target(req.endpoint, req.model, false);
   for (size_t i = 0; i < plan.bodies.size(); ++i) {
     const std::string& body = plan.bodies[i];
-    http::UpstreamRequest up;
-    up.method = "POST";
-    up.origin = &p.origin;
-    up.target = target;
-    up.fixed_headers = p.header_block;
-    up.headers.add("Accept", "application/json");
-    up.headers.add("x-request-id", req.request_id);
+    http::UpstreamRequest up = upstream_request(req, "application/json");
     sign_bedrock_request(p, up, body);
     up.body = body;
-    up.connect_timeout = req.limits.connect;
-    up.total_timeout = req.limits.total;
-    up.head_timeout = req.limits.first_token;
-    up.cancel = req.cancel;
 
     http::UpstreamError err;
     auto resp = co_await client.send(up, err);
@@ -65,21 +51,13 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock_embeddings(http::Upstream
       out.failure = transport_failure(p.name, err);
       co_return out;
     }
-    struct CloserReset {
-      http::UpstreamCancel* c;
-      ~CloserReset() {
-        if (c) c->set_closer(nullptr);
-      }
-    } closer_reset{req.cancel.get()};
-    if (req.cancel) req.cancel->set_closer([r = resp.get()] { r->cancel(); });
+    CancelWhileReading cancel_guard(req.cancel, *resp);
 
     int status = resp->status();
     if (status >= 400) {
       std::string text;
       co_await resp->read_all(text, kMaxErrorBody, err);
-      ApiError e = bedrock_upstream_error(status, resp->headers(), text);
-      e.retry_after = std::string(resp->headers().get("retry-after"));
-      out.failure = {FailureClass::status, std::move(e), parse_retry_after(resp->headers().get("retry-after"))};
+      out.failure = status_failure(bedrock_upstream_error(status, resp->headers(), text), resp->headers());
       co_return out;
     }
     if (i == 0) copy_upstream_headers(resp->headers(), extra);
