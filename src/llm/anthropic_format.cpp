@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_get.hpp"
+#include "llm/openai_chunks.hpp"
 
 namespace torii::llm {
 
@@ -249,14 +250,7 @@ json::object anthropic_to_openai_response(const json::object& msg, std::string_v
 }
 
 void AnthropicToOpenAIStream::chunk(std::string& out, json::object delta, const char* finish_reason) {
-  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-  c["choices"] = json::array{json::object{{"index", 0},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", finish_reason ? json::value(finish_reason) : nullptr}}};
-  out += "data: ";
-  out += json::serialize(c);
-  out += "\n\n";
+  append_chunk(out, {id_, created_, model_}, std::move(delta), finish_reason);
 }
 
 bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data, std::string& out,
@@ -319,14 +313,12 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
   } else if (type == "message_stop") {
     if (usage_) {
       int64_t prompt = input_tokens_ + cache_read_ + cache_creation_;
-      json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-      c["choices"] = json::array{};
-      c["usage"] = json::object{{"prompt_tokens", prompt},
-                                {"completion_tokens", output_tokens_},
-                                {"total_tokens", prompt + output_tokens_},
-                                {"prompt_tokens_details", json::object{{"cached_tokens", cache_read_}}},
-                                {"cache_creation_input_tokens", cache_creation_}};
-      out += "data: " + json::serialize(c) + "\n\n";
+      append_usage_chunk(out, {id_, created_, model_},
+                         json::object{{"prompt_tokens", prompt},
+                                      {"completion_tokens", output_tokens_},
+                                      {"total_tokens", prompt + output_tokens_},
+                                      {"prompt_tokens_details", json::object{{"cached_tokens", cache_read_}}},
+                                      {"cache_creation_input_tokens", cache_creation_}});
     }
     out += "data: [DONE]\n\n";
     finished_ = true;

@@ -4,6 +4,7 @@
 
 #include "llm/json_dom.hpp"
 #include "llm/json_get.hpp"
+#include "llm/openai_chunks.hpp"
 
 namespace torii::llm {
 
@@ -272,20 +273,12 @@ json::object converse_to_openai_response(const json::object& in, std::string_vie
 }
 
 void ConverseToOpenAIStream::chunk(std::string& out, json::object delta, const char* finish_reason) {
-  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-  c["choices"] = json::array{json::object{{"index", 0},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", finish_reason ? json::value(finish_reason) : nullptr}}};
-  out += "data: " + json::serialize(c) + "\n\n";
+  append_chunk(out, {id_, created_, model_}, std::move(delta), finish_reason);
 }
 
 void ConverseToOpenAIStream::close(std::string& out, const json::object* usage) {
   if (usage_) {
-    json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-    c["choices"] = json::array{};
-    c["usage"] = usage_from(usage);
-    out += "data: " + json::serialize(c) + "\n\n";
+    append_usage_chunk(out, {id_, created_, model_}, usage_from(usage));
   }
   out += "data: [DONE]\n\n";
   done_ = true;

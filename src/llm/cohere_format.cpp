@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_get.hpp"
+#include "llm/openai_chunks.hpp"
 
 namespace torii::llm {
 
@@ -130,12 +131,7 @@ json::object cohere_to_openai_response(const json::object& in, std::string_view 
 }
 
 void CohereToOpenAIStream::chunk(std::string& out, json::object delta, const char* finish_reason) {
-  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-  c["choices"] = json::array{json::object{{"index", 0},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", finish_reason ? json::value(finish_reason) : nullptr}}};
-  out += "data: " + json::serialize(c) + "\n\n";
+  append_chunk(out, {id_, created_, model_}, std::move(delta), finish_reason);
 }
 
 bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, std::string& out, std::string& error) {
@@ -179,10 +175,7 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
     std::string finish = openai_finish_from_cohere(reason);
     chunk(out, json::object{}, finish.c_str());
     if (usage_) {
-      json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-      c["choices"] = json::array{};
-      c["usage"] = usage_from(obj(delta, "usage"));
-      out += "data: " + json::serialize(c) + "\n\n";
+      append_usage_chunk(out, {id_, created_, model_}, usage_from(obj(delta, "usage")));
     }
     out += "data: [DONE]\n\n";
   }

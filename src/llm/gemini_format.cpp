@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_get.hpp"
+#include "llm/openai_chunks.hpp"
 
 namespace torii::llm {
 
@@ -410,14 +411,7 @@ GeminiToOpenAIStream::Choice& GeminiToOpenAIStream::choice(int64_t index) {
 }
 
 void GeminiToOpenAIStream::chunk(std::string& out, int64_t index, json::object delta, const char* finish_reason) {
-  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-  c["choices"] = json::array{json::object{{"index", index},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", finish_reason ? json::value(finish_reason) : json::value(nullptr)}}};
-  out += "data: ";
-  out += json::serialize(c);
-  out += "\n\n";
+  append_chunk(out, {id_, created_, model_}, std::move(delta), finish_reason, index);
 }
 
 bool GeminiToOpenAIStream::feed(std::string_view data, std::string& out, std::string& error_message) {
@@ -478,10 +472,7 @@ bool GeminiToOpenAIStream::feed(std::string_view data, std::string& out, std::st
   for (const auto& c : choices_) done += c.finished ? 1 : 0;
   if (done >= expected_) {
     if (usage_) {
-      json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
-      c["choices"] = json::array{};
-      c["usage"] = usage_of(usage_metadata_);
-      out += "data: " + json::serialize(c) + "\n\n";
+      append_usage_chunk(out, {id_, created_, model_}, usage_of(usage_metadata_));
     }
     out += "data: [DONE]\n\n";
     finished_ = true;
