@@ -16,12 +16,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/deadline.hpp"
+#include "http/wire.hpp"
 
 namespace torii::http {
 
@@ -39,7 +38,12 @@ constexpr size_t kMaxIdlePerOrigin = 256;
 // Upstreams commonly drop idle keep-alive connections after 60 s or more; we
 // retire ours earlier so we rarely race their close.
 constexpr auto kIdleLifetime = std::chrono::seconds(45);
+// A connection idle for less than this is reused without first checking for
+// an EOF (a system call): upstreams do not close keep-alive connections that
+// quickly, and a request that meets a closed one is retried on a fresh one anyway.
+constexpr auto kCheckIdleAfter = std::chrono::milliseconds(250);
 constexpr size_t kMaxResponseHeaderBytes = 64 * 1024;
+constexpr size_t kReadSize = 16 * 1024;
 }  // namespace
 
 bool parse_url(std::string_view text, Url& out, std::string& error) {
@@ -107,21 +111,36 @@ bool parse_url(std::string_view text, Url& out, std::string& error) {
 
 struct PooledConnection {
   std::string key;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::optional<tcp::socket> plain;
+  std::optional<beast::ssl_stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;
   bool reused = false;
+  // Connect, head and body deadlines of the exchange in progress; passing one
+  // closes the socket (the connection cannot be reused after a timeout).
+  LazyDeadline deadline;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  explicit PooledConnection(const asio::any_io_executor& ex) : deadline(ex, [this] { close(); }) {}
+
+  tcp::socket& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  void close() {
+    error_code ec;
+    if (tls || plain) lowest().close(ec);
+  }
+  // An operation that failed because the deadline closed the socket reports a timeout.
+  error_code explain(error_code ec) const {
+    if (ec && deadline.expired()) return beast::error::timeout;
+    return ec;
+  }
 
   // True when an idle connection can still carry a request: nothing readable
   // (no EOF, no stray bytes such as a TLS close_notify) and not too old.
   bool healthy(Clock::time_point now) {
     if (now - idle_since > kIdleLifetime) return false;
     if (buffer.size() != 0) return false;
+    if (now - idle_since < kCheckIdleAfter) return true;
     char byte;
-    ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = ::recv(lowest().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 };
@@ -156,7 +175,7 @@ class ConnectionPool {
     auto& list = idle[conn->key];
     if (list.size() >= kMaxIdlePerOrigin) return;
     conn->idle_since = Clock::now();
-    conn->lowest().expires_never();
+    conn->deadline.clear();
     list.push_back(std::move(conn));
   }
 
@@ -176,28 +195,23 @@ struct UpstreamResponse::State {
   std::unique_ptr<PooledConnection> conn;
   Clock::time_point deadline;
   Clock::time_point read_limit = Clock::time_point::max();
-  bhttp::response_parser<bhttp::buffer_body> parser;
-  Headers headers;
-  int status = 0;
+  wire::ResponseParser parser;
   bool done = false;
   bool cancelled = false;
-  std::array<char, 16384> chunk;
 
+  // Reads until at least one more body byte is in `out` or the body is complete.
   template <class Stream>
-  asio::awaitable<error_code> read_some_from(Stream& s, size_t& got) {
-    auto& body = parser.get().body();
-    body.data = chunk.data();
-    body.size = chunk.size();
-    auto [ec, n] = co_await bhttp::async_read_some(s, conn->buffer, parser, nothrow);
-    if (ec == bhttp::error::need_buffer) ec = {};
-    got = chunk.size() - body.size;
+  asio::awaitable<error_code> read_body_from(Stream& s, std::string& out) {
+    const size_t before = out.size();
+    parser.sink = &out;
+    error_code ec = co_await wire::parse_until(s, conn->buffer, parser, kReadSize, [&] { return out.size() > before; });
+    parser.sink = &parser.pending;
     co_return ec;
   }
 
   void finish_exchange() {
     done = true;
-    if (conn && parser.is_done() && parser.get().keep_alive() && !cancelled)
-      pool->give_back(std::move(conn));
+    if (conn && parser.is_done() && parser.keep_alive() && !cancelled) pool->give_back(std::move(conn));
     conn.reset();
   }
 };
@@ -248,22 +262,18 @@ void append_request_head(std::string& out, const UpstreamRequest& r) {
 
 template <class Stream>
 asio::awaitable<error_code> write_and_read_head(Stream& s, PooledConnection& conn, const std::string& head,
-                                                std::string_view body,
-                                                bhttp::response_parser<bhttp::buffer_body>& parser) {
+                                                std::string_view body, wire::ResponseParser& parser) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
   auto [wec, wn] = co_await asio::async_write(s, bufs, nothrow);
   if (wec) co_return wec;
-  auto [rec, rn] = co_await bhttp::async_read_header(s, conn.buffer, parser, nothrow);
-  co_return rec;
+  co_return co_await wire::parse_until(s, conn.buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
 }
 
 }  // namespace
 
 UpstreamResponse::UpstreamResponse(std::shared_ptr<ConnectionPool> pool, std::unique_ptr<PooledConnection> conn,
                                    Clock::time_point deadline)
-    // `new State` (default-initialised) leaves the 16 KiB read buffer
-    // uninitialised; make_unique would zero it on every request.
-    : state_(new State) {
+    : state_(std::make_unique<State>()) {
   state_->pool = std::move(pool);
   state_->conn = std::move(conn);
   state_->deadline = deadline;
@@ -271,11 +281,17 @@ UpstreamResponse::UpstreamResponse(std::shared_ptr<ConnectionPool> pool, std::un
 
 UpstreamResponse::~UpstreamResponse() = default;
 
-int UpstreamResponse::status() const { return state_->status; }
-const Headers& UpstreamResponse::headers() const { return state_->headers; }
+int UpstreamResponse::status() const { return state_->parser.status; }
+const Headers& UpstreamResponse::headers() const { return state_->parser.headers; }
 
 asio::awaitable<bool> UpstreamResponse::read_some(std::string& out, UpstreamError& error) {
   auto& S = *state_;
+  if (!S.parser.pending.empty()) {  // body bytes that came with the head
+    out.append(S.parser.pending);
+    S.parser.pending.clear();
+    if (S.parser.is_done()) S.finish_exchange();
+    co_return true;
+  }
   while (!S.done) {
     if (S.parser.is_done()) {
       S.finish_exchange();
@@ -286,16 +302,16 @@ asio::awaitable<bool> UpstreamResponse::read_some(std::string& out, UpstreamErro
       S.done = true;
       co_return false;
     }
-    S.conn->lowest().expires_at(std::min(S.deadline, S.read_limit));
-    size_t got = 0;
-    error_code ec = S.conn->tls ? co_await S.read_some_from(*S.conn->tls, got)
-                                : co_await S.read_some_from(*S.conn->plain, got);
-    if (got) out.append(S.chunk.data(), got);
+    S.conn->deadline.expires_at(std::min(S.deadline, S.read_limit));
+    const size_t before = out.size();
+    error_code ec = S.conn->tls ? co_await S.read_body_from(*S.conn->tls, out)
+                                : co_await S.read_body_from(*S.conn->plain, out);
+    const bool got = out.size() > before;
     if (ec) {
-      error = classify(ec, S.cancelled, "reading upstream body");
+      error = classify(S.conn->explain(ec), S.cancelled, "reading upstream body");
       S.done = true;
       S.conn.reset();
-      co_return got > 0;  // hand over what arrived; the error shows on the next call
+      co_return got;  // hand over what arrived; the error shows on the next call
     }
     if (S.parser.is_done()) S.finish_exchange();
     if (got) co_return true;
@@ -323,8 +339,7 @@ void UpstreamResponse::cancel() {
   auto& S = *state_;
   S.cancelled = true;
   if (S.conn) {
-    error_code ec;
-    S.conn->lowest().socket().close(ec);
+    S.conn->close();
   }
 }
 
@@ -341,7 +356,7 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
                                                                    std::string key, Clock::time_point deadline,
                                                                    std::chrono::milliseconds connect_timeout,
                                                                    UpstreamError& error) {
-  auto conn = std::make_unique<PooledConnection>();
+  auto conn = std::make_unique<PooledConnection>(pool.executor);
   conn->key = std::move(key);
   auto connect_deadline = std::min(deadline, Clock::now() + connect_timeout);
 
@@ -361,15 +376,16 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
   }
 
   conn->plain.emplace(pool.executor);
-  conn->plain->expires_at(connect_deadline);
-  auto [cec, ep] = co_await conn->plain->async_connect(endpoints, nothrow);
+  conn->deadline.expires_at(connect_deadline);
+  auto [cec, ep] = co_await asio::async_connect(*conn->plain, endpoints, nothrow);
+  cec = conn->explain(cec);
   if (cec) {
     error = classify(cec, false, "connecting to " + origin.host_header);
     if (error.kind != UpstreamFailure::timeout) error.kind = UpstreamFailure::connect;
     co_return nullptr;
   }
   error_code ignored;
-  conn->plain->socket().set_option(tcp::no_delay(true), ignored);
+  conn->plain->set_option(tcp::no_delay(true), ignored);
 
   if (origin.tls) {
     conn->tls.emplace(std::move(*conn->plain), pool.tls_context);
@@ -380,8 +396,8 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
       co_return nullptr;
     }
     conn->tls->set_verify_callback(ssl::host_name_verification(origin.host));
-    beast::get_lowest_layer(*conn->tls).expires_at(connect_deadline);
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, nothrow);
+    hec = conn->explain(hec);
     if (hec) {
       error = classify(hec, false, "TLS handshake with " + origin.host_header);
       if (error.kind != UpstreamFailure::timeout) error.kind = UpstreamFailure::connect;
@@ -422,19 +438,19 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
     }
     if (req.cancel) {
       // Closing the socket completes the pending write/read with an error.
-      req.cancel->set_closer([c = conn.get()] {
-        error_code ec;
-        c->lowest().socket().close(ec);
-      });
+      req.cancel->set_closer([c = conn.get()] { c->close(); });
     }
     auto resp = std::make_unique<UpstreamResponse>(pool_, nullptr, deadline);
     auto& S = *resp->state_;
     S.parser.header_limit(kMaxResponseHeaderBytes);
     S.parser.body_limit(boost::none);
-    conn->lowest().expires_at(head_deadline);
+    S.parser.eager(true);
+    S.parser.headers.reserve(16);
+    conn->deadline.expires_at(head_deadline);
     bool reused = conn->reused;
     error_code ec = conn->tls ? co_await write_and_read_head(*conn->tls, *conn, head, req.body, S.parser)
                               : co_await write_and_read_head(*conn->plain, *conn, head, req.body, S.parser);
+    ec = conn->explain(ec);
     if (req.cancel) req.cancel->set_closer(nullptr);
     if (cancelled()) {
       error = {UpstreamFailure::cancelled, "cancelled"};
@@ -448,10 +464,6 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
       error = classify(ec, false, "waiting for upstream response");
       co_return nullptr;
     }
-    const auto& msg = S.parser.get();
-    S.status = int(msg.result_int());
-    S.headers.reserve(size_t(std::distance(msg.begin(), msg.end())));
-    for (const auto& f : msg) S.headers.add(std::string(f.name_string()), std::string(f.value()));
     S.conn = std::move(conn);
     co_return resp;
   }

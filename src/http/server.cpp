@@ -9,7 +9,7 @@
 #include <mutex>
 #include <span>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,13 +21,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/log.hpp"
+#include "http/deadline.hpp"
+#include "http/wire.hpp"
 
 namespace torii::http {
 
@@ -40,6 +38,8 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadSize = 16 * 1024;      // per read while idle or reading a head
+constexpr size_t kBodyReadSize = 64 * 1024;  // per read of a large body
 
 // Appends "HTTP/1.1 <status> <reason>\r\n" plus the headers every answer has.
 void append_status_line(std::string& out, unsigned version, int status) {
@@ -74,7 +74,7 @@ struct Connection;
 // One event loop thread. See Server::run for the teardown order.
 struct Worker {
   int index = 0;
-  std::unordered_map<Connection*, bool> connections;  // value: idle (between requests)
+  std::unordered_set<Connection*> connections;
   Handler handler;
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
   std::unique_ptr<tcp::acceptor> acceptor;
@@ -110,7 +110,7 @@ struct DisconnectWatch {
 struct Connection final : ResponseWriter {
   Server::Impl& server;
   Worker& worker;
-  beast::tcp_stream stream;
+  tcp::socket socket;
   asio::any_io_executor exec;
   unsigned version = 11;
   bool keep_alive = true;
@@ -120,28 +120,29 @@ struct Connection final : ResponseWriter {
   bool head_request = false;  // HEAD: same head as GET, no body
   std::shared_ptr<DisconnectWatch> watch;
   std::string head;  // reused buffer for response heads
-  // Beast's own stream timeout closes the socket, which would leave no way to
-  // answer 408; this deadline only cancels the pending read.
-  asio::steady_timer read_deadline;
-  bool read_timed_out = false;
+  bool idle = true;  // between requests: a drain may close it at once
+  // Both deadlines only cancel the pending operation, so a request read that
+  // runs out of time can still be answered with 408. Two of them because the
+  // idle wait and the request read alternate with different lengths; each
+  // one's timer is then re-armed only when its period runs out.
+  LazyDeadline io_deadline;    // idle wait between requests, and every write
+  LazyDeadline read_deadline;  // reading one request, head and body
 
-  Connection(Server::Impl& s, Worker& w, tcp::socket socket)
-      : server(s), worker(w), stream(std::move(socket)), exec(stream.get_executor()), read_deadline(exec) {
-    worker.connections.emplace(this, true);
+  Connection(Server::Impl& s, Worker& w, tcp::socket sock)
+      : server(s),
+        worker(w),
+        socket(std::move(sock)),
+        exec(socket.get_executor()),
+        io_deadline(exec, [this] { cancel_io(); }),
+        read_deadline(exec, [this] { cancel_io(); }) {
+    worker.connections.insert(this);
   }
-
-  void arm_read_deadline(std::chrono::milliseconds d) {
-    read_timed_out = false;
-    read_deadline.expires_after(d);
-    read_deadline.async_wait([this](const error_code& ec) {
-      if (ec) return;  // disarmed (or the connection is going away)
-      read_timed_out = true;
-      error_code ignored;
-      stream.socket().cancel(ignored);
-    });
-  }
-  void disarm_read_deadline() { read_deadline.cancel(); }
   ~Connection() override { worker.connections.erase(this); }
+
+  void cancel_io() {
+    error_code ignored;
+    socket.cancel(ignored);
+  }
 
   bool closing() const { return !keep_alive || server.draining.load(std::memory_order_relaxed); }
 
@@ -155,9 +156,9 @@ struct Connection final : ResponseWriter {
 
   asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> buffers) {
     if (failed) co_return false;
-    stream.expires_after(server.opt.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(stream, buffers, nothrow);
-    stream.expires_never();
+    io_deadline.expires_after(server.opt.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(socket, buffers, nothrow);
+    io_deadline.clear();
     if (ec) failed = true;
     co_return !ec;
   }
@@ -234,9 +235,8 @@ struct Connection final : ResponseWriter {
 
   void abort() override {
     error_code ec;
-    auto& sock = stream.socket();
-    sock.set_option(asio::socket_base::linger(true, 0), ec);
-    sock.close(ec);
+    socket.set_option(asio::socket_base::linger(true, 0), ec);
+    socket.close(ec);
     failed = true;
     answered = true;
     keep_alive = false;
@@ -254,9 +254,8 @@ struct Connection final : ResponseWriter {
   }
 
   void arm_watch(std::shared_ptr<DisconnectWatch> w) {
-    auto& sock = stream.socket();
-    int fd = sock.native_handle();
-    sock.async_wait(tcp::socket::wait_read, [w, fd](const error_code& ec) {
+    int fd = socket.native_handle();
+    socket.async_wait(tcp::socket::wait_read, [w, fd](const error_code& ec) {
       if (ec || !w->active) return;
       char byte;
       ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -274,7 +273,7 @@ struct Connection final : ResponseWriter {
     if (watch) {
       watch->active = false;
       error_code ec;
-      stream.socket().cancel(ec);  // completes the pending wait with operation_aborted
+      socket.cancel(ec);  // completes the pending wait with operation_aborted
       watch.reset();
     }
   }
@@ -398,8 +397,8 @@ void Server::Impl::begin_drain() {
       if (w.acceptor) w.acceptor->close(ec);
       // Idle keep-alive connections are closed now; busy ones close after
       // their current response (Connection::closing()).
-      for (auto& [conn, idle] : w.connections)
-        if (idle) beast::get_lowest_layer(conn->stream).socket().cancel(ec);
+      for (Connection* conn : w.connections)
+        if (conn->idle) conn->socket.cancel(ec);
     });
   }
 }
@@ -466,11 +465,11 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     Response r = errors(status, message, path);
     co_await c.send(std::move(r));
     error_code ec;
-    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    c.stream.expires_after(std::chrono::seconds(2));
+    c.socket.shutdown(tcp::socket::shutdown_send, ec);
+    c.io_deadline.expires_after(std::chrono::seconds(2));
     std::array<char, 16384> sink;
     for (;;) {
-      auto [rec, n] = co_await c.stream.async_read_some(asio::buffer(sink), nothrow);
+      auto [rec, n] = co_await c.socket.async_read_some(asio::buffer(sink), nothrow);
       if (rec) break;
     }
   };
@@ -478,68 +477,51 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
   while (!draining.load(std::memory_order_relaxed)) {
     // Idle phase: wait for the first byte of the next request.
     if (buffer.size() == 0) {
-      w.connections[&c] = true;
-      c.stream.expires_after(opt.idle_timeout);
-      auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(16384), nothrow);
-      w.connections[&c] = false;
+      c.idle = true;
+      c.io_deadline.expires_after(opt.idle_timeout);
+      auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(kReadSize), nothrow);
+      c.io_deadline.clear();
+      c.idle = false;
       if (ec) co_return;  // closed, idle timeout or shutdown: no answer owed
       buffer.commit(n);
     }
-    w.connections[&c] = false;
+    c.idle = false;
     // A new request: nothing answered yet on it (error paths below use send()).
     c.answered = false;
     c.streaming = false;
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    Request req;
+    req.remote = remote;
+    req.headers.reserve(16);
+    wire::RequestParser parser(req);
+    parser.eager(true);
     parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
     parser.body_limit(opt.max_body_bytes);
-    c.stream.expires_never();
-    c.arm_read_deadline(opt.read_timeout);
-    {
-      auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, nothrow);
-      if (ec == asio::error::operation_aborted && c.read_timed_out) ec = beast::error::timeout;
-      if (ec) {
-        c.disarm_read_deadline();
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
-            ec == asio::error::operation_aborted)
-          co_return;
-        int status = status_for_parse_error(ec);
-        std::string path = parser.is_header_done() ? std::string(parser.get().target()) : "";
-        co_await fail(status, message_for_status(status, ec), path);
-        co_return;
+    c.read_deadline.expires_after(opt.read_timeout);
+    error_code ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize,
+                                               [&] { return parser.is_header_done(); });
+    if (!ec && parser.is_header_done() && !parser.is_done()) {
+      if (iequals(req.headers.get("expect"), "100-continue")) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, n] = co_await asio::async_write(c.socket, asio::buffer(cont), nothrow);
+        if (wec) co_return;
       }
+      ec = co_await wire::parse_until(c.socket, buffer, parser, kBodyReadSize, [] { return false; });
     }
-    if (parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
-      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(cont), nothrow);
-      if (ec) co_return;
-    }
-    {
-      auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, nothrow);
-      if (ec == asio::error::operation_aborted && c.read_timed_out) ec = beast::error::timeout;
-      c.disarm_read_deadline();
-      if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
-            ec == asio::error::operation_aborted)
-          co_return;
-        int status = status_for_parse_error(ec);
-        co_await fail(status, message_for_status(status, ec), parser.get().target());
+    if (ec == asio::error::operation_aborted && c.read_deadline.expired()) ec = beast::error::timeout;
+    c.read_deadline.clear();
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted)
         co_return;
-      }
+      int status = status_for_parse_error(ec);
+      std::string path = parser.is_header_done() ? req.target : std::string();
+      co_await fail(status, message_for_status(status, ec), path);
+      co_return;
     }
-
-    auto& msg = parser.get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.version = msg.version();
-    req.remote = remote;
-    req.headers.reserve(size_t(std::distance(msg.begin(), msg.end())));
-    for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
-    c.version = msg.version() == 10 ? 10 : 11;
-    c.keep_alive = msg.keep_alive();
-    c.head_request = msg.method() == bhttp::verb::head;
-    req.body = std::move(msg.body());
+    c.version = req.version;
+    c.keep_alive = parser.keep_alive();
+    c.head_request = parser.head_request();
 
     {
       InFlight guard(in_flight);
@@ -561,8 +543,8 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     if (c.failed || c.closing()) break;
   }
   error_code ec;
-  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  c.stream.socket().close(ec);
+  c.socket.shutdown(tcp::socket::shutdown_send, ec);
+  c.socket.close(ec);
 }
 
 }  // namespace torii::http

@@ -130,10 +130,9 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
   http::UpstreamError err;
   std::string incoming, events, event, transform_error;
   bool transform_failed = false;
+  bool more = true;
+  // Starts with the events read_first_events left in the splitter.
   for (;;) {
-    incoming.clear();
-    bool more = co_await resp_->read_some(incoming, err);
-    splitter_.feed(incoming);
     events.clear();
     // Events that arrived together leave together: one write.
     while (splitter_.next(event)) {
@@ -159,7 +158,12 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
       co_await ex.out.write_chunk(stream_error_event(ex, e));
       co_return;
     }
-    if (more) continue;
+    if (more) {
+      incoming.clear();
+      more = co_await resp_->read_some(incoming, err);
+      splitter_.feed(incoming);
+      continue;
+    }
     if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
       ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + err.message,
                               "upstream_stream_error");
@@ -183,7 +187,9 @@ boost::asio::awaitable<bool> read_first_events(const std::string& provider_name,
     incoming.clear();
     bool more = co_await resp.read_some(incoming, err);
     splitter.feed(incoming);
-    while (splitter.next(event)) {
+    // Only up to the first output: what follows belongs to the stream, so a
+    // broken later event becomes a mid-stream error, not a failed attempt.
+    while (first.empty() && splitter.next(event)) {
       if (!transform) {
         first += event;
       } else if (!transform(event, first, transform_error)) {

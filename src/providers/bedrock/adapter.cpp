@@ -86,41 +86,53 @@ class ConverseEvents {
 
   http::UpstreamResponse& response() { return *resp_; }
 
-  // Reads what arrives next and appends its translation to `out`. On `failed`,
-  // `error` is what the client should see; `transport` says whether the
-  // connection itself failed (and how).
-  boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport) {
-    std::string incoming;
-    bool more = co_await resp_->read_some(incoming, transport);
-    decoder_.feed(incoming);
-    std::string why;
-    while (auto m = decoder_.next()) {
-      std::string_view kind = m->header(":message-type");
-      if (kind == "exception") {
-        std::string_view type = m->header(":exception-type");
-        error = make_error(llm::converse_exception_status(type),
-                           "upstream '" + provider_ + "' stream failed: " + exception_text(type, m->payload),
-                           "upstream_stream_error");
+  // Appends the translation of the next events to `out`: those already
+  // buffered first, reading from the upstream only when none produce output.
+  // With `stop_at_output`, stops at the first event that produces some and
+  // leaves the rest buffered (what follows the first output belongs to the
+  // stream, so a failure there is a mid-stream error, not a failed attempt).
+  // On `failed`, `error` is what the client should see; `transport` says
+  // whether the connection itself failed (and how).
+  boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport,
+                                    bool stop_at_output = false) {
+    for (;;) {
+      std::string why;
+      while (!(stop_at_output && !out.empty())) {
+        auto m = decoder_.next();
+        if (!m) break;
+        std::string_view kind = m->header(":message-type");
+        if (kind == "exception") {
+          std::string_view type = m->header(":exception-type");
+          error = make_error(llm::converse_exception_status(type),
+                             "upstream '" + provider_ + "' stream failed: " + exception_text(type, m->payload),
+                             "upstream_stream_error");
+          co_return Step::failed;
+        }
+        if (kind == "error") {
+          error = make_error(502,
+                             "upstream '" + provider_ + "' stream failed: " + std::string(m->header(":error-code")) +
+                                 ": " + std::string(m->header(":error-message")),
+                             "upstream_stream_error");
+          co_return Step::failed;
+        }
+        if (!converter_->feed(m->header(":event-type"), m->payload, out, why)) {
+          error = stream_error(why);
+          co_return Step::failed;
+        }
+      }
+      if (decoder_.failed()) {
+        error = stream_error("bad event-stream message: " + decoder_.error_message());
         co_return Step::failed;
       }
-      if (kind == "error") {
-        error = make_error(502,
-                           "upstream '" + provider_ + "' stream failed: " + std::string(m->header(":error-code")) +
-                               ": " + std::string(m->header(":error-message")),
-                           "upstream_stream_error");
-        co_return Step::failed;
-      }
-      if (!converter_->feed(m->header(":event-type"), m->payload, out, why)) {
-        error = stream_error(why);
-        co_return Step::failed;
-      }
+      if (!out.empty()) co_return Step::more;
+      if (ended_) break;
+      std::string incoming;
+      bool more = co_await resp_->read_some(incoming, read_error_);
+      decoder_.feed(incoming);
+      ended_ = !more;
     }
-    if (decoder_.failed()) {
-      error = stream_error("bad event-stream message: " + decoder_.error_message());
-      co_return Step::failed;
-    }
-    if (more) co_return Step::more;
-    if (transport) {
+    if (read_error_) {
+      transport = read_error_;
       error = stream_error(transport.message);
       co_return Step::failed;
     }
@@ -129,6 +141,7 @@ class ConverseEvents {
       error = stream_error(transport.message);
       co_return Step::failed;
     }
+    std::string why;
     if (!converter_->finish(out, why)) {
       transport = {http::UpstreamFailure::io, why};
       error = stream_error(why);
@@ -148,6 +161,8 @@ class ConverseEvents {
   std::unique_ptr<http::UpstreamResponse> resp_;
   std::shared_ptr<llm::ConverseToOpenAIStream> converter_;
   es::Decoder decoder_;
+  http::UpstreamError read_error_;  // how the upstream body ended, once it has
+  bool ended_ = false;
 };
 
 // A ConverseStream answer whose first translated events have arrived.
@@ -324,7 +339,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   while (first.empty() && step == ConverseEvents::Step::more) {
     ApiError e;
     http::UpstreamError transport;
-    step = co_await events->step(first, e, transport);
+    step = co_await events->step(first, e, transport, /*stop_at_output=*/true);
     if (step == ConverseEvents::Step::failed) {
       events->cancel();
       if (transport)
