@@ -264,7 +264,7 @@ template <class Stream>
 asio::awaitable<error_code> write_and_read_head(Stream& s, PooledConnection& conn, const std::string& head,
                                                 std::string_view body, wire::ResponseParser& parser) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
-  auto [wec, wn] = co_await asio::async_write(s, bufs, nothrow);
+  error_code wec = co_await wire::write_all(s, bufs);
   if (wec) co_return wec;
   co_return co_await wire::parse_until(s, conn.buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
 }
@@ -386,6 +386,7 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
   }
   error_code ignored;
   conn->plain->set_option(tcp::no_delay(true), ignored);
+  conn->plain->non_blocking(true, ignored);  // lets wire::write_all try a direct write first
 
   if (origin.tls) {
     conn->tls.emplace(std::move(*conn->plain), pool.tls_context);

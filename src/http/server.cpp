@@ -157,7 +157,7 @@ struct Connection final : ResponseWriter {
   asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> buffers) {
     if (failed) co_return false;
     io_deadline.expires_after(server.opt.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(socket, buffers, nothrow);
+    error_code ec = co_await wire::write_all(socket, buffers);
     io_deadline.clear();
     if (ec) failed = true;
     co_return !ec;
@@ -454,6 +454,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     auto ep = socket.remote_endpoint(ignored);
     if (!ignored) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+  socket.non_blocking(true, ignored);  // lets wire::write_all try a direct write first
   Connection c(*this, w, std::move(socket));
   beast::flat_buffer buffer;
 

@@ -8,11 +8,15 @@
 // and parse_until() feeds a parser from a buffer with plain reads. Beast's
 // async_read, by comparison, posts a completion even when the whole message
 // is already buffered, which costs a trip through the event loop per call.
+#include <span>
 #include <string>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -126,6 +130,38 @@ boost::asio::awaitable<error_code> parse_until(Stream& stream, boost::beast::fla
       co_return rec;
     }
   }
+}
+
+// Writes `buffers` to a socket set to non-blocking mode: one writev when the
+// socket takes it all (the usual case for an answer or a request head plus a
+// small body), so the coroutine goes on without a trip through the event
+// loop; whatever the socket did not take is written asynchronously.
+inline boost::asio::awaitable<error_code> write_all(boost::asio::ip::tcp::socket& socket,
+                                                    std::span<const boost::asio::const_buffer> buffers) {
+  error_code ec;
+  size_t total = boost::asio::buffer_size(buffers);
+  size_t done = 0;
+  if (socket.non_blocking()) done = socket.write_some(buffers, ec);  // never blocks the event loop
+  if (ec == boost::asio::error::would_block) ec = {};
+  if (ec || done == total) co_return ec;
+  std::vector<boost::asio::const_buffer> rest;
+  for (const auto& b : buffers) {
+    if (done >= b.size()) {
+      done -= b.size();
+      continue;
+    }
+    rest.push_back(b + done);
+    done = 0;
+  }
+  auto [wec, n] = co_await boost::asio::async_write(socket, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_return wec;
+}
+
+// Any other stream (TLS): Asio's composed write.
+template <class Stream>
+boost::asio::awaitable<error_code> write_all(Stream& stream, std::span<const boost::asio::const_buffer> buffers) {
+  auto [ec, n] = co_await boost::asio::async_write(stream, buffers, boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_return ec;
 }
 
 }  // namespace torii::http::wire
