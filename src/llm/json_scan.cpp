@@ -1,6 +1,8 @@
 #include "llm/json_scan.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include <boost/json/parse.hpp>
@@ -18,6 +20,16 @@ constexpr auto kPlain = [] {
   for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
   return t;
 }();
+
+// True when one of the eight bytes in `w` may need a closer look: a quote, a
+// backslash, a control character or a non-ASCII byte. (The zero-byte tests
+// can also flag a byte next to a real hit; the byte loop sorts that out.)
+inline bool word_needs_look(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+  const uint64_t t = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w) | w;
+  return (t & highs) != 0;
+}
 
 // A strict RFC 8259 recogniser. It records spans rather than building values.
 class Scanner {
@@ -126,15 +138,32 @@ class Scanner {
       }
       if (c < 0x20) return fail("control character in string");
       if (c < 0x80) {
-        // Plain ASCII runs are the common case: skip them with one table
-        // lookup per byte.
+        // Plain ASCII runs are the common case: one table lookup per byte
+        // for short ones (most keys and values), eight bytes at a time past that.
         ++pos_;
-        while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+        const size_t short_end = std::min(pos_ + 8, s_.size());
+        while (pos_ < short_end && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+        if (pos_ == short_end) {
+          skip_plain_words();
+          while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+        }
         continue;
       }
       if (!utf8()) return false;
     }
     return fail("unterminated string");
+  }
+
+  void skip_plain_words() {
+    const char* p = s_.data();
+    size_t i = pos_;
+    while (i + 8 <= s_.size()) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (word_needs_look(w)) break;
+      i += 8;
+    }
+    pos_ = i;
   }
 
   // One multi-byte UTF-8 sequence, rejecting overlongs and surrogates.

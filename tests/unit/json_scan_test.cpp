@@ -86,6 +86,30 @@ TEST(JsonScan, ValidatesUtf8) {
   EXPECT_FALSE(is_valid_json("{\"a\":\"\xFF\"}"));
 }
 
+// Long plain runs are skipped eight bytes at a time: a byte that needs a
+// check must be caught at every position of such a word.
+TEST(JsonScan, SpecialBytesAreFoundAtEveryOffsetOfALongString) {
+  for (size_t at = 0; at < 24; ++at) {
+    std::string plain(24, 'a');
+    auto with = [&](std::string_view bytes) {
+      std::string s = plain;
+      s.replace(at, 1, bytes);
+      return "{\"k\":\"" + s + "\"}";
+    };
+    EXPECT_TRUE(is_valid_json(with("b"))) << at;
+    EXPECT_FALSE(is_valid_json(with("\x01"))) << at;              // control character
+    EXPECT_FALSE(is_valid_json(with("\x1f"))) << at;
+    EXPECT_FALSE(is_valid_json(with("\""))) << at;                // ends the string early
+    EXPECT_TRUE(is_valid_json(with("\\n"))) << at;               // escape
+    EXPECT_FALSE(is_valid_json(with("\\q"))) << at;              // bad escape
+    EXPECT_TRUE(is_valid_json(with("\xC3\xA9"))) << at;           // UTF-8
+    EXPECT_FALSE(is_valid_json(with("\xFF"))) << at;              // invalid UTF-8
+    EXPECT_TRUE(is_valid_json(with(" ~\x7f"))) << at;             // edges of plain ASCII
+  }
+  std::string unterminated = "\"" + std::string(40, 'x');
+  EXPECT_FALSE(is_valid_json(unterminated));
+}
+
 TEST(JsonScan, DepthLimit) {
   std::string deep(200, '[');
   deep += std::string(200, ']');
