@@ -34,7 +34,8 @@ struct LazyDeadline::State : std::enable_shared_from_this<State> {
     }
     deadline = Clock::time_point::max();
     expired = true;
-    on_expire();
+    auto callback = on_expire;  // a copy: the callback may destroy the owner, which clears on_expire
+    callback();
   }
 };
 
