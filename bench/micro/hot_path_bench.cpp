@@ -46,6 +46,26 @@ void BM_ScanRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_ScanRequest)->Arg(200)->Arg(4 << 10)->Arg(40 << 10)->Arg(400 << 10);
 
+// A non-streaming chat completion as OpenAI answers it: forwarded as is, but
+// validated first so that a broken answer fails over instead of reaching the client.
+void BM_ValidateResponse(benchmark::State& state) {
+  const std::string body =
+      R"({"id":"chatcmpl-9xYz1234567890abcdef","object":"chat.completion","created":1700000000,)"
+      R"("model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant",)"
+      R"("content":"Hello! How can I help you today?","refusal":null},"logprobs":null,)"
+      R"("finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21,)"
+      R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":)"
+      R"({"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},)"
+      R"("system_fingerprint":"fp_0ba0d124f1"})";
+  for (auto _ : state) {
+    bool ok = torii::llm::is_valid_json(body);
+    benchmark::DoNotOptimize(ok);
+    if (!ok) state.SkipWithError("response did not validate");
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(body.size()));
+}
+BENCHMARK(BM_ValidateResponse);
+
 void BM_ReplaceModel(benchmark::State& state) {
   const std::string body = chat_body(size_t(state.range(0)));
   const auto scan = torii::llm::scan_request(body);
