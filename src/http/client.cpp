@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -264,7 +265,13 @@ template <class Stream>
 asio::awaitable<error_code> write_and_read_head(Stream& s, PooledConnection& conn, const std::string& head,
                                                 std::string_view body, wire::ResponseParser& parser) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
-  error_code wec = co_await wire::write_all(s, bufs);
+  error_code wec;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    size_t written = 0;
+    if (!wire::write_now(s, bufs, written, wec)) wec = co_await wire::write_rest(s, bufs, written);
+  } else {
+    wec = co_await wire::write_all(s, bufs);
+  }
   if (wec) co_return wec;
   co_return co_await wire::parse_until(s, conn.buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
 }
@@ -386,7 +393,7 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
   }
   error_code ignored;
   conn->plain->set_option(tcp::no_delay(true), ignored);
-  conn->plain->non_blocking(true, ignored);  // lets wire::write_all try a direct write first
+  conn->plain->non_blocking(true, ignored);  // lets wire::write_now write directly
 
   if (origin.tls) {
     conn->tls.emplace(std::move(*conn->plain), pool.tls_context);

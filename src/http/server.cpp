@@ -154,13 +154,30 @@ struct Connection final : ResponseWriter {
     for (const auto& h : headers) append_header(head, h.name, h.value);
   }
 
-  asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> buffers) {
-    if (failed) co_return false;
+  // True when the socket took everything at once (or failed, which sets
+  // `failed`); otherwise write_rest() must send what follows `written`.
+  bool write_now(std::span<const asio::const_buffer> buffers, size_t& written) {
+    if (failed) return true;
+    error_code ec;
+    bool settled = wire::write_now(socket, buffers, written, ec);
+    if (ec) failed = true;
+    return settled;
+  }
+
+  asio::awaitable<bool> write_rest(std::span<const asio::const_buffer> buffers, size_t written) {
     io_deadline.expires_after(server.opt.idle_timeout);
-    error_code ec = co_await wire::write_all(socket, buffers);
+    error_code ec = co_await wire::write_rest(socket, buffers, written);
     io_deadline.clear();
     if (ec) failed = true;
     co_return !ec;
+  }
+
+  // Writes now when possible, else waits (under the idle deadline) for the rest.
+  // The hot paths (send, write_chunk) inline write_now to skip this frame.
+  asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> buffers) {
+    size_t written = 0;
+    if (write_now(buffers, written)) co_return !failed;
+    co_return co_await write_rest(buffers, written);
   }
 
   asio::awaitable<void> send(Response r) override {
@@ -173,7 +190,8 @@ struct Connection final : ResponseWriter {
     head += "\r\n";
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
                                           asio::buffer(r.body.data(), head_request ? 0 : r.body.size())};
-    co_await write_buffers(bufs);
+    size_t written = 0;
+    if (!write_now(bufs, written)) co_await write_rest(bufs, written);
   }
 
   asio::awaitable<bool> begin_stream(int status, Headers headers, std::string_view content_type) override {
@@ -209,7 +227,9 @@ struct Connection final : ResponseWriter {
     *end++ = '\n';
     std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, size_t(end - size_line)),
                                           asio::buffer(data), asio::buffer("\r\n", 2)};
-    co_return co_await write_buffers(bufs);
+    size_t written = 0;
+    if (write_now(bufs, written)) co_return !failed;
+    co_return co_await write_rest(bufs, written);
   }
 
   asio::awaitable<void> end_stream() override {
@@ -454,7 +474,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     auto ep = socket.remote_endpoint(ignored);
     if (!ignored) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  socket.non_blocking(true, ignored);  // lets wire::write_all try a direct write first
+  socket.non_blocking(true, ignored);  // lets wire::write_now write directly
   Connection c(*this, w, std::move(socket));
   beast::flat_buffer buffer;
 
@@ -499,8 +519,10 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(opt.max_header_bytes, UINT32_MAX)));
     parser.body_limit(opt.max_body_bytes);
     c.read_deadline.expires_after(opt.read_timeout);
-    error_code ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize,
-                                               [&] { return parser.is_header_done(); });
+    // Usually the whole request came with the first read: parsed at once.
+    error_code ec = wire::parse_buffered(buffer, parser);
+    if (!ec && !parser.is_header_done())
+      ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
     if (!ec && parser.is_header_done() && !parser.is_done()) {
       if (iequals(req.headers.get("expect"), "100-continue")) {
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -132,29 +132,60 @@ boost::asio::awaitable<error_code> parse_until(Stream& stream, boost::beast::fla
   }
 }
 
-// Writes `buffers` to a socket set to non-blocking mode: one writev when the
-// socket takes it all (the usual case for an answer or a request head plus a
-// small body), so the coroutine goes on without a trip through the event
-// loop; whatever the socket did not take is written asynchronously.
-inline boost::asio::awaitable<error_code> write_all(boost::asio::ip::tcp::socket& socket,
-                                                    std::span<const boost::asio::const_buffer> buffers) {
-  error_code ec;
-  size_t total = boost::asio::buffer_size(buffers);
-  size_t done = 0;
-  if (socket.non_blocking()) done = socket.write_some(buffers, ec);  // never blocks the event loop
+// Parses what `buffer` already holds, without reading: a request that
+// arrived whole needs no coroutine of parse_until. need_more is not an error.
+template <class Parser>
+error_code parse_buffered(boost::beast::flat_buffer& buffer, Parser& parser) {
+  while (buffer.size() > 0 && !parser.is_done()) {
+    error_code ec;
+    size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
+}
+
+// One direct write to a socket set to non-blocking mode. True when that
+// settled it: everything written, or a hard error in `ec`. Otherwise
+// `written` says how much the socket took, and write_rest() sends the rest.
+// A whole answer, or a request head plus a small body, usually fits the
+// socket buffer: then the coroutine goes on without a trip through the event loop.
+inline bool write_now(boost::asio::ip::tcp::socket& socket, std::span<const boost::asio::const_buffer> buffers,
+                      size_t& written, error_code& ec) {
+  written = 0;
+  ec = {};
+  if (!socket.non_blocking()) return false;  // a direct write could block the event loop
+  written = socket.write_some(buffers, ec);
   if (ec == boost::asio::error::would_block) ec = {};
-  if (ec || done == total) co_return ec;
+  return ec || written == boost::asio::buffer_size(buffers);
+}
+
+// Writes what follows the first `written` bytes of `buffers`, asynchronously.
+inline boost::asio::awaitable<error_code> write_rest(boost::asio::ip::tcp::socket& socket,
+                                                     std::span<const boost::asio::const_buffer> buffers,
+                                                     size_t written) {
   std::vector<boost::asio::const_buffer> rest;
   for (const auto& b : buffers) {
-    if (done >= b.size()) {
-      done -= b.size();
+    if (written >= b.size()) {
+      written -= b.size();
       continue;
     }
-    rest.push_back(b + done);
-    done = 0;
+    rest.push_back(b + written);
+    written = 0;
   }
-  auto [wec, n] = co_await boost::asio::async_write(socket, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
-  co_return wec;
+  auto [ec, n] = co_await boost::asio::async_write(socket, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_return ec;
+}
+
+// write_now, then write_rest if needed.
+inline boost::asio::awaitable<error_code> write_all(boost::asio::ip::tcp::socket& socket,
+                                                    std::span<const boost::asio::const_buffer> buffers) {
+  size_t written = 0;
+  error_code ec;
+  if (write_now(socket, buffers, written, ec)) co_return ec;
+  co_return co_await write_rest(socket, buffers, written);
 }
 
 // Any other stream (TLS): Asio's composed write.
