@@ -1,7 +1,6 @@
 #include "routing/router.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "providers/attempt.hpp"
 
@@ -113,11 +113,11 @@ class RequestRouter {
   RequestRouter(RouterContext& ctx, providers::Exchange& ex, RouteInput& in) : ctx_(ctx), ex_(ex), in_(in) {}
 
   asio::awaitable<void> run() {
-    std::deque<const Model*> chain{in_.model};
-    std::vector<const Model*> visited;
-    while (!chain.empty()) {
-      const Model* m = chain.front();
-      chain.pop_front();
+    // Inline capacity covers a model and a few fallbacks without allocating.
+    boost::container::small_vector<const Model*, 8> chain{in_.model}, visited;
+    size_t head = 0;  // chain[head..] is still to try
+    while (head < chain.size()) {
+      const Model* m = chain[head++];
       if (std::find(visited.begin(), visited.end(), m) != visited.end()) continue;
       visited.push_back(m);
       Verdict v = co_await try_model(*m);
@@ -128,7 +128,7 @@ class RequestRouter {
       if (v == Verdict::fatal) break;
       // Class-specific fallbacks jump the queue; plain ones follow it.
       if (v == Verdict::exhausted) chain.insert(chain.end(), next.begin(), next.end());
-      else chain.insert(chain.begin(), next.begin(), next.end());
+      else chain.insert(chain.begin() + std::ptrdiff_t(head), next.begin(), next.end());
     }
     co_await fail();
   }
@@ -179,9 +179,11 @@ class RequestRouter {
   // Eligible targets for the next attempt, in configured order. Targets that
   // failed this request are skipped unless the model has only one; open
   // breakers always; targets cooling down after a 429 unless nothing else is left.
-  std::vector<Candidate> candidates(const Model& m, const std::vector<bool>& failed, Clock::time_point now,
-                                    std::optional<size_t> exclude = std::nullopt) {
-    std::vector<Candidate> ready, cooling;
+  using Candidates = boost::container::small_vector<Candidate, 8>;
+  using FailedTargets = boost::container::small_vector<bool, 16>;  // by target index
+  Candidates candidates(const Model& m, const FailedTargets& failed, Clock::time_point now,
+                        std::optional<size_t> exclude = std::nullopt) {
+    Candidates ready, cooling;
     for (size_t i = 0; i < m.targets.size(); ++i) {
       if ((failed[i] && m.targets.size() > 1) || (exclude && *exclude == i)) continue;
       const Target& t = m.targets[i];
@@ -201,7 +203,7 @@ class RequestRouter {
     const RetryPolicy& policy = m.retry;
     const size_t max_attempts =
         policy.configured && policy.attempts > 0 ? policy.attempts : std::max<size_t>(1, m.targets.size());
-    std::vector<bool> failed(m.targets.size(), false);
+    FailedTargets failed(m.targets.size(), false);
     std::optional<size_t> previous;
     for (size_t n = 0; n < max_attempts; ++n) {
       auto now = Clock::now();
@@ -242,7 +244,7 @@ class RequestRouter {
 
   // One attempt on target i; with hedging configured, a second target joins
   // if the first has no answer after hedge.after_ms.
-  asio::awaitable<Attempted> run_attempt(const Model& m, size_t i, std::vector<bool>& failed) {
+  asio::awaitable<Attempted> run_attempt(const Model& m, size_t i, FailedTargets& failed) {
     const Target& t = m.targets[i];
     TargetHealth* h = ctx_.health.at(t.slot);
     if (m.hedge_after_ms == 0 || m.targets.size() < 2) {
@@ -290,7 +292,7 @@ class RequestRouter {
     asio::co_spawn(ctx_.executor, providers::attempt(ctx_.client, std::move(req)), std::move(on_done));
   }
 
-  asio::awaitable<Attempted> run_hedged(const Model& m, size_t first, std::vector<bool>& failed) {
+  asio::awaitable<Attempted> run_hedged(const Model& m, size_t first, FailedTargets& failed) {
     auto race = std::make_shared<HedgeRace>(co_await asio::this_coro::executor);
     size_t targets[2] = {first, first};
     launch(race, 0, m, first);
