@@ -21,9 +21,10 @@ class ResponseWriter {
 
   virtual boost::asio::awaitable<void> send(Response response) = 0;
 
-  // Sends the head. On HTTP/1.1 the body uses chunked transfer encoding; on
-  // HTTP/1.0 it is delimited by closing the connection. Returns false if the
-  // client is gone.
+  // Starts the answer. The head is sent with the first write_chunk() (or by
+  // end_stream()), so callers begin once they have something to send. On
+  // HTTP/1.1 the body uses chunked transfer encoding; on HTTP/1.0 it is
+  // delimited by closing the connection. Returns false if already answered.
   virtual boost::asio::awaitable<bool> begin_stream(int status, Headers headers,
                                                     std::string_view content_type) = 0;
   // Writes immediately (TCP_NODELAY is set); false if the client is gone.

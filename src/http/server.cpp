@@ -118,6 +118,7 @@ struct Connection final : ResponseWriter {
   bool streaming = false;
   bool failed = false;  // a write failed: the connection is unusable
   bool head_request = false;  // HEAD: same head as GET, no body
+  bool head_pending = false;  // a stream's head, built but not yet written
   std::shared_ptr<DisconnectWatch> watch;
   std::string head;  // reused buffer for response heads
   bool idle = true;  // between requests: a drain may close it at once
@@ -207,39 +208,49 @@ struct Connection final : ResponseWriter {
       append_header(head, "Connection", "close");
     }
     head += "\r\n";
-    std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
-    bool ok = co_await write_buffers(bufs);
-    if (ok) start_watch();
-    co_return ok;
+    // The head leaves with the first chunk (streaming answers begin once
+    // their first events are ready): one write instead of two, and the
+    // client is woken once.
+    head_pending = true;
+    start_watch();
+    co_return true;
   }
 
   asio::awaitable<bool> write_chunk(std::string_view data) override {
     if (!streaming || failed || (watch && watch->gone)) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    if (version == 10) {
-      std::array<asio::const_buffer, 1> bufs{asio::buffer(data)};
-      co_return co_await write_buffers(bufs);
-    }
+    std::array<asio::const_buffer, 4> bufs;
+    size_t n = 0;
+    if (head_pending) bufs[n++] = asio::buffer(head);
+    head_pending = false;
     char size_line[20];
-    auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
-    (void)ec;
-    *end++ = '\r';
-    *end++ = '\n';
-    std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, size_t(end - size_line)),
-                                          asio::buffer(data), asio::buffer("\r\n", 2)};
+    if (version == 10) {
+      bufs[n++] = asio::buffer(data);
+    } else {
+      auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+      (void)ec;
+      *end++ = '\r';
+      *end++ = '\n';
+      bufs[n++] = asio::buffer(size_line, size_t(end - size_line));
+      bufs[n++] = asio::buffer(data);
+      bufs[n++] = asio::buffer("\r\n", 2);
+    }
+    std::span<const asio::const_buffer> out(bufs.data(), n);
     size_t written = 0;
-    if (write_now(bufs, written)) co_return !failed;
-    co_return co_await write_rest(bufs, written);
+    if (write_now(out, written)) co_return !failed;
+    co_return co_await write_rest(out, written);
   }
 
   asio::awaitable<void> end_stream() override {
     if (!streaming) co_return;
     streaming = false;
     stop_watch();
-    if (version == 11) {
-      std::array<asio::const_buffer, 1> bufs{asio::buffer("0\r\n\r\n", 5)};
-      co_await write_buffers(bufs);
-    }
+    std::array<asio::const_buffer, 2> bufs;
+    size_t n = 0;
+    if (head_pending) bufs[n++] = asio::buffer(head);
+    head_pending = false;
+    if (version == 11) bufs[n++] = asio::buffer("0\r\n\r\n", 5);
+    if (n > 0 && !failed) co_await write_buffers(std::span<const asio::const_buffer>(bufs.data(), n));
   }
 
   void on_disconnect(std::function<void()> callback) override {
@@ -510,6 +521,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     // A new request: nothing answered yet on it (error paths below use send()).
     c.answered = false;
     c.streaming = false;
+    c.head_pending = false;
 
     Request req;
     req.remote = remote;

@@ -119,21 +119,14 @@ boost::asio::awaitable<void> StreamingAnswer::deliver(Exchange& ex) {
 }
 
 boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
-  std::string batch = outgoing(ex, first_);
-  if (!batch.empty()) {
-    bool written = co_await ex.out.write_chunk(batch);
-    if (!written) {
-      resp_->cancel();
-      co_return;
-    }
-  }
   http::UpstreamError err;
-  std::string incoming, events, event, transform_error;
+  std::string batch, incoming, event, transform_error;
+  // The first write carries the first events and whatever read_first_events
+  // left in the splitter (and, from the server, the head): one write.
+  std::string events = std::move(first_);
   bool transform_failed = false;
   bool more = true;
-  // Starts with the events read_first_events left in the splitter.
   for (;;) {
-    events.clear();
     // Events that arrived together leave together: one write.
     while (splitter_.next(event)) {
       if (!transform_) {
@@ -162,6 +155,7 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
       incoming.clear();
       more = co_await resp_->read_some(incoming, err);
       splitter_.feed(incoming);
+      events.clear();
       continue;
     }
     if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
