@@ -74,6 +74,9 @@ struct Connection;
 // One event loop thread. See Server::run for the teardown order.
 struct Worker {
   int index = 0;
+  // Requests being answered on this worker. Per worker, on its own cache
+  // line, so the workers never write to a shared counter per request.
+  alignas(64) std::atomic<int> in_flight{0};
   std::unordered_set<Connection*> connections;
   Handler handler;
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
@@ -87,7 +90,6 @@ struct Server::Impl {
   ErrorResponder errors;
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> draining{false};
-  std::atomic<int> in_flight{0};
   std::mutex stop_mutex;
   std::condition_variable stop_cv;
   bool stop_requested = false;
@@ -97,6 +99,11 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   void begin_drain();
+  int requests_in_flight() const {
+    int n = 0;
+    for (const auto& w : workers) n += w->in_flight.load();
+    return n;
+  }
 };
 
 // State shared between a streaming response and the watcher that notices the
@@ -388,10 +395,9 @@ void Server::run() {
 
   // Requests already being answered get up to the grace period.
   auto deadline = std::chrono::steady_clock::now() + I.opt.shutdown_grace;
-  while (I.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (I.requests_in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  if (I.in_flight.load() > 0)
-    log::warn("shutdown grace period over with {} request(s) in flight", I.in_flight.load());
+  if (int n = I.requests_in_flight(); n > 0) log::warn("shutdown grace period over with {} request(s) in flight", n);
 
   for (auto& w : I.workers) w->ioc->stop();
   for (auto& w : I.workers)
@@ -559,7 +565,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     c.head_request = parser.head_request();
 
     {
-      InFlight guard(in_flight);
+      InFlight guard(w.in_flight);
       try {
         co_await w.handler(req, c);
       } catch (const std::exception& e) {
