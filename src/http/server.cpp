@@ -519,7 +519,6 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
       c.io_deadline.expires_after(opt.idle_timeout);
       auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(kReadSize), nothrow);
       c.io_deadline.clear();
-      c.idle = false;
       if (ec) co_return;  // closed, idle timeout or shutdown: no answer owed
       buffer.commit(n);
     }
@@ -538,7 +537,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     parser.body_limit(opt.max_body_bytes);
     c.read_deadline.expires_after(opt.read_timeout);
     // Usually the whole request came with the first read: parsed at once.
-    error_code ec = wire::parse_buffered(buffer, parser);
+    error_code ec = wire::parse_buffered(buffer, parser, [] { return false; });
     if (!ec && !parser.is_header_done())
       ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
     if (!ec && parser.is_header_done() && !parser.is_done()) {

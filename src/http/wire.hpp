@@ -100,6 +100,22 @@ class ResponseParser final : public bhttp::basic_parser<false> {
   void on_finish_impl(error_code&) override {}
 };
 
+// Parses what `buffer` already holds, without reading, until `enough()`, the
+// message is complete or the parser needs more input (not an error). A
+// request that arrived whole is parsed here, with no coroutine of parse_until.
+template <class Parser, class Enough>
+error_code parse_buffered(boost::beast::flat_buffer& buffer, Parser& parser, Enough enough) {
+  while (buffer.size() > 0 && !parser.is_done() && !enough()) {
+    error_code ec;
+    size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
+}
+
 // Parses what `buffer` holds and reads from `stream` (at most `read_size`
 // bytes at a time) until `enough()` or the message is complete. Bytes past the
 // message stay in `buffer` (a pipelined request, say). A clean EOF before any
@@ -109,15 +125,8 @@ template <class Stream, class Parser, class Enough>
 boost::asio::awaitable<error_code> parse_until(Stream& stream, boost::beast::flat_buffer& buffer, Parser& parser,
                                                size_t read_size, Enough enough) {
   for (;;) {
+    if (error_code ec = parse_buffered(buffer, parser, enough)) co_return ec;
     if (parser.is_done() || enough()) co_return error_code{};
-    if (buffer.size() > 0) {
-      error_code ec;
-      size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec && ec != bhttp::error::need_more) co_return ec;
-      if (parser.is_done() || enough()) co_return error_code{};
-      if (!ec && used > 0) continue;  // more may be parseable without reading
-    }
     auto [rec, got] =
         co_await stream.async_read_some(buffer.prepare(read_size), boost::asio::as_tuple(boost::asio::use_awaitable));
     buffer.commit(got);
@@ -130,21 +139,6 @@ boost::asio::awaitable<error_code> parse_until(Stream& stream, boost::beast::fla
       co_return rec;
     }
   }
-}
-
-// Parses what `buffer` already holds, without reading: a request that
-// arrived whole needs no coroutine of parse_until. need_more is not an error.
-template <class Parser>
-error_code parse_buffered(boost::beast::flat_buffer& buffer, Parser& parser) {
-  while (buffer.size() > 0 && !parser.is_done()) {
-    error_code ec;
-    size_t used = parser.put(buffer.data(), ec);
-    buffer.consume(used);
-    if (ec == bhttp::error::need_more) return {};
-    if (ec) return ec;
-    if (used == 0) break;
-  }
-  return {};
 }
 
 // One direct write to a socket set to non-blocking mode. True when that
