@@ -1,5 +1,7 @@
 #include "http/deadline.hpp"
 
+#include "loopback.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -15,6 +17,7 @@
 #include <boost/asio/write.hpp>
 
 using torii::http::LazyDeadline;
+using torii::test::Loopback;
 using Clock = LazyDeadline::Clock;
 using boost::system::error_code;
 using namespace std::chrono_literals;
@@ -48,18 +51,6 @@ void keep_running_until(asio::steady_timer& t, Clock::time_point until) {
   t.expires_at(until);
   t.async_wait([](const error_code&) {});
 }
-
-// A connected pair of loopback TCP sockets (127.0.0.1, ephemeral port).
-struct Loopback {
-  asio::io_context ioc;
-  tcp::socket client{ioc};
-  tcp::socket server{ioc};
-  Loopback() {
-    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
 
 }  // namespace
 

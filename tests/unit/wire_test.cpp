@@ -1,5 +1,7 @@
 #include "http/wire.hpp"
 
+#include "loopback.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,44 +24,12 @@ namespace wire = torii::http::wire;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 using torii::http::Request;
+using torii::test::Loopback;
 using namespace std::chrono_literals;
 
 namespace {
 
 constexpr size_t kReadSize = 4096;
-
-// A connected pair of loopback TCP sockets (127.0.0.1, ephemeral port) and
-// the io_context they run on. `client` plays the peer that sends requests (or
-// receives responses), `server` the socket under test, or the other way round.
-struct Loopback {
-  asio::io_context ioc;
-  tcp::socket client{ioc};
-  tcp::socket server{ioc};
-
-  Loopback() {
-    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-
-  // Runs the coroutine `f` (a callable returning awaitable<void>) to its end,
-  // with a generous limit so that a hang fails the test instead of blocking it.
-  template <class F>
-  void run(F f) {
-    bool done = false;
-    std::exception_ptr error;
-    asio::co_spawn(ioc, std::move(f), [&](std::exception_ptr e) {
-      done = true;
-      error = e;
-    });
-    const auto limit = std::chrono::steady_clock::now() + 30s;
-    while (!done && std::chrono::steady_clock::now() < limit) {
-      if (ioc.run_one_until(limit) == 0 && ioc.stopped()) break;
-    }
-    ASSERT_TRUE(done) << "the test coroutine did not finish (hung?)";
-    if (error) std::rethrow_exception(error);
-  }
-};
 
 // Runs `f` alongside the test coroutine; an exception in it fails the test.
 template <class F>
@@ -115,6 +85,17 @@ asio::awaitable<error_code> read_request(tcp::socket& s, beast::flat_buffer& buf
   if (!ec && parser.is_header_done() && !parser.is_done())
     ec = co_await wire::parse_until(s, buffer, parser, read_size, [] { return false; });
   co_return ec;
+}
+
+// Reads one whole response on `lb.client` into `parser` (eager, as the
+// upstream client sets it).
+error_code read_response(Loopback& lb, wire::ResponseParser& parser, beast::flat_buffer& buffer) {
+  parser.eager(true);
+  error_code ec;
+  lb.run([&]() -> asio::awaitable<void> {
+    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
+  });
+  return ec;
 }
 
 std::string buffer_text(const beast::flat_buffer& b) {
@@ -444,12 +425,8 @@ TEST(WireResponse, ContentLengthBody) {
               asio::buffer(std::string("HTTP/1.1 201 Created\r\nContent-Length: 11\r\nX-Id: 7\r\n\r\nhello world")));
 
   wire::ResponseParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer;
-  error_code ec;
-  lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
-  });
+  error_code ec = read_response(lb, parser, buffer);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.status, 201);
@@ -465,12 +442,8 @@ TEST(WireResponse, NoContentIsCompleteWithoutWaitingForTheClose) {
   asio::write(lb.server, asio::buffer(std::string("HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n")));
 
   wire::ResponseParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer;
-  error_code ec;
-  lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
-  });
+  error_code ec = read_response(lb, parser, buffer);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.status, 204);
@@ -490,12 +463,8 @@ TEST(WireResponse, ChunkedBody) {
   spawn_side(lb.ioc, [&]() -> asio::awaitable<void> { co_await send_pieces(lb.server, pieces); });
 
   wire::ResponseParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer;
-  error_code ec;
-  lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
-  });
+  error_code ec = read_response(lb, parser, buffer);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.status, 200);
@@ -510,12 +479,8 @@ TEST(WireResponse, BodyDelimitedByTheClose) {
   spawn_side(lb.ioc, [&]() -> asio::awaitable<void> { co_await send_pieces(lb.server, pieces, true); });
 
   wire::ResponseParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer;
-  error_code ec;
-  lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
-  });
+  error_code ec = read_response(lb, parser, buffer);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.status, 200);
@@ -529,12 +494,8 @@ TEST(WireResponse, PeerClosesMidContentLengthBody) {
   lb.server.shutdown(tcp::socket::shutdown_send);
 
   wire::ResponseParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer;
-  error_code ec;
-  lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
-  });
+  error_code ec = read_response(lb, parser, buffer);
   EXPECT_EQ(ec, bhttp::error::partial_message) << ec.message();
   EXPECT_EQ(parser.pending, "short");
 }
