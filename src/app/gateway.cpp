@@ -110,26 +110,32 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
   const bool get = req.method == "GET" || req.method == "HEAD";
 
   if (path == "/health") {
-    co_await out.send(json_response(200, R"({"status":"ok"})", ex.response_headers));
+    http::Response r = json_response(200, R"({"status":"ok"})", ex.response_headers);
+    co_await out.send(std::move(r));
     co_return;
   }
   if (path == "/ready") {
-    bool draining = draining_ && draining_();
-    co_await out.send(json_response(draining ? 503 : 200,
-                                    draining ? R"({"status":"draining"})" : R"({"status":"ready"})",
-                                    ex.response_headers));
+    const bool draining = draining_ && draining_();
+    http::Response r = json_response(draining ? 503 : 200,
+                                     draining ? R"({"status":"draining"})" : R"({"status":"ready"})",
+                                     ex.response_headers);
+    co_await out.send(std::move(r));
     co_return;
   }
 
+  // GCC 12 miscompiles co_await operands that build temporaries: every
+  // answer below is built in a named local first (scripts/check-co-await.mjs).
   if (path == "/admin/health") {
     if (!get) {
       ex.response_headers.add("Allow", "GET");
-      co_await send_error(ex, make_error(405, "Method " + req.method + " is not allowed on /admin/health",
-                                         "method_not_allowed"));
+      ApiError e = make_error(405, "Method " + req.method + " is not allowed on /admin/health", "method_not_allowed");
+      co_await send_error(ex, e);
     } else if (!auth_.allows(req.headers)) {
-      co_await send_error(ex, make_error(401, "Incorrect or missing API key", "invalid_api_key"));
+      ApiError e = make_error(401, "Incorrect or missing API key", "invalid_api_key");
+      co_await send_error(ex, e);
     } else {
-      co_await out.send(json_response(200, health_report(), ex.response_headers));
+      http::Response r = json_response(200, health_report(), ex.response_headers);
+      co_await out.send(std::move(r));
     }
     co_return;
   }
@@ -138,9 +144,11 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
     ex.error_body = &anthropic_error_body;
     if (req.method != "POST") {
       ex.response_headers.add("Allow", "POST");
-      co_await send_error(ex, make_error(405, "Method " + req.method + " is not allowed on /v1/messages"));
+      ApiError e = make_error(405, "Method " + req.method + " is not allowed on /v1/messages");
+      co_await send_error(ex, e);
     } else if (!auth_.allows(req.headers)) {
-      co_await send_error(ex, make_error(401, "invalid x-api-key"));
+      ApiError e = make_error(401, "invalid x-api-key");
+      co_await send_error(ex, e);
     } else {
       co_await surfaces::anthropic_messages(worker.router, ex, *models_, req.headers, std::move(req.body));
     }
@@ -156,27 +164,30 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
   else if (route == "/embeddings") endpoint = providers::Endpoint::embeddings;
   else if (route == "/models") models_route = true;
   else {
-    co_await send_error(ex, make_error(404, "Unknown request URL: " + req.method + " " + std::string(path),
-                                       "unknown_url"));
+    ApiError e = make_error(404, "Unknown request URL: " + req.method + " " + std::string(path), "unknown_url");
+    co_await send_error(ex, e);
     co_return;
   }
 
   if ((endpoint && req.method != "POST") || (models_route && !get)) {
     ex.response_headers.add("Allow", endpoint ? "POST" : "GET");
-    co_await send_error(ex, make_error(405, "Method " + req.method + " is not allowed on " + std::string(path),
-                                       "method_not_allowed"));
+    ApiError e = make_error(405, "Method " + req.method + " is not allowed on " + std::string(path),
+                            "method_not_allowed");
+    co_await send_error(ex, e);
     co_return;
   }
   if (!auth_.allows(req.headers)) {
-    bool none = filters::KeyAuth::presented_key(req.headers).empty();
-    co_await send_error(ex, make_error(401,
-                                       none ? "Missing API key: send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'"
-                                            : "Incorrect API key provided",
-                                       "invalid_api_key"));
+    const bool none = filters::KeyAuth::presented_key(req.headers).empty();
+    ApiError e = make_error(401,
+                            none ? "Missing API key: send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'"
+                                 : "Incorrect API key provided",
+                            "invalid_api_key");
+    co_await send_error(ex, e);
     co_return;
   }
   if (models_route) {
-    co_await out.send(json_response(200, models_body_, ex.response_headers));
+    http::Response r = json_response(200, models_body_, ex.response_headers);
+    co_await out.send(std::move(r));
     co_return;
   }
   co_await surfaces::openai_inference(worker.router, ex, *models_, req.headers, *endpoint, std::move(req.body));

@@ -20,6 +20,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "core/log.hpp"
 #include "http/deadline.hpp"
 #include "http/wire.hpp"
 
@@ -205,7 +206,8 @@ struct UpstreamResponse::State {
   asio::awaitable<error_code> read_body_from(Stream& s, std::string& out) {
     const size_t before = out.size();
     parser.sink = &out;
-    error_code ec = co_await wire::parse_until(s, conn->buffer, parser, kReadSize, [&] { return out.size() > before; });
+    auto got_more = [&out, before] { return out.size() > before; };
+    error_code ec = co_await wire::parse_until(s, conn->buffer, parser, kReadSize, got_more);
     parser.sink = &parser.pending;
     co_return ec;
   }
@@ -244,12 +246,10 @@ void append_request_head(std::string& out, const UpstreamRequest& r) {
   out += r.origin->host_header;
   out += "\r\n";
   out += r.fixed_headers;
-  for (const auto& h : r.headers) {
-    out += h.name;
-    out += ": ";
-    out += h.value;
-    out += "\r\n";
-  }
+  // Per-request values (forwarded client headers, request ids) that could
+  // end their line early are dropped rather than injected upstream.
+  for (const auto& h : r.headers)
+    if (!append_header_line(out, h.name, h.value)) log::warn("upstream header '{}' not sent: invalid name or value", h.name);
   if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
     char num[24];
     auto [end, ec] = std::to_chars(num, num + sizeof num, r.body.size());
@@ -273,7 +273,8 @@ asio::awaitable<error_code> write_and_read_head(Stream& s, PooledConnection& con
     wec = co_await wire::write_all(s, bufs);
   }
   if (wec) co_return wec;
-  co_return co_await wire::parse_until(s, conn.buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
+  auto head_done = [&parser] { return parser.is_header_done(); };
+  co_return co_await wire::parse_until(s, conn.buffer, parser, kReadSize, head_done);
 }
 
 }  // namespace
@@ -311,8 +312,9 @@ asio::awaitable<bool> UpstreamResponse::read_some(std::string& out, UpstreamErro
     }
     S.conn->deadline.expires_at(std::min(S.deadline, S.read_limit));
     const size_t before = out.size();
-    error_code ec = S.conn->tls ? co_await S.read_body_from(*S.conn->tls, out)
-                                : co_await S.read_body_from(*S.conn->plain, out);
+    error_code ec;
+    if (S.conn->tls) ec = co_await S.read_body_from(*S.conn->tls, out);
+    else ec = co_await S.read_body_from(*S.conn->plain, out);
     const bool got = out.size() > before;
     if (ec) {
       error = classify(S.conn->explain(ec), S.cancelled, "reading upstream body");
@@ -374,7 +376,8 @@ asio::awaitable<std::unique_ptr<PooledConnection>> open_connection(ConnectionPoo
     endpoints.emplace_back(addr, origin.port);
   } else {
     tcp::resolver resolver(pool.executor);
-    auto [rec, results] = co_await resolver.async_resolve(origin.host, std::to_string(origin.port), nothrow);
+    const std::string port = std::to_string(origin.port);
+    auto [rec, results] = co_await resolver.async_resolve(origin.host, port, nothrow);
     if (rec) {
       error = {UpstreamFailure::connect, "resolving " + origin.host + ": " + rec.message()};
       co_return nullptr;
@@ -456,8 +459,9 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(const Up
     S.parser.headers.reserve(16);
     conn->deadline.expires_at(head_deadline);
     bool reused = conn->reused;
-    error_code ec = conn->tls ? co_await write_and_read_head(*conn->tls, *conn, head, req.body, S.parser)
-                              : co_await write_and_read_head(*conn->plain, *conn, head, req.body, S.parser);
+    error_code ec;
+    if (conn->tls) ec = co_await write_and_read_head(*conn->tls, *conn, head, req.body, S.parser);
+    else ec = co_await write_and_read_head(*conn->plain, *conn, head, req.body, S.parser);
     ec = conn->explain(ec);
     if (req.cancel) req.cancel->set_closer(nullptr);
     if (cancelled()) {

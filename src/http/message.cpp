@@ -1,6 +1,7 @@
 #include "http/message.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace torii::http {
 
@@ -12,6 +13,31 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+bool valid_header_name(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    // strchr finds the terminator for c == 0, so NUL is excluded first.
+    if (!alnum && (c == 0 || !std::strchr("!#$%&'*+-.^_`|~", c))) return false;
+  }
+  return true;
+}
+
+bool safe_header_value(std::string_view value) noexcept {
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+bool append_header_line(std::string& out, std::string_view name, std::string_view value) {
+  if (!valid_header_name(name) || !safe_header_value(value)) return false;
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
   return true;
 }
 

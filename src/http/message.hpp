@@ -10,6 +10,16 @@ namespace torii::http {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// RFC 9110 token: what a header name may be.
+bool valid_header_name(std::string_view name) noexcept;
+// A header value that cannot end its line early: no CR, LF or NUL. A value
+// with one would let the rest be read as headers (or a body) of its own.
+bool safe_header_value(std::string_view value) noexcept;
+// Appends "name: value\r\n" unless the name is not a token or the value is
+// unsafe: then appends nothing and returns false. Every header line torii
+// writes, to clients and to upstreams, goes through here.
+bool append_header_line(std::string& out, std::string_view name, std::string_view value);
+
 struct Header {
   std::string name;
   std::string value;

@@ -53,11 +53,9 @@ void append_status_line(std::string& out, unsigned version, int status) {
   out += "\r\n";
 }
 
+// Headers the server writes itself (fixed names, numbers, configured values).
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
+  if (!append_header_line(out, name, value)) log::warn("response header '{}' not sent: invalid name or value", name);
 }
 
 void append_number_header(std::string& out, std::string_view name, size_t value) {
@@ -159,6 +157,8 @@ struct Connection final : ResponseWriter {
     append_status_line(head, version, status);
     append_header(head, "Server", server.opt.server_name);
     if (!content_type.empty()) append_header(head, "Content-Type", content_type);
+    // A value carrying CR, LF or NUL never reaches the wire (it would inject
+    // headers of its own): the line is dropped, the rest of the answer stands.
     for (const auto& h : headers) append_header(head, h.name, h.value);
   }
 
@@ -257,7 +257,8 @@ struct Connection final : ResponseWriter {
     if (head_pending) bufs[n++] = asio::buffer(head);
     head_pending = false;
     if (version == 11) bufs[n++] = asio::buffer("0\r\n\r\n", 5);
-    if (n > 0 && !failed) co_await write_buffers(std::span<const asio::const_buffer>(bufs.data(), n));
+    std::span<const asio::const_buffer> out(bufs.data(), n);
+    if (n > 0 && !failed) co_await write_buffers(out);
   }
 
   void on_disconnect(std::function<void()> callback) override {
@@ -527,6 +528,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     c.answered = false;
     c.streaming = false;
     c.head_pending = false;
+    c.head_request = false;  // until this request's line says HEAD (an earlier HEAD must not hide this body)
 
     Request req;
     req.remote = remote;
@@ -537,16 +539,20 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     parser.body_limit(opt.max_body_bytes);
     c.read_deadline.expires_after(opt.read_timeout);
     // Usually the whole request came with the first read: parsed at once.
-    error_code ec = wire::parse_buffered(buffer, parser, [] { return false; });
+    // Predicates are named locals: GCC 12 can miscompile a lambda built
+    // inside a co_await operand.
+    auto whole_message = [] { return false; };
+    auto head_done = [&parser] { return parser.is_header_done(); };
+    error_code ec = wire::parse_buffered(buffer, parser, whole_message);
     if (!ec && !parser.is_header_done())
-      ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
+      ec = co_await wire::parse_until(c.socket, buffer, parser, kReadSize, head_done);
     if (!ec && parser.is_header_done() && !parser.is_done()) {
       if (iequals(req.headers.get("expect"), "100-continue")) {
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, n] = co_await asio::async_write(c.socket, asio::buffer(cont), nothrow);
         if (wec) co_return;
       }
-      ec = co_await wire::parse_until(c.socket, buffer, parser, kBodyReadSize, [] { return false; });
+      ec = co_await wire::parse_until(c.socket, buffer, parser, kBodyReadSize, whole_message);
     }
     if (ec == asio::error::operation_aborted && c.read_deadline.expired()) ec = beast::error::timeout;
     c.read_deadline.clear();
@@ -556,7 +562,8 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         co_return;
       int status = status_for_parse_error(ec);
       std::string path = parser.is_header_done() ? req.target : std::string();
-      co_await fail(status, message_for_status(status, ec), path);
+      std::string message = message_for_status(status, ec);
+      co_await fail(status, std::move(message), path);
       co_return;
     }
     c.version = req.version;

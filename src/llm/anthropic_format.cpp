@@ -286,6 +286,7 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
                         {"type", "function"},
                         {"function", json::object{{"name", str(*block, "name")}, {"arguments", ""}}}};
       chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
+      tool_args_.started(tool_index_);
     } else if (block && str(*block, "type") == "text" && !str(*block, "text").empty()) {
       chunk(out, json::object{{"content", str(*block, "text")}});
     }
@@ -297,12 +298,17 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
     if (dtype == "text_delta") {
       chunk(out, json::object{{"content", str(*delta, "text")}});
     } else if (dtype == "input_json_delta" && index < block_tool_index_.size() && block_tool_index_[index] >= 0) {
-      json::object call{{"index", block_tool_index_[index]},
-                        {"function", json::object{{"arguments", str(*delta, "partial_json")}}}};
+      std::string_view fragment = str(*delta, "partial_json");
+      tool_args_.appended(block_tool_index_[index], fragment);
+      json::object call{{"index", block_tool_index_[index]}, {"function", json::object{{"arguments", fragment}}}};
       chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
     }
     // thinking and signature deltas have no OpenAI chat equivalent.
+  } else if (type == "content_block_stop") {
+    size_t index = size_t(integer(o, "index"));
+    if (index < block_tool_index_.size()) tool_args_.close(block_tool_index_[index], out, {id_, created_, model_});
   } else if (type == "message_delta") {
+    tool_args_.close_all(out, {id_, created_, model_});
     if (const auto* u = obj(o, "usage")) {
       if (u->contains("output_tokens")) output_tokens_ = integer(*u, "output_tokens");
       if (u->contains("input_tokens")) input_tokens_ = integer(*u, "input_tokens");
@@ -332,21 +338,39 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
   return true;
 }
 
+namespace {
+
+// The text of a system prompt: a string, or text blocks joined by blank lines.
+bool system_text(const json::value* v, std::string& text, std::string& error) {
+  if (!v || v->is_null()) return true;
+  if (v->is_string()) {
+    text = std::string(v->get_string());
+    return true;
+  }
+  if (!v->is_array()) {
+    error = "system: Input should be a valid string or a list of text blocks";
+    return false;
+  }
+  for (const auto& b : v->get_array()) {
+    if (!b.is_object() || str(b.get_object(), "type") != "text") {
+      error = "system: only text blocks can be sent to a model outside the Anthropic family";
+      return false;
+    }
+    if (!text.empty()) text += "\n\n";
+    text += str(b.get_object(), "text");
+  }
+  return true;
+}
+
+}  // namespace
+
 json::object anthropic_to_openai_request(const json::object& in, std::string& error) {
   json::object out;
   out["model"] = str(in, "model");
   json::array messages;
   if (auto* sys = in.if_contains("system")) {
     std::string text;
-    if (sys->is_string()) {
-      text = std::string(sys->get_string());
-    } else if (sys->is_array()) {
-      for (const auto& b : sys->get_array())
-        if (b.is_object()) {
-          if (!text.empty()) text += "\n\n";
-          text += str(b.get_object(), "text");
-        }
-    }
+    if (!system_text(sys, text, error)) return out;
     if (!text.empty()) messages.push_back(json::object{{"role", "system"}, {"content", text}});
   }
   if (auto* msgs = arr(in, "messages")) {
@@ -357,11 +381,19 @@ json::object anthropic_to_openai_request(const json::object& in, std::string& er
       }
       const auto& m = mv.get_object();
       std::string_view role = str(m, "role");
+      const json::value* content = m.if_contains("content");
+      if (role == "system") {
+        // A system message inside the conversation (Anthropic's
+        // mid-conversation system beta) stays where it was sent.
+        std::string text;
+        if (!system_text(content, text, error)) return out;
+        messages.push_back(json::object{{"role", "system"}, {"content", text}});
+        continue;
+      }
       if (role != "user" && role != "assistant") {
-        error = "messages.role must be 'user' or 'assistant', got '" + std::string(role) + "'";
+        error = "messages.role: Input should be 'user', 'assistant' or 'system', got '" + std::string(role) + "'";
         return out;
       }
-      const json::value* content = m.if_contains("content");
       if (!content) continue;
       if (content->is_string()) {
         messages.push_back(json::object{{"role", role}, {"content", *content}});

@@ -8,6 +8,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "llm/openai_chunks.hpp"
+
 namespace torii::llm {
 
 // --- OpenAI surface -> Anthropic provider ---------------------------------
@@ -38,6 +40,7 @@ class AnthropicToOpenAIStream {
   int64_t input_tokens_ = 0, output_tokens_ = 0, cache_read_ = 0, cache_creation_ = 0;
   int tool_index_ = -1;
   std::vector<int> block_tool_index_;  // per content block: OpenAI tool_calls index, or -1
+  ToolArguments tool_args_;
   bool finished_ = false;
 };
 

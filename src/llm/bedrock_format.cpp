@@ -315,6 +315,7 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
                                                {"type", "function"},
                                                {"function", json::object{{"name", str(*use, "name")},
                                                                          {"arguments", ""}}}}}}});
+    tool_args_.started(tool);
   } else if (type == "contentBlockDelta") {
     const json::object* delta = obj(&o, "delta");
     if (!delta) return true;
@@ -323,18 +324,26 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
     } else if (const json::object* use = obj(delta, "toolUse")) {
       int tool = tool_of(index);
       if (tool < 0) return true;  // a fragment for a block that never started as a tool call
+      std::string_view fragment = str(*use, "input");
+      tool_args_.appended(tool, fragment);
       chunk(out, json::object{{"tool_calls", json::array{json::object{
-                                                 {"index", tool},
-                                                 {"function", json::object{{"arguments", str(*use, "input")}}}}}}});
+                                                 {"index", tool}, {"function", json::object{{"arguments", fragment}}}}}}});
     }
+  } else if (type == "contentBlockStop") {
+    tool_args_.close(tool_of(index), out, {id_, created_, model_});
   } else if (type == "messageStop") {
+    if (stopped_) return true;
     stopped_ = true;
+    tool_args_.close_all(out, {id_, created_, model_});
     std::string finish = openai_finish_from_converse(str(o, "stopReason"));
     chunk(out, json::object{}, finish.c_str());
+    if (have_usage_) close(out, &usage_event_);
   } else if (type == "metadata") {
-    close(out, obj(&o, "usage"));
+    if (const json::object* u = obj(&o, "usage")) usage_event_ = *u;
+    have_usage_ = true;
+    if (stopped_) close(out, &usage_event_);
   }
-  // messageStart only starts the message; contentBlockStop ends nothing the client tracks.
+  // messageStart only starts the message.
   return true;
 }
 
@@ -344,7 +353,7 @@ bool ConverseToOpenAIStream::finish(std::string& out, std::string& error) {
     error = "stream ended before the message stopped";
     return false;
   }
-  close(out, nullptr);
+  close(out, have_usage_ ? &usage_event_ : nullptr);
   return true;
 }
 

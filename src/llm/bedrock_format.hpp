@@ -10,6 +10,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "llm/openai_chunks.hpp"
+
 namespace torii::llm {
 
 // The Converse body (the model id travels in the path, streaming in the
@@ -48,8 +50,13 @@ class ConverseToOpenAIStream {
   std::string id_;
   int64_t created_ = 0;
   bool started_ = false, stopped_ = false, done_ = false;
+  // metadata (usage) and messageStop may come in either order: the stream
+  // closes once both are in, or at its end after messageStop.
+  bool have_usage_ = false;
+  boost::json::object usage_event_;
   int tool_count_ = 0;
   std::vector<int> block_tool_;  // per contentBlockIndex: OpenAI tool_calls index, or -1
+  ToolArguments tool_args_;
 };
 
 }  // namespace torii::llm

@@ -13,11 +13,16 @@ using namespace get;
 namespace {
 
 // Cohere reports billed and raw token counts; the raw ones are what the model saw.
+// Cohere's input_tokens count the whole prompt; cached_tokens (top level of
+// usage) is the part served from its cache, as OpenAI's cached_tokens is.
 json::object usage_from(const json::object* usage) {
   const json::object* counts = obj(usage, "tokens");
   if (!counts) counts = obj(usage, "billed_units");
   int64_t in = integer(counts, "input_tokens"), out = integer(counts, "output_tokens");
-  return json::object{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
+  json::object u{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
+  if (int64_t cached = integer(usage, "cached_tokens"); cached > 0)
+    u["prompt_tokens_details"] = json::object{{"cached_tokens", cached}};
+  return u;
 }
 
 // Cohere's text content: a string, or the OpenAI text parts (images pass as image_url parts).
@@ -154,17 +159,24 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
   } else if (type == "tool-call-start" || type == "tool-call-delta") {
     const json::object* call = obj(message, "tool_calls");
     if (!call) return true;
-    json::object tc{{"index", integer(&o, "index")}};
+    const int index = int(integer(&o, "index"));
+    json::object tc{{"index", index}};
     if (type == "tool-call-start") {
       tc["id"] = str(*call, "id");
       tc["type"] = "function";
     }
-    if (const auto* fn = obj(call, "function")) {
-      json::object f{{"arguments", str(*fn, "arguments")}};
+    const auto* fn = obj(call, "function");
+    std::string_view fragment = fn ? str(*fn, "arguments") : std::string_view();
+    if (type == "tool-call-start") tool_args_.started(index, fragment);
+    else tool_args_.appended(index, fragment);
+    if (fn) {
+      json::object f{{"arguments", fragment}};
       if (type == "tool-call-start") f["name"] = str(*fn, "name");
       tc["function"] = std::move(f);
     }
     chunk(out, json::object{{"tool_calls", json::array{std::move(tc)}}});
+  } else if (type == "tool-call-end") {
+    tool_args_.close(int(integer(&o, "index")), out, {id_, created_, model_});
   } else if (type == "message-end") {
     const json::object* delta = obj(&o, "delta");
     std::string_view reason = delta ? str(*delta, "finish_reason") : "";
@@ -172,14 +184,16 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
       error = delta && !str(*delta, "error").empty() ? std::string(str(*delta, "error")) : "upstream stream error";
       return false;
     }
+    tool_args_.close_all(out, {id_, created_, model_});
     std::string finish = openai_finish_from_cohere(reason);
     chunk(out, json::object{}, finish.c_str());
     if (usage_) {
       append_usage_chunk(out, {id_, created_, model_}, usage_from(obj(delta, "usage")));
     }
     out += "data: [DONE]\n\n";
+    finished_ = true;
   }
-  // content-start/end, tool-plan-delta, tool-call-end and citations carry nothing for the client.
+  // content-start/end, tool-plan-delta and citations carry nothing for the client.
   return true;
 }
 

@@ -6,6 +6,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "llm/openai_chunks.hpp"
+
 namespace torii::llm {
 
 boost::json::object openai_to_cohere_request(const boost::json::object& openai, std::string_view model,
@@ -19,6 +21,7 @@ class CohereToOpenAIStream {
   CohereToOpenAIStream(std::string model, bool include_usage) : model_(std::move(model)), usage_(include_usage) {}
   // Returns false for an event that ends the stream in error (`error` set).
   bool feed(std::string_view event, std::string_view data, std::string& out, std::string& error);
+  bool finished() const { return finished_; }  // message-end arrived
 
  private:
   void chunk(std::string& out, boost::json::object delta, const char* finish_reason = nullptr);
@@ -27,6 +30,8 @@ class CohereToOpenAIStream {
   bool usage_;
   std::string id_ = "chatcmpl-cohere";
   int64_t created_ = 0;
+  ToolArguments tool_args_;
+  bool finished_ = false;
 };
 
 }  // namespace torii::llm

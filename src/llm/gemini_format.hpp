@@ -46,6 +46,10 @@ class GeminiToOpenAIStream {
   // Appends complete OpenAI SSE events to `out`. Returns false on an upstream
   // error event, a blocked prompt or invalid JSON (`error_message` set).
   bool feed(std::string_view data, std::string& out, std::string& error_message);
+  // The same, for an SSE event (Gemini's events have no names).
+  bool feed(std::string_view /*event*/, std::string_view data, std::string& out, std::string& error_message) {
+    return feed(data, out, error_message);
+  }
   bool finished() const { return finished_; }
 
  private:

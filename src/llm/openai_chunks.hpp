@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -40,5 +41,40 @@ inline void append_usage_chunk(std::string& out, const ChunkHeader& h, boost::js
   out += boost::json::serialize(c);
   out += "\n\n";
 }
+
+// Streamed tool calls start with "arguments": "" and grow by fragments. A
+// call whose arguments never come (a tool without parameters) would end as
+// "", which no client can parse; the non-streaming answer says "{}". This
+// gives such a call a final "{}" fragment when it ends. Indexes are the
+// OpenAI tool_calls indexes.
+class ToolArguments {
+ public:
+  void started(int index, std::string_view first_fragment = {}) {
+    if (index < 0) return;
+    if (state_.size() <= size_t(index)) state_.resize(size_t(index) + 1, kUnseen);
+    state_[size_t(index)] = first_fragment.empty() ? kEmpty : kHasArguments;
+  }
+  void appended(int index, std::string_view fragment) {
+    if (index >= 0 && size_t(index) < state_.size() && state_[size_t(index)] == kEmpty && !fragment.empty())
+      state_[size_t(index)] = kHasArguments;
+  }
+  // The call is complete: "{}" if it got no argument bytes.
+  void close(int index, std::string& out, const ChunkHeader& h) {
+    if (index < 0 || size_t(index) >= state_.size()) return;
+    if (state_[size_t(index)] == kEmpty) {
+      boost::json::object call{{"index", index}, {"function", boost::json::object{{"arguments", "{}"}}}};
+      append_chunk(out, h, boost::json::object{{"tool_calls", boost::json::array{std::move(call)}}});
+    }
+    state_[size_t(index)] = kClosed;
+  }
+  // The message is complete: closes every call still open.
+  void close_all(std::string& out, const ChunkHeader& h) {
+    for (size_t i = 0; i < state_.size(); ++i) close(int(i), out, h);
+  }
+
+ private:
+  enum State : unsigned char { kUnseen, kEmpty, kHasArguments, kClosed };
+  std::vector<unsigned char> state_;
+};
 
 }  // namespace torii::llm

@@ -1,5 +1,7 @@
 #include "providers/answers.hpp"
 
+#include "llm/json_scan.hpp"
+
 namespace torii::providers {
 
 http::UpstreamRequest upstream_request(const AttemptRequest& req, std::string_view accept) {
@@ -90,11 +92,74 @@ boost::asio::awaitable<void> BufferedAnswer::deliver(Exchange& ex) {
   co_await ex.out.send(std::move(r));
 }
 
+namespace {
+
+bool is_done_marker(std::string_view data) { return data == "[DONE]"; }
+
+}  // namespace
+
+EventTransform openai_passthrough_events(bool strip_usage) {
+  return [strip_usage, ev = http::SseEvent()](const std::string& event, std::string& out,
+                                              std::string& error) mutable {
+    if (!http::parse_sse_event(event, ev)) {
+      out += event;  // a comment: forwarded, it keeps idle proxies from timing out
+      return EventResult::more;
+    }
+    if (is_done_marker(ev.data)) {
+      out += event;
+      return EventResult::complete;
+    }
+    std::string why;
+    if (!llm::is_valid_json(ev.data, &why)) {
+      error = "invalid JSON in upstream stream event: " + why;
+      return EventResult::failed;
+    }
+    if (!strip_usage) {
+      out += event;
+      return EventResult::more;
+    }
+    // The client sees what it asked for: no usage chunk, and no "usage":null
+    // member that include_usage adds to every other chunk.
+    if (llm::is_usage_only_chunk(event)) return EventResult::more;
+    static constexpr std::string_view kNullUsage = ",\"usage\":null";
+    size_t at = event.find(kNullUsage);
+    if (at == std::string::npos) {
+      out += event;
+    } else {
+      out.append(event, 0, at);
+      out.append(event, at + kNullUsage.size());
+    }
+    return EventResult::more;
+  };
+}
+
+EventTransform anthropic_passthrough_events() {
+  return [ev = http::SseEvent()](const std::string& event, std::string& out, std::string& error) mutable {
+    if (!http::parse_sse_event(event, ev)) {
+      out += event;
+      return EventResult::more;
+    }
+    std::string why;
+    if (!llm::is_valid_json(ev.data, &why)) {
+      error = "invalid JSON in upstream stream event '" + ev.event + "': " + why;
+      return EventResult::failed;
+    }
+    if (ev.event == "error") {
+      error = "upstream sent an error event: " + ev.data;
+      return EventResult::failed;
+    }
+    out += event;
+    return ev.event == "message_stop" ? EventResult::complete : EventResult::more;
+  };
+}
+
 StreamingAnswer::StreamingAnswer(WireFormat format, std::string provider_name,
                                  std::unique_ptr<http::UpstreamResponse> resp, http::Headers extra,
-                                 http::SseSplitter splitter, std::string first_events, EventTransform transform)
+                                 http::SseSplitter splitter, std::string first_events, bool complete,
+                                 EventTransform transform)
     : format_(format), provider_(std::move(provider_name)), resp_(std::move(resp)), extra_(std::move(extra)),
-      splitter_(std::move(splitter)), first_(std::move(first_events)), transform_(std::move(transform)) {}
+      splitter_(std::move(splitter)), first_(std::move(first_events)), complete_(complete),
+      transform_(std::move(transform)) {}
 
 std::string StreamingAnswer::outgoing(Exchange& ex, const std::string& events) const {
   if (format_ == WireFormat::openai && ex.translator) return ex.translator->events(events);
@@ -120,21 +185,19 @@ boost::asio::awaitable<void> StreamingAnswer::deliver(Exchange& ex) {
 
 boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
   http::UpstreamError err;
-  std::string batch, incoming, event, transform_error;
+  std::string batch, incoming, event, failure;
   // The first write carries the first events and whatever read_first_events
   // left in the splitter (and, from the server, the head): one write.
   std::string events = std::move(first_);
-  bool transform_failed = false;
+  bool failed = false;
   bool more = true;
   for (;;) {
-    // Events that arrived together leave together: one write.
-    while (splitter_.next(event)) {
-      if (!transform_) {
-        events += event;
-      } else if (!transform_(event, events, transform_error)) {
-        transform_failed = true;
-        break;
-      }
+    // Events that arrived together leave together: one write. Whatever
+    // follows the completing event is not part of the answer.
+    while (!complete_ && !failed && splitter_.next(event)) {
+      EventResult r = transform_(event, events, failure);
+      if (r == EventResult::failed) failed = true;
+      else if (r == EventResult::complete) complete_ = true;
     }
     batch = outgoing(ex, events);
     if (!batch.empty()) {
@@ -144,27 +207,27 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
         co_return;
       }
     }
-    if (transform_failed) {
-      resp_->cancel();
-      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + transform_error,
-                              "upstream_stream_error");
-      co_await ex.out.write_chunk(stream_error_event(ex, e));
-      co_return;
-    }
-    if (more) {
+    if (!failed && more) {
       incoming.clear();
       more = co_await resp_->read_some(incoming, err);
       splitter_.feed(incoming);
       events.clear();
       continue;
     }
-    if (err && err.kind != http::UpstreamFailure::cancelled && !ex.out.client_gone()) {
-      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + err.message,
-                              "upstream_stream_error");
-      co_await ex.out.write_chunk(stream_error_event(ex, e));
+    if (!failed && err && err.kind == http::UpstreamFailure::cancelled) co_return;  // the client left
+    if (!failed && err) failure = err.message;
+    // A stream that ended cleanly but before its completing event was cut
+    // short: the client must not take it for a whole answer.
+    if (!failed && !err && !complete_) failure = "the stream ended before the answer was complete";
+    if (!failure.empty()) {
+      resp_->cancel();
+      if (ex.out.client_gone()) co_return;
+      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + failure, "upstream_stream_error");
+      const std::string error_event = stream_error_event(ex, e);
+      co_await ex.out.write_chunk(error_event);
       co_return;
     }
-    if (!err && format_ == WireFormat::openai && ex.translator) {
+    if (format_ == WireFormat::openai && ex.translator) {
       std::string tail = ex.translator->finish();
       if (!tail.empty()) co_await ex.out.write_chunk(tail);
     }
@@ -174,9 +237,10 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
 
 boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
                                                http::SseSplitter& splitter, const EventTransform& transform,
-                                               std::string& first, AttemptFailure& failure) {
+                                               std::string& first, bool& complete, AttemptFailure& failure) {
   http::UpstreamError err;
   std::string incoming, event, transform_error;
+  complete = false;
   while (first.empty()) {
     incoming.clear();
     bool more = co_await resp.read_some(incoming, err);
@@ -184,16 +248,19 @@ boost::asio::awaitable<bool> read_first_events(const std::string& provider_name,
     // Only up to the first output: what follows belongs to the stream, so a
     // broken later event becomes a mid-stream error, not a failed attempt.
     while (first.empty() && splitter.next(event)) {
-      if (!transform) {
-        first += event;
-      } else if (!transform(event, first, transform_error)) {
+      EventResult r = transform(event, first, transform_error);
+      if (r == EventResult::failed) {
         failure = {FailureClass::protocol,
                    make_error(502, "upstream '" + provider_name + "' stream failed: " + transform_error,
                               "upstream_stream_error")};
         co_return false;
       }
+      if (r == EventResult::complete) {
+        complete = true;
+        break;
+      }
     }
-    if (!first.empty()) break;
+    if (!first.empty() || complete) break;
     if (!more) {
       if (!err) err = {http::UpstreamFailure::io, "stream ended before its first event"};
       failure = transport_failure(provider_name, err);

@@ -29,15 +29,45 @@ class BufferedAnswer final : public PreparedAnswer {
   std::string body_;
 };
 
+// What one upstream event did to the stream.
+enum class EventResult {
+  more,      // the answer goes on
+  complete,  // this was the event that completes the answer ([DONE], message_stop...)
+  failed,    // broken or an upstream error: the stream must end (`error` set)
+};
+
 // Turns one raw upstream SSE event into zero or more events of `format`.
-// Returns false on an event that must end the stream (sets `error`).
-using EventTransform = std::function<bool(const std::string& raw_event, std::string& out, std::string& error)>;
+// Every stream has one: a stream is only ever passed on checked, and one
+// that stops before its completing event is truncated, not finished.
+using EventTransform = std::function<EventResult(const std::string& raw_event, std::string& out, std::string& error)>;
+
+// For OpenAI-wire streams forwarded as they are: each event's data must be
+// JSON (or [DONE], which completes the stream). With `strip_usage`, the
+// usage chunk and the "usage":null members that Torii asked for are taken
+// out again.
+EventTransform openai_passthrough_events(bool strip_usage);
+// For Anthropic streams forwarded as they are: each event's data must be
+// JSON; message_stop completes the stream, an error event fails it.
+EventTransform anthropic_passthrough_events();
+
+// Wraps a stream converter (`bool feed(event, data, out, error)` plus
+// `bool finished()`) as an EventTransform.
+template <class Converter>
+EventTransform converter_events(std::shared_ptr<Converter> converter) {
+  return [converter, ev = http::SseEvent()](const std::string& raw, std::string& out,
+                                             std::string& error) mutable {
+    if (!http::parse_sse_event(raw, ev)) return EventResult::more;  // comments keep the connection alive
+    if (!converter->feed(ev.event, ev.data, out, error)) return EventResult::failed;
+    return converter->finished() ? EventResult::complete : EventResult::more;
+  };
+}
 
 class StreamingAnswer final : public PreparedAnswer {
  public:
+  // `complete`: the first events already completed the answer.
   StreamingAnswer(WireFormat format, std::string provider_name, std::unique_ptr<http::UpstreamResponse> resp,
-                  http::Headers extra, http::SseSplitter splitter, std::string first_events,
-                  EventTransform transform = nullptr);
+                  http::Headers extra, http::SseSplitter splitter, std::string first_events, bool complete,
+                  EventTransform transform);
   boost::asio::awaitable<void> deliver(Exchange& ex) override;
   void cancel() override { resp_->cancel(); }
 
@@ -52,15 +82,17 @@ class StreamingAnswer final : public PreparedAnswer {
   http::Headers extra_;
   http::SseSplitter splitter_;
   std::string first_;
+  bool complete_;
   EventTransform transform_;
 };
 
 // Reads upstream events until the first one that yields output (a stream's
-// "first token"), applying `transform` when given. On failure returns false
-// with `failure` set.
+// "first token"), through `transform`. On failure returns false with
+// `failure` set: a broken event or an early end is a failed attempt, which
+// the router may retry elsewhere. `complete` says the answer is already whole.
 boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
                                                http::SseSplitter& splitter, const EventTransform& transform,
-                                               std::string& first, AttemptFailure& failure);
+                                               std::string& first, bool& complete, AttemptFailure& failure);
 
 // Bounds on what an upstream may send back.
 constexpr size_t kMaxErrorBody = 1 << 20;

@@ -24,9 +24,12 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
   AttemptOutcome out;
   const Provider& p = *request.provider;
   if (!p.supports(request.endpoint)) {
+    // The router skips such targets; a client's request for an endpoint no
+    // target serves is a 400 (never a 5xx, which SDKs would retry).
     out.failure = {FailureClass::status,
-                   make_error(501, "provider '" + p.name + "' (type " + p.type + ") cannot serve this endpoint in this build",
-                              "provider_not_supported")};
+                   make_error(400, "provider '" + p.name + "' (type " + p.type + ") cannot serve /v1" +
+                                       std::string(endpoint_path(request.endpoint)),
+                              "unsupported_endpoint", "model")};
   } else if (p.kind == Kind::mock) {
     out = prepare_mock(request);
   } else if (p.kind == Kind::anthropic) {

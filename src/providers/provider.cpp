@@ -117,7 +117,15 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& 
   }
   for (const auto& [k, v] : cfg.headers) p->upstream_headers.set(k, v);
   if (!p->upstream_headers.find("content-type")) p->header_block += "Content-Type: application/json\r\n";
-  for (const auto& h : p->upstream_headers) p->header_block += h.name + ": " + h.value + "\r\n";
+  for (const auto& h : p->upstream_headers) {
+    // A credential or configured header with CR/LF (an env var read with
+    // its newline, say) would inject lines of its own: refused at start.
+    if (!http::append_header_line(p->header_block, h.name, h.value)) {
+      error = "provider '" + cfg.name + "': header '" + h.name +
+              "' has an invalid name, or a value with a CR, LF or NUL character";
+      return nullptr;
+    }
+  }
   return p;
 }
 

@@ -108,11 +108,11 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     co_return out;
   }
 
-  EventTransform transform = tr.native ? tr.native_filter : tr.stream(include_usage);
+  EventTransform transform = tr.native ? tr.native_events : tr.stream(include_usage);
   // A refusal can only come before the first output, so only events until
   // then are checked.
   auto refused = std::make_shared<std::optional<ApiError>>();
-  if (transform && tr.refusal) {
+  if (tr.refusal) {
     transform = [inner = std::move(transform), check = tr.refusal, refused, checking = true](
                     const std::string& raw, std::string& events, std::string& error) mutable {
       if (checking) {
@@ -124,25 +124,26 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
         if (!ec && v.is_object() && check(v.get_object(), e)) {
           error = e.message;
           *refused = std::move(e);
-          return false;
+          return EventResult::failed;
         }
       }
-      bool ok = inner(raw, events, error);
+      EventResult r = inner(raw, events, error);
       if (!events.empty()) checking = false;
-      return ok;
+      return r;
     };
   }
   resp->limit_reads_until(deadline);
   http::SseSplitter splitter;
   std::string first;
-  bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, out.failure);
+  bool complete = false;
+  bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, complete, out.failure);
   if (!ready) {
     if (*refused) out.failure = {FailureClass::status, std::move(**refused)};
     co_return out;
   }
   resp->clear_read_limit();
   out.answer = std::make_unique<StreamingAnswer>(format, p.name, std::move(resp), std::move(extra), std::move(splitter),
-                                                 std::move(first), std::move(transform));
+                                                 std::move(first), complete, std::move(transform));
   co_return out;
 }
 

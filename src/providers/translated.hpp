@@ -31,8 +31,8 @@ struct Translation {
   // forward both ways byte for byte (only checking that answers are JSON).
   bool native = false;
   WireFormat native_format = WireFormat::anthropic;  // what a native answer is
-  // For native streams: an optional filter over the forwarded events.
-  EventTransform native_filter;
+  // For native streams: checks (and may filter) the forwarded events.
+  EventTransform native_events;
 };
 
 boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& client, const AttemptRequest& request,

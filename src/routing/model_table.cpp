@@ -50,6 +50,37 @@ bool ModelTable::direct(std::string_view requested, Model& out) const {
   return true;
 }
 
+const Model* ModelTable::resolve(const http::Headers& headers, std::string_view requested, Model& direct_out) const {
+  if (const Model* m = route(headers, requested)) return m;
+  if (const Model* m = find(requested)) return m;
+  if (direct(requested, direct_out)) return &direct_out;
+  return nullptr;
+}
+
+bool serves(const Model& m, providers::Endpoint e) {
+  for (const auto& t : m.targets)
+    if (t.provider->supports(e)) return true;
+  return false;
+}
+
+std::string served_endpoints(const Model& m) {
+  std::string out;
+  for (auto e : {providers::Endpoint::chat, providers::Endpoint::completions, providers::Endpoint::embeddings}) {
+    if (!serves(m, e)) continue;
+    if (!out.empty()) out += ", ";
+    out += "/v1";
+    out += providers::endpoint_path(e);
+  }
+  return out;
+}
+
+bool acceptable_model_name(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
 const Model* ModelTable::route(const http::Headers& headers, std::string_view requested) const {
   for (const auto& r : routes_) {
     if (!r.requested_model.empty() && r.requested_model != requested) continue;

@@ -40,6 +40,15 @@ struct Model {
   mutable std::atomic<uint64_t> round_robin{0};
 };
 
+// Whether any target of `m` can serve `e`.
+bool serves(const Model& m, providers::Endpoint e);
+// "/v1/chat/completions, /v1/embeddings": what some target of `m` serves.
+std::string served_endpoints(const Model& m);
+
+// A model name a client may send: printable, no control characters (a name
+// is echoed in headers and logs), at most 256 bytes.
+bool acceptable_model_name(std::string_view name);
+
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -56,6 +65,10 @@ class ModelTable {
   bool direct(std::string_view requested, Model& out) const;
   // The model a matching `routes` entry sends this request to, or nullptr.
   const Model* route(const http::Headers& headers, std::string_view requested) const;
+  // The model a request naming `requested` goes to: a matching route, else a
+  // configured name, else "provider/model" (built in `direct`). nullptr when
+  // none applies.
+  const Model* resolve(const http::Headers& headers, std::string_view requested, Model& direct) const;
 
   const std::vector<std::string>& model_names() const { return names_; }
   const std::vector<std::unique_ptr<Model>>& models() const { return models_; }

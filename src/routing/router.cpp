@@ -136,8 +136,27 @@ class RequestRouter {
  private:
   enum class Verdict { done, fatal, exhausted, context_window, content_policy };
 
-  AttemptRequest make_request(const Model& m, const Target& t) {
-    AttemptRequest r;
+  // The canonical body for targets outside the surface's own family; made
+  // on first need, since a native target may answer before any needs it.
+  std::optional<ApiError> canonical(std::shared_ptr<const std::string>& body, const llm::RequestScan*& scan) {
+    if (!in_.body && !canonical_error_) {
+      std::string text;
+      canonical_error_ = in_.to_canonical ? in_.to_canonical(text) : make_error(500, "no canonical request");
+      if (!canonical_error_) {
+        canonical_scan_ = llm::scan_request(text);
+        in_.body = std::make_shared<const std::string>(std::move(text));
+        in_.scan = &canonical_scan_;
+      }
+    }
+    if (canonical_error_) return canonical_error_;
+    body = in_.body;
+    scan = in_.scan;
+    return std::nullopt;
+  }
+
+  // The request for one attempt at `t`; false (with `failure`) when the
+  // request cannot be expressed in that target's format.
+  bool make_request(const Model& m, const Target& t, AttemptRequest& r, AttemptFailure& failure) {
     r.provider = t.provider;
     r.model = t.model;
     r.endpoint = in_.endpoint;
@@ -146,8 +165,15 @@ class RequestRouter {
     r.default_max_tokens = int(m.default_max_tokens);
     // Only the model value changes; every other byte goes upstream as sent.
     const bool native = in_.native_body && t.provider->kind == providers::Kind::anthropic;
-    const auto& body = native ? in_.native_body : in_.body;
-    const auto& scan = native ? *in_.native_scan : *in_.scan;
+    std::shared_ptr<const std::string> body = in_.native_body;
+    const llm::RequestScan* scan_ptr = in_.native_scan;
+    if (!native) {
+      if (auto e = canonical(body, scan_ptr)) {
+        failure = {FailureClass::status, *e};
+        return false;
+      }
+    }
+    const llm::RequestScan& scan = *scan_ptr;
     if (scan.model == t.model) r.body = body;
     else r.body = std::make_shared<const std::string>(llm::replace_model(*body, scan, t.model));
     if (native) {
@@ -173,7 +199,7 @@ class RequestRouter {
     r.limits.connect = m.timeout.connect_ms ? std::chrono::milliseconds(m.timeout.connect_ms) : p.connect_timeout;
     r.limits.first_token = std::chrono::milliseconds(m.timeout.first_token_ms);
     r.limits.total = m.timeout.total_ms ? std::chrono::milliseconds(m.timeout.total_ms) : p.timeout;
-    return r;
+    return true;
   }
 
   // Eligible targets for the next attempt, in configured order. Targets that
@@ -187,6 +213,7 @@ class RequestRouter {
     for (size_t i = 0; i < m.targets.size(); ++i) {
       if ((failed[i] && m.targets.size() > 1) || (exclude && *exclude == i)) continue;
       const Target& t = m.targets[i];
+      if (!t.provider->supports(in_.endpoint)) continue;
       TargetHealth* h = ctx_.health.at(t.slot);
       if (h && !h->breaker.available(now)) {
         blocked_ = true;
@@ -246,22 +273,25 @@ class RequestRouter {
   // if the first has no answer after hedge.after_ms.
   asio::awaitable<Attempted> run_attempt(const Model& m, size_t i, FailedTargets& failed) {
     const Target& t = m.targets[i];
+    Attempted a{{}, i};
+    AttemptRequest req;
+    // A request the target's format cannot express is the client's error,
+    // not the target's: it fails without touching the target's health.
+    if (!make_request(m, t, req, a.outcome.failure)) co_return a;
+    if (m.hedge_after_ms > 0 && m.targets.size() > 1) co_return co_await run_hedged(m, i, std::move(req), failed);
     TargetHealth* h = ctx_.health.at(t.slot);
-    if (m.hedge_after_ms == 0 || m.targets.size() < 2) {
-      if (h) {
-        h->breaker.acquire(Clock::now());
-        h->in_flight.fetch_add(1, std::memory_order_relaxed);
-      }
-      ++attempts_;
-      AttemptOutcome o = co_await providers::attempt(ctx_.client, make_request(m, t));
-      if (h) h->in_flight.fetch_sub(1, std::memory_order_relaxed);
-      record(h, o, Clock::now());
-      co_return Attempted{std::move(o), i};
+    if (h) {
+      h->breaker.acquire(Clock::now());
+      h->in_flight.fetch_add(1, std::memory_order_relaxed);
     }
-    co_return co_await run_hedged(m, i, failed);
+    ++attempts_;
+    a.outcome = co_await providers::attempt(ctx_.client, std::move(req));
+    if (h) h->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    record(h, a.outcome, Clock::now());
+    co_return a;
   }
 
-  void launch(const std::shared_ptr<HedgeRace>& race, int slot, const Model& m, size_t target) {
+  void launch(const std::shared_ptr<HedgeRace>& race, int slot, const Model& m, size_t target, AttemptRequest req) {
     const Target& t = m.targets[target];
     TargetHealth* h = ctx_.health.at(t.slot);
     if (h) {
@@ -269,7 +299,6 @@ class RequestRouter {
       h->in_flight.fetch_add(1, std::memory_order_relaxed);
     }
     ++attempts_;
-    AttemptRequest req = make_request(m, t);
     req.cancel = race->cancel[slot] = std::make_shared<http::UpstreamCancel>();
     race->health[slot] = h;
     race->launched[slot] = true;
@@ -292,19 +321,24 @@ class RequestRouter {
     asio::co_spawn(ctx_.executor, providers::attempt(ctx_.client, std::move(req)), std::move(on_done));
   }
 
-  asio::awaitable<Attempted> run_hedged(const Model& m, size_t first, FailedTargets& failed) {
+  asio::awaitable<Attempted> run_hedged(const Model& m, size_t first, AttemptRequest first_request,
+                                        FailedTargets& failed) {
     auto race = std::make_shared<HedgeRace>(co_await asio::this_coro::executor);
     size_t targets[2] = {first, first};
-    launch(race, 0, m, first);
+    launch(race, 0, m, first, std::move(first_request));
     race->wake.expires_after(std::chrono::milliseconds(m.hedge_after_ms));
     co_await race->wake.async_wait(nothrow);
     if (!race->outcome[0]) {
       auto now = Clock::now();
       auto cands = candidates(m, failed, now, first);
+      AttemptRequest second;
+      AttemptFailure unusable;
       if (!cands.empty()) {
         targets[1] = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
-        launch(race, 1, m, targets[1]);
-        ex_.response_headers.set("x-torii-hedged", "true");
+        if (make_request(m, m.targets[targets[1]], second, unusable)) {
+          launch(race, 1, m, targets[1], std::move(second));
+          ex_.response_headers.set("x-torii-hedged", "true");
+        }
       }
     }
     for (;;) {
@@ -354,15 +388,17 @@ class RequestRouter {
       co_return;
     }
     // Nothing was attempted: every target's breaker is open.
-    co_await providers::send_error(
-        ex_, make_error(503, "model '" + in_.model->name + "' has no available target: every circuit breaker is open",
-                        "circuit_open"));
+    ApiError e = make_error(503, "model '" + in_.model->name + "' has no available target: every circuit breaker is open",
+                            "circuit_open");
+    co_await providers::send_error(ex_, e);
   }
 
   RouterContext& ctx_;
   providers::Exchange& ex_;
   RouteInput& in_;
   std::optional<AttemptFailure> last_;
+  std::optional<ApiError> canonical_error_;
+  llm::RequestScan canonical_scan_;
   int attempts_ = 0;
   bool blocked_ = false;
 };

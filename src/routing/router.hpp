@@ -4,7 +4,9 @@
 // Retry-After, trips circuit breakers, hedges slow attempts and walks the
 // model's fallbacks, then delivers the winning answer. Every decision shows in
 // x-torii-attempts / x-torii-fallback / x-torii-provider / x-torii-model.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -28,12 +30,17 @@ struct RouteInput {
   const Model* model = nullptr;
   providers::Endpoint endpoint = providers::Endpoint::chat;
   const llm::RequestScan* scan = nullptr;   // of `body`
-  std::shared_ptr<const std::string> body;  // canonical (OpenAI) format
+  // Canonical (OpenAI) format. Null when the surface speaks another format:
+  // then `to_canonical` makes it, once, when a target first needs it.
+  std::shared_ptr<const std::string> body;
   bool stream = false;
   // When the surface speaks a provider family's own format (Anthropic), the
   // client's original body: targets of that family get it as is.
   std::shared_ptr<const std::string> native_body;
   const llm::RequestScan* native_scan = nullptr;
+  // The canonical body, or the client's error when the request cannot be
+  // expressed in it (a 400 for that attempt).
+  std::function<std::optional<ApiError>(std::string& canonical)> to_canonical;
   http::Headers forward_headers;  // client headers for that family (anthropic-beta, ...)
 };
 

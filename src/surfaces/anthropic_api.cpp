@@ -1,5 +1,7 @@
 #include "surfaces/anthropic_api.hpp"
 
+#include <optional>
+
 #include <boost/json.hpp>
 
 #include "http/sse.hpp"
@@ -53,6 +55,26 @@ class AnthropicOutput final : public providers::OutputTranslator {
   http::SseSplitter splitter_;
 };
 
+// Anthropic's own wording for the errors a client can cause here, so that
+// clients which react to them (Claude Code, the Anthropic SDK) recognise them.
+std::optional<ApiError> decode(const routing::ModelTable& models, const http::Headers& headers,
+                               const llm::RequestScan& scan, const json::value& parsed, routing::Model& direct,
+                               const routing::Model*& model) {
+  if (!scan.valid) return make_error(400, "There was an error parsing the body of your request: " + scan.error);
+  if (!scan.is_object) return make_error(400, "There was an error parsing the body of your request: expected a JSON object");
+  if (!parsed.is_object()) return make_error(400, "There was an error parsing the body of your request");
+  const json::object& body = parsed.get_object();
+  if (!scan.has_model) return make_error(400, "model: Field required");
+  if (!scan.model_is_string || scan.model.empty()) return make_error(400, "model: Input should be a valid string");
+  if (!routing::acceptable_model_name(scan.model))
+    return make_error(400, "model: the name must be at most 256 bytes without control characters");
+  if (!body.contains("max_tokens")) return make_error(400, "max_tokens: Field required");
+  if (!body.contains("messages")) return make_error(400, "messages: Field required");
+  model = models.resolve(headers, scan.model, direct);
+  if (!model) return make_error(404, "model: " + scan.model);
+  return std::nullopt;
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exchange& ex,
@@ -60,53 +82,36 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
                                                 std::string body) {
   ex.error_body = &anthropic_error_body;
   llm::RequestScan scan = llm::scan_request(body);
-  if (!scan.valid || !scan.is_object) {
-    co_await send_error(ex, make_error(400, scan.valid ? "request body must be a JSON object"
-                                                       : "request body is not valid JSON: " + scan.error));
-    co_return;
+  // One DOM, reused when a target needs the canonical form.
+  auto parsed = std::make_shared<json::value>();
+  if (scan.valid && scan.is_object) {
+    json::error_code ec;
+    *parsed = llm::parse_json(body, ec);
   }
-  if (!scan.has_model || !scan.model_is_string || scan.model.empty()) {
-    co_await send_error(ex, make_error(400, "model: Field required"));
-    co_return;
-  }
-  json::error_code ec;
-  json::value parsed = llm::parse_json(body, ec);
-  if (ec || !parsed.is_object()) {
-    co_await send_error(ex, make_error(400, "request body could not be decoded: " + ec.message()));
-    co_return;
-  }
-  std::string error;
-  json::object canonical = llm::anthropic_to_openai_request(parsed.get_object(), error);
-  if (!error.empty()) {
-    co_await send_error(ex, make_error(400, error));
-    co_return;
-  }
-  if (!parsed.get_object().contains("max_tokens")) {
-    co_await send_error(ex, make_error(400, "max_tokens: Field required"));
-    co_return;
-  }
-
   routing::Model direct;
-  const routing::Model* model = models.route(headers, scan.model);
-  if (!model) model = models.find(scan.model);
-  if (!model && models.direct(scan.model, direct)) model = &direct;
-  if (!model) {
-    co_await send_error(ex, make_error(404, "model: " + scan.model + " does not exist or is not configured"));
+  const routing::Model* model = nullptr;
+  if (std::optional<ApiError> error = decode(models, headers, scan, *parsed, direct, model)) {
+    co_await send_error(ex, *error);
     co_return;
   }
-
-  auto canonical_body = std::make_shared<const std::string>(json::serialize(canonical));
-  llm::RequestScan canonical_scan = llm::scan_request(*canonical_body);
   ex.translator = std::make_shared<AnthropicOutput>(scan.model);
 
+  // Routed before any translation: an anthropic target gets the body as
+  // sent (only `model` rewritten); the canonical form is made only when
+  // another target is tried.
   routing::RouteInput in;
   in.model = model;
   in.endpoint = providers::Endpoint::chat;
-  in.scan = &canonical_scan;
-  in.body = std::move(canonical_body);
   in.stream = scan.stream;
   in.native_body = std::make_shared<const std::string>(std::move(body));
   in.native_scan = &scan;
+  in.to_canonical = [parsed](std::string& canonical) -> std::optional<ApiError> {
+    std::string error;
+    json::object openai = llm::anthropic_to_openai_request(parsed->get_object(), error);
+    if (!error.empty()) return make_error(400, std::move(error));
+    canonical = json::serialize(openai);
+    return std::nullopt;
+  };
   for (const char* name : {"anthropic-version", "anthropic-beta"})
     if (const std::string* v = headers.find(name)) in.forward_headers.add(name, *v);
   co_await routing::route_request(ctx, ex, std::move(in));

@@ -1,5 +1,7 @@
 #include "surfaces/openai_api.hpp"
 
+#include <optional>
+
 #include <boost/json.hpp>
 
 #include "llm/json_scan.hpp"
@@ -8,30 +10,45 @@ namespace torii::surfaces {
 
 using providers::Exchange;
 
+namespace {
+
+// Checks the body and resolves its model; an error to answer, or nothing.
+// Not a coroutine: the errors are built here, never inside a co_await operand.
+std::optional<ApiError> decode(const routing::ModelTable& models, const http::Headers& headers,
+                               providers::Endpoint endpoint, const llm::RequestScan& scan, routing::Model& direct,
+                               const routing::Model*& model) {
+  if (!scan.valid) return make_error(400, "request body is not valid JSON: " + scan.error, "invalid_json");
+  if (!scan.is_object) return make_error(400, "request body must be a JSON object", "invalid_json");
+  if (!scan.has_model || !scan.model_is_string || scan.model.empty())
+    return make_error(400, "you must provide a model parameter (a non-empty string)", "missing_required_parameter",
+                      "model");
+  if (!routing::acceptable_model_name(scan.model))
+    return make_error(400, "model: the name must be at most 256 bytes without control characters",
+                      "invalid_model_name", "model");
+  model = models.resolve(headers, scan.model, direct);
+  if (!model)
+    return make_error(404, "The model '" + scan.model + "' does not exist or is not configured", "model_not_found",
+                      "model");
+  if (!routing::serves(*model, endpoint)) {
+    std::string served = routing::served_endpoints(*model);
+    return make_error(400,
+                      "The model '" + scan.model + "' cannot serve /v1" + std::string(providers::endpoint_path(endpoint)) +
+                          (served.empty() ? std::string() : "; it serves " + served),
+                      "unsupported_endpoint", "model");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Exchange& ex,
                                               const routing::ModelTable& models, const http::Headers& headers,
                                               providers::Endpoint endpoint, std::string body) {
   llm::RequestScan scan = llm::scan_request(body);
-  if (!scan.valid) {
-    co_await send_error(ex, make_error(400, "request body is not valid JSON: " + scan.error, "invalid_json"));
-    co_return;
-  }
-  if (!scan.is_object) {
-    co_await send_error(ex, make_error(400, "request body must be a JSON object", "invalid_json"));
-    co_return;
-  }
-  if (!scan.has_model || !scan.model_is_string || scan.model.empty()) {
-    co_await send_error(ex, make_error(400, "you must provide a model parameter (a non-empty string)",
-                                       "missing_required_parameter", "model"));
-    co_return;
-  }
   routing::Model direct;
-  const routing::Model* model = models.route(headers, scan.model);
-  if (!model) model = models.find(scan.model);
-  if (!model && models.direct(scan.model, direct)) model = &direct;
-  if (!model) {
-    co_await send_error(ex, make_error(404, "The model '" + scan.model + "' does not exist or is not configured",
-                                       "model_not_found", "model"));
+  const routing::Model* model = nullptr;
+  if (std::optional<ApiError> error = decode(models, headers, endpoint, scan, direct, model)) {
+    co_await send_error(ex, *error);
     co_return;
   }
   routing::RouteInput in;

@@ -289,7 +289,10 @@ describe('gemini provider', () => {
       openai.chat.completions.create({ model: 'blocking', stream: true, messages: [{ role: 'user', content: 'x' }] }), check);
   });
 
-  it('legacy completions are not served by this provider', async () => {
-    await assert.rejects(openai.completions.create({ model: 'flash', prompt: 'x' }), (err) => err.status === 501);
+  it('legacy completions are not served by this provider: a 400 naming what the model serves', async () => {
+    // A 4xx: the SDKs retry a 5xx, and asking again cannot help.
+    await assert.rejects(openai.completions.create({ model: 'flash', prompt: 'x' }, { maxRetries: 0 }), (err) =>
+      err.status === 400 && err.code === 'unsupported_endpoint' && err.type === 'invalid_request_error' &&
+      /'flash' cannot serve \/v1\/completions; it serves \/v1\/chat\/completions, \/v1\/embeddings/.test(err.message));
   });
 });

@@ -20,14 +20,10 @@ boost::asio::awaitable<AttemptOutcome> prepare_anthropic(http::UpstreamClient& c
   tr.decode = [&req](const json::object& message) {
     return json::serialize(llm::anthropic_to_openai_response(message, req.model));
   };
-  tr.stream = [&req](bool include_usage) -> EventTransform {
-    auto converter = std::make_shared<llm::AnthropicToOpenAIStream>(req.model, include_usage);
-    return [converter](const std::string& raw, std::string& events, std::string& error) {
-      http::SseEvent ev;
-      if (!http::parse_sse_event(raw, ev)) return true;  // comments keep the connection alive, nothing more
-      return converter->feed(ev.event, ev.data, events, error);
-    };
+  tr.stream = [&req](bool include_usage) {
+    return converter_events(std::make_shared<llm::AnthropicToOpenAIStream>(req.model, include_usage));
   };
+  if (req.native) tr.native_events = anthropic_passthrough_events();
   // Anthropic's own 529 "overloaded" has no OpenAI counterpart; OpenAI
   // clients understand 503. Anthropic clients get it unchanged.
   tr.adjust_error = [native = req.native](ApiError& e) {

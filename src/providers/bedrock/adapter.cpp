@@ -218,7 +218,8 @@ class EventStreamAnswer final : public PreparedAnswer {
       if (step == ConverseEvents::Step::failed) {
         events_->cancel();
         if (transport.kind == http::UpstreamFailure::cancelled || ex.out.client_gone()) co_return;
-        co_await ex.out.write_chunk(stream_error_event(ex, error));
+        const std::string event = stream_error_event(ex, error);
+        co_await ex.out.write_chunk(event);
         co_return;
       }
       done = step == ConverseEvents::Step::done;
@@ -266,7 +267,10 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
     out.failure = {FailureClass::status, make_error(400, "request body must be a JSON object", "invalid_json")};
     co_return out;
   }
-  if (req.endpoint == Endpoint::embeddings) co_return co_await prepare_bedrock_embeddings(client, req, parsed.get_object());
+  if (req.endpoint == Endpoint::embeddings) {
+    const json::object& body = parsed.get_object();
+    co_return co_await prepare_bedrock_embeddings(client, req, body);
+  }
   std::string error;
   json::object converse = llm::openai_to_converse_request(parsed.get_object(), error);
   if (!error.empty()) {

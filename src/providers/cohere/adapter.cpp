@@ -18,13 +18,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_cohere(http::UpstreamClient& clie
   tr.decode = [&req](const json::object& answer) {
     return json::serialize(llm::cohere_to_openai_response(answer, req.model));
   };
-  tr.stream = [&req](bool include_usage) -> EventTransform {
-    auto converter = std::make_shared<llm::CohereToOpenAIStream>(req.model, include_usage);
-    return [converter](const std::string& raw, std::string& events, std::string& error) {
-      http::SseEvent ev;
-      if (!http::parse_sse_event(raw, ev)) return true;
-      return converter->feed(ev.event, ev.data, events, error);
-    };
+  tr.stream = [&req](bool include_usage) {
+    return converter_events(std::make_shared<llm::CohereToOpenAIStream>(req.model, include_usage));
   };
   tr.adjust_error = [](ApiError& e) {
     // Cohere says "too many tokens" where OpenAI clients look for a code.

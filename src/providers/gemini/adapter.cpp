@@ -54,13 +54,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_gemini(http::UpstreamClient& clie
     tr.decode = [&req](const json::object& answer) {
       return json::serialize(llm::gemini_to_openai_response(answer, req.model));
     };
-    tr.stream = [&req, candidates](bool include_usage) -> EventTransform {
-      auto converter = std::make_shared<llm::GeminiToOpenAIStream>(req.model, include_usage, *candidates);
-      return [converter](const std::string& raw, std::string& events, std::string& error) {
-        http::SseEvent ev;
-        if (!http::parse_sse_event(raw, ev)) return true;  // comments keep the connection alive, nothing more
-        return converter->feed(ev.data, events, error);
-      };
+    tr.stream = [&req, candidates](bool include_usage) {
+      return converter_events(std::make_shared<llm::GeminiToOpenAIStream>(req.model, include_usage, *candidates));
     };
     tr.refusal = [](const json::object& answer, ApiError& error) {
       std::string message;
