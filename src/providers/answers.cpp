@@ -171,7 +171,8 @@ boost::asio::awaitable<void> StreamingAnswer::deliver(Exchange& ex) {
   for (const auto& h : extra_) headers.add(h.name, h.value);
   // GCC 12 miscompiles co_await inside a condition when the operand makes
   // temporaries: results go through locals throughout this file.
-  bool open = co_await ex.out.begin_stream(resp_->status(), std::move(headers), "text/event-stream");
+  const int status = resp_->status();
+  bool open = co_await ex.out.begin_stream(status, std::move(headers), "text/event-stream");
   if (!open) {
     resp_->cancel();
     co_return;

@@ -81,9 +81,11 @@ asio::awaitable<std::string> read_to_eof(tcp::socket& s) {
 // Reads one request the way the server does: the head first, then the body.
 asio::awaitable<error_code> read_request(tcp::socket& s, beast::flat_buffer& buffer, wire::RequestParser& parser,
                                          size_t read_size = kReadSize) {
-  error_code ec = co_await wire::parse_until(s, buffer, parser, read_size, [&] { return parser.is_header_done(); });
+  auto header_done = [&] { return parser.is_header_done(); };
+  auto whole_message = [] { return false; };
+  error_code ec = co_await wire::parse_until(s, buffer, parser, read_size, header_done);
   if (!ec && parser.is_header_done() && !parser.is_done())
-    ec = co_await wire::parse_until(s, buffer, parser, read_size, [] { return false; });
+    ec = co_await wire::parse_until(s, buffer, parser, read_size, whole_message);
   co_return ec;
 }
 
@@ -93,7 +95,8 @@ error_code read_response(Loopback& lb, wire::ResponseParser& parser, beast::flat
   parser.eager(true);
   error_code ec;
   lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; });
+    auto whole_message = [] { return false; };
+    ec = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, whole_message);
   });
   return ec;
 }
@@ -175,7 +178,8 @@ TEST(WireRequest, ReadsAtMostReadSizeAtATime) {
   beast::flat_buffer buffer;
   error_code ec;
   lb.run([&]() -> asio::awaitable<void> {
-    ec = co_await wire::parse_until(lb.server, buffer, parser, 5, [&] { return parser.is_header_done(); });
+    auto header_done = [&] { return parser.is_header_done(); };
+    ec = co_await wire::parse_until(lb.server, buffer, parser, 5, header_done);
   });
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
@@ -513,7 +517,8 @@ TEST(WireResponse, BodyWithTheHeadLandsInPendingLaterBytesInTheSink) {
   std::string pending_after_head, out_after_1;
   std::string out;
   lb.run([&]() -> asio::awaitable<void> {
-    ec_head = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [&] { return parser.is_header_done(); });
+    auto header_done = [&] { return parser.is_header_done(); };
+    ec_head = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, header_done);
     pending_after_head = parser.pending;
 
     // The peer has sent nothing more yet: the first read returns as soon as
@@ -521,12 +526,13 @@ TEST(WireResponse, BodyWithTheHeadLandsInPendingLaterBytesInTheSink) {
     co_await send(lb.server, "56789");
     parser.sink = &out;
     size_t before = out.size();
-    ec_1 = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [&] { return out.size() > before; });
+    auto out_grew = [&] { return out.size() > before; };
+    ec_1 = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, out_grew);
     out_after_1 = out;
 
     co_await send(lb.server, "abcde");
     before = out.size();
-    ec_2 = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [&] { return out.size() > before; });
+    ec_2 = co_await wire::parse_until(lb.client, buffer, parser, kReadSize, out_grew);
     parser.sink = &parser.pending;
   });
   ASSERT_FALSE(ec_head) << ec_head.message();
@@ -551,19 +557,20 @@ TEST(WireResponse, ChunkedBodyReadIncrementallyIntoAnotherSink) {
   std::vector<std::string> steps;
   std::vector<error_code> errors;
   lb.run([&]() -> asio::awaitable<void> {
-    errors.push_back(
-        co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [&] { return parser.is_header_done(); }));
+    auto header_done = [&] { return parser.is_header_done(); };
+    errors.push_back(co_await wire::parse_until(lb.client, buffer, parser, kReadSize, header_done));
     steps.push_back(parser.pending);
     parser.sink = &out;
     for (std::string_view next : {"4\r\ndefg\r\n", "2\r\nhi\r\n0\r\n\r\n"}) {
       co_await send(lb.server, next);
       size_t before = out.size();
-      errors.push_back(
-          co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [&] { return out.size() > before; }));
+      auto out_grew = [&] { return out.size() > before; };
+      errors.push_back(co_await wire::parse_until(lb.client, buffer, parser, kReadSize, out_grew));
       steps.push_back(out);
     }
     // Until the end of the message (the last chunk may follow the data).
-    errors.push_back(co_await wire::parse_until(lb.client, buffer, parser, kReadSize, [] { return false; }));
+    auto whole_message = [] { return false; };
+    errors.push_back(co_await wire::parse_until(lb.client, buffer, parser, kReadSize, whole_message));
   });
   for (const auto& e : errors) EXPECT_FALSE(e) << e.message();
   ASSERT_EQ(steps.size(), 3u);

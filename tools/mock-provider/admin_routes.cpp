@@ -51,7 +51,8 @@ http::Response answer(App& app, const http::Request& req) {
 }  // namespace
 
 asio::awaitable<void> serve_admin(App& app, http::Request& req, http::ResponseWriter& w) {
-  co_await w.send(answer(app, req));
+  auto r = answer(app, req);
+  co_await w.send(std::move(r));
 }
 
 }  // namespace torii::mock_server

@@ -110,12 +110,14 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
 
   Target t = resolve_anthropic(req.path());
   if (t.route == Route::unknown) {
-    co_await w.send(error(404, "Not Found", request_id, std::move(headers)));
+    auto r = error(404, "Not Found", request_id, std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (req.method != t.method) {
     headers.add("Allow", std::string(t.method));
-    co_await w.send(error(405, "Method Not Allowed", request_id, std::move(headers)));
+    auto r = error(405, "Method Not Allowed", request_id, std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
@@ -129,13 +131,15 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
   bool failing = app.should_fail(b);
   if (failing && !(streaming && b.fail_mid_stream)) {
     format_io::add_retry_after(b, headers);
-    co_await w.send(error(b.fail_status, injected_message(b.fail_status), request_id, std::move(headers), failure_type(b)));
+    auto r = error(b.fail_status, injected_message(b.fail_status), request_id, std::move(headers), failure_type(b));
+    co_await w.send(std::move(r));
     co_return;
   }
 
   if (t.route == Route::models || t.route == Route::model) {
     if (t.route == Route::model && t.model_id != "mock-1") {
-      co_await w.send(error(404, "model: " + t.model_id, request_id, std::move(headers)));
+      auto r = error(404, "model: " + t.model_id, request_id, std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     std::string body = t.route == Route::models ? mock::anthropic_model_list() : mock::anthropic_model(t.model_id);
@@ -145,8 +149,9 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
 
   auto parsed = format_io::parse_object(req.body);
   if (!parsed) {
-    co_await w.send(error(400, "There was an error parsing the body of your request: expected a JSON object.",
-                          request_id, std::move(headers)));
+    auto r = error(400, "There was an error parsing the body of your request: expected a JSON object.", request_id,
+                   std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   mock::GenerateOptions gen;
@@ -155,7 +160,8 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
   if (t.route == Route::count_tokens) {
     mock::Answer answer = mock::anthropic_count_tokens(*parsed);
     if (answer.status != 200) {
-      co_await w.send(json_response(answer.status, with_request_id(answer.body, request_id), std::move(headers)));
+      auto r = json_response(answer.status, with_request_id(answer.body, request_id), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     co_await format_io::send_ok(b, w, std::move(answer.body), std::move(headers));
@@ -165,8 +171,8 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
   if (streaming) {
     mock::StreamAnswer answer = mock::anthropic_messages_stream(*parsed, gen);
     if (answer.error.status != 200) {
-      co_await w.send(json_response(answer.error.status, with_request_id(answer.error.body, request_id),
-                                    std::move(headers)));
+      auto r = json_response(answer.error.status, with_request_id(answer.error.body, request_id), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     std::optional<std::string> failure;
@@ -177,7 +183,8 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
 
   mock::Answer answer = mock::anthropic_messages(*parsed, gen);
   if (answer.status != 200) {
-    co_await w.send(json_response(answer.status, with_request_id(answer.body, request_id), std::move(headers)));
+    auto r = json_response(answer.status, with_request_id(answer.body, request_id), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   co_await format_io::send_ok(b, w, std::move(answer.body), std::move(headers));

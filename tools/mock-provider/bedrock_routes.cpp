@@ -166,15 +166,16 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
 
   Operation op = resolve(req.path());
   if (!op.known) {
-    co_await w.send(aws_error(404, "UnknownOperationException", "Unknown operation " + std::string(req.path()),
-                              std::move(headers)));
+    auto r = aws_error(404, "UnknownOperationException", "Unknown operation " + std::string(req.path()),
+                       std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (req.method != "POST") {
     headers.add("Allow", "POST");
-    co_await w.send(aws_error(405, "UnknownOperationException",
-                              "Method " + req.method + " is not allowed on " + std::string(req.path()),
-                              std::move(headers)));
+    auto r = aws_error(405, "UnknownOperationException",
+                       "Method " + req.method + " is not allowed on " + std::string(req.path()), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
@@ -190,22 +191,25 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
     failure = mock::bedrock_error(b.fail_status, b.fail_code);
     if (!op.stream || !b.fail_mid_stream) {
       format_io::add_retry_after(b, headers);
-      co_await w.send(aws_error(failure->status, failure->type, failure->message, std::move(headers)));
+      auto r = aws_error(failure->status, failure->type, failure->message, std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
   }
 
   auto body = format_io::parse_object(req.body);
   if (!body) {
-    co_await w.send(aws_error(400, "ValidationException",
-                              "Malformed input request, please reformat your input and try again.", std::move(headers)));
+    auto r = aws_error(400, "ValidationException",
+                       "Malformed input request, please reformat your input and try again.", std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (op.invoke) {
     mock::InvokeAnswer invoked = mock::invoke_model(*body, op.model_id);
     if (invoked.answer.status != 200) {
       headers.add("x-amzn-ErrorType", invoked.answer.error_type);
-      co_await w.send(json_response(invoked.answer.status, std::move(invoked.answer.body), std::move(headers)));
+      auto r = json_response(invoked.answer.status, std::move(invoked.answer.body), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     headers.add("X-Amzn-Bedrock-Input-Token-Count", std::to_string(invoked.input_tokens));
@@ -219,7 +223,8 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
     mock::ConverseStreamAnswer answer = mock::converse_stream(*body, op.model_id, gen, b.latency_ms);
     if (answer.error.status != 200) {
       headers.add("x-amzn-ErrorType", answer.error.error_type);
-      co_await w.send(json_response(answer.error.status, std::move(answer.error.body), std::move(headers)));
+      auto r = json_response(answer.error.status, std::move(answer.error.body), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     co_await stream(app, b, w, answer, failure, std::move(headers));
@@ -229,7 +234,8 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
   mock::ConverseAnswer answer = mock::converse(*body, op.model_id, gen, b.latency_ms);
   if (answer.status != 200) {
     headers.add("x-amzn-ErrorType", answer.error_type);
-    co_await w.send(json_response(answer.status, std::move(answer.body), std::move(headers)));
+    auto r = json_response(answer.status, std::move(answer.body), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   co_await format_io::send_ok(b, w, std::move(answer.body), std::move(headers));

@@ -44,12 +44,14 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
   std::string_view path = req.path();
   if (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
   if (path != "/v2/chat") {
-    co_await w.send(error(404, "404 page not found: " + std::string(path), std::move(headers)));
+    auto r = error(404, "404 page not found: " + std::string(path), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (req.method != "POST") {
     headers.add("Allow", "POST");
-    co_await w.send(error(405, "method not allowed", std::move(headers)));
+    auto r = error(405, "method not allowed", std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
@@ -58,7 +60,8 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
   if (!b.api_key.empty()) {
     std::string_view token = format_io::bearer_token(req);
     if (token != b.api_key) {
-      co_await w.send(error(401, token.empty() ? "no api key supplied" : "invalid api token", std::move(headers)));
+      auto r = error(401, token.empty() ? "no api key supplied" : "invalid api token", std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
   }
@@ -66,13 +69,15 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
   bool failing = app.should_fail(b);
   if (failing && !(streaming && b.fail_mid_stream)) {
     format_io::add_retry_after(b, headers);
-    co_await w.send(error(b.fail_status, injected_message(b), std::move(headers)));
+    auto r = error(b.fail_status, injected_message(b), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
   auto parsed = format_io::parse_object(req.body);
   if (!parsed) {
-    co_await w.send(error(400, "invalid request: the body must be a JSON object", std::move(headers)));
+    auto r = error(400, "invalid request: the body must be a JSON object", std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   mock::GenerateOptions gen;
@@ -81,7 +86,8 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
   if (streaming) {
     mock::StreamAnswer answer = mock::cohere_chat_stream(*parsed, gen);
     if (answer.error.status != 200) {
-      co_await w.send(json_response(answer.error.status, std::move(answer.error.body), std::move(headers)));
+      auto r = json_response(answer.error.status, std::move(answer.error.body), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     std::optional<std::string> failure;
@@ -92,7 +98,8 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
 
   mock::Answer answer = mock::cohere_chat(*parsed, gen);
   if (answer.status != 200) {
-    co_await w.send(json_response(answer.status, std::move(answer.body), std::move(headers)));
+    auto r = json_response(answer.status, std::move(answer.body), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   co_await format_io::send_ok(b, w, std::move(answer.body), std::move(headers));

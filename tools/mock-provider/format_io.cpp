@@ -13,7 +13,8 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 asio::awaitable<bool> before_answer(const Behaviour& b, http::ResponseWriter& w) {
-  co_await sleep_ms(w.executor(), b.latency_ms);
+  const asio::any_io_executor& executor = w.executor();
+  co_await sleep_ms(executor, b.latency_ms);
   if (b.reset == ResetMode::before) {
     w.abort();
     co_return false;
@@ -22,17 +23,20 @@ asio::awaitable<bool> before_answer(const Behaviour& b, http::ResponseWriter& w)
 }
 
 asio::awaitable<void> send_ok(const Behaviour& b, http::ResponseWriter& w, std::string body, http::Headers headers) {
-  co_await sleep_ms(w.executor(), b.stall_ms);
+  const asio::any_io_executor& executor = w.executor();
+  co_await sleep_ms(executor, b.stall_ms);
   if (b.malformed) body.resize(body.size() / 2);
   if (b.reset == ResetMode::during) {
     // Awaited outside the `if`: GCC 12 corrupts the coroutine frame when a
     // co_await with temporaries sits in a condition.
     bool started = co_await w.begin_stream(200, std::move(headers), "application/json");
-    if (started) co_await w.write_chunk(std::string_view(body).substr(0, body.size() / 2));
+    std::string_view half = std::string_view(body).substr(0, body.size() / 2);
+    if (started) co_await w.write_chunk(half);
     w.abort();
     co_return;
   }
-  co_await w.send(json_response(200, std::move(body), std::move(headers)));
+  auto r = json_response(200, std::move(body), std::move(headers));
+  co_await w.send(std::move(r));
 }
 
 asio::awaitable<void> send_stream(App& app, const Behaviour& b, http::ResponseWriter& w, mock::StreamAnswer answer,

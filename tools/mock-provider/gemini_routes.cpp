@@ -134,13 +134,15 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
 
   Target t = resolve_gemini(req.path());
   if (t.route == Route::unknown) {
-    co_await w.send(error(404, "Method not found.", std::move(headers)));
+    auto r = error(404, "Method not found.", std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (req.method != t.method) {
     headers.add("Allow", std::string(t.method));
-    co_await w.send(error(405, "Method " + req.method + " is not allowed on " + std::string(req.path()) + ".",
-                          std::move(headers)));
+    auto r = error(405, "Method " + req.method + " is not allowed on " + std::string(req.path()) + ".",
+                   std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
@@ -155,28 +157,33 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
   bool failing = app.should_fail(b);
   if (failing && !(streaming && b.fail_mid_stream)) {
     format_io::add_retry_after(b, headers);
-    co_await w.send(error(b.fail_status, injected_message(b.fail_status), std::move(headers), failure_status(b),
-                          retry_details(b)));
+    auto r = error(b.fail_status, injected_message(b.fail_status), std::move(headers), failure_status(b),
+                   retry_details(b));
+    co_await w.send(std::move(r));
     co_return;
   }
 
   if (t.route == Route::models) {
-    co_await format_io::send_ok(b, w, mock::gemini_model_list(), std::move(headers));
+    std::string body = mock::gemini_model_list();
+    co_await format_io::send_ok(b, w, std::move(body), std::move(headers));
     co_return;
   }
   if (t.route == Route::model) {
     if (t.model != "mock-1") {
-      co_await w.send(error(404, "models/" + t.model + " is not found for API version v1beta.", std::move(headers)));
+      auto r = error(404, "models/" + t.model + " is not found for API version v1beta.", std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     json::value list = json::parse(mock::gemini_model_list());
-    co_await format_io::send_ok(b, w, json::serialize(list.at("models").at(0)), std::move(headers));
+    std::string body = json::serialize(list.at("models").at(0));
+    co_await format_io::send_ok(b, w, std::move(body), std::move(headers));
     co_return;
   }
 
   auto parsed = format_io::parse_object(req.body);
   if (!parsed) {
-    co_await w.send(error(400, "Invalid JSON payload received. Expected a JSON object.", std::move(headers)));
+    auto r = error(400, "Invalid JSON payload received. Expected a JSON object.", std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   mock::GenerateOptions gen;
@@ -185,7 +192,8 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
   if (t.route == Route::stream) {
     mock::StreamAnswer answer = mock::gemini_generate_stream(*parsed, t.model, gen);
     if (answer.error.status != 200) {
-      co_await w.send(json_response(answer.error.status, std::move(answer.error.body), std::move(headers)));
+      auto r = json_response(answer.error.status, std::move(answer.error.body), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     std::optional<std::string> failure;
@@ -194,8 +202,8 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
       to_json_array(answer);
       if (failure) failure = json_array_error(*failure);
     }
-    co_await format_io::send_stream(app, b, w, std::move(answer), std::move(headers), std::move(failure),
-                                    sse ? "text/event-stream" : "application/json");
+    std::string_view content_type = sse ? "text/event-stream" : "application/json";
+    co_await format_io::send_stream(app, b, w, std::move(answer), std::move(headers), std::move(failure), content_type);
     co_return;
   }
 
@@ -204,7 +212,8 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
                         : t.route == Route::embed        ? mock::gemini_embed(*parsed, t.model)
                                                          : mock::gemini_batch_embed(*parsed, t.model);
   if (answer.status != 200) {
-    co_await w.send(json_response(answer.status, std::move(answer.body), std::move(headers)));
+    auto r = json_response(answer.status, std::move(answer.body), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   co_await format_io::send_ok(b, w, std::move(answer.body), std::move(headers));

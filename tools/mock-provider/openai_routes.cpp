@@ -48,18 +48,21 @@ std::optional<http::Response> check_auth(const Behaviour& b, const http::Request
 
 // A 200 answer, shaped by the behaviour: stalled, cut short, or reset halfway.
 asio::awaitable<void> send_ok(const Behaviour& b, http::ResponseWriter& w, std::string body, http::Headers headers) {
-  co_await sleep_ms(w.executor(), b.stall_ms);
+  const asio::any_io_executor& executor = w.executor();
+  co_await sleep_ms(executor, b.stall_ms);
   if (b.malformed) body.resize(body.size() / 2);
   if (b.reset == ResetMode::during) {
     // The head and half the body, then a reset: a connection dying mid-answer.
     // Awaited outside the `if`: GCC 12 corrupts the coroutine frame when a
     // co_await with temporaries sits in a condition.
     bool started = co_await w.begin_stream(200, std::move(headers), "application/json");
-    if (started) co_await w.write_chunk(std::string_view(body).substr(0, body.size() / 2));
+    std::string_view half = std::string_view(body).substr(0, body.size() / 2);
+    if (started) co_await w.write_chunk(half);
     w.abort();
     co_return;
   }
-  co_await w.send(json_response(200, std::move(body), std::move(headers)));
+  auto r = json_response(200, std::move(body), std::move(headers));
+  co_await w.send(std::move(r));
 }
 
 struct Parsed {
@@ -113,18 +116,21 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
 
   Endpoint ep = resolve(req.path());
   if (ep.api == Api::unknown) {
-    co_await w.send(error_response(404, "Invalid URL (" + req.method + " " + std::string(req.path()) + ")",
-                                   "invalid_request_error", {}, {}, std::move(headers)));
+    auto r = error_response(404, "Invalid URL (" + req.method + " " + std::string(req.path()) + ")",
+                            "invalid_request_error", {}, {}, std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   if (req.method != ep.method) {
     headers.add("Allow", std::string(ep.method));
-    co_await w.send(error_response(405, "Method " + req.method + " is not allowed on " + std::string(req.path()),
-                                   "invalid_request_error", {}, {}, std::move(headers)));
+    auto r = error_response(405, "Method " + req.method + " is not allowed on " + std::string(req.path()),
+                            "invalid_request_error", {}, {}, std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
-  co_await sleep_ms(w.executor(), b.latency_ms);
+  const asio::any_io_executor& executor = w.executor();
+  co_await sleep_ms(executor, b.latency_ms);
   if (b.reset == ResetMode::before) {
     w.abort();
     co_return;
@@ -132,8 +138,9 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
   if (ep.azure) {
     auto version = query_param(req.query(), "api-version");
     if (!version || version->empty()) {
-      co_await w.send(error_response(400, "Missing required query parameter 'api-version'.", "invalid_request_error",
-                                     "api-version", "missing_api_version", std::move(headers)));
+      auto r = error_response(400, "Missing required query parameter 'api-version'.", "invalid_request_error",
+                              "api-version", "missing_api_version", std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
   }
@@ -142,21 +149,25 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
     co_return;
   }
   if (app.should_fail(b)) {
-    co_await w.send(injected_failure(b.fail_status, b.retry_after, b.fail_code, std::move(headers)));
+    auto r = injected_failure(b.fail_status, b.retry_after, b.fail_code, std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
 
   if (ep.api == Api::models) {
-    co_await send_ok(b, w, model_list(), std::move(headers));
+    std::string body = model_list();
+    co_await send_ok(b, w, std::move(body), std::move(headers));
     co_return;
   }
   if (ep.api == Api::model) {
     if (ep.model_id != kModelId) {
-      co_await w.send(error_response(404, "The model '" + ep.model_id + "' does not exist", "invalid_request_error",
-                                     "model", "model_not_found", std::move(headers)));
+      auto r = error_response(404, "The model '" + ep.model_id + "' does not exist", "invalid_request_error", "model",
+                              "model_not_found", std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
-    co_await send_ok(b, w, model_object(kModelId), std::move(headers));
+    std::string body = model_object(kModelId);
+    co_await send_ok(b, w, std::move(body), std::move(headers));
     co_return;
   }
 
@@ -172,7 +183,8 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
     mock::StreamAnswer answer = ep.api == Api::chat ? mock::chat_completion_stream(parsed.body, parsed.model, gen)
                                                     : mock::completion_stream(parsed.body, parsed.model, gen);
     if (answer.error.status != 200) {
-      co_await w.send(json_response(answer.error.status, std::move(answer.error.body), std::move(headers)));
+      auto r = json_response(answer.error.status, std::move(answer.error.body), std::move(headers));
+      co_await w.send(std::move(r));
       co_return;
     }
     co_await stream_events(app, b, w, std::move(answer), std::move(headers));
@@ -183,7 +195,8 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
                         : ep.api == Api::completions ? mock::completion(parsed.body, parsed.model, gen)
                                                      : mock::embeddings(parsed.body, parsed.model);
   if (answer.status != 200) {
-    co_await w.send(json_response(answer.status, std::move(answer.body), std::move(headers)));
+    auto r = json_response(answer.status, std::move(answer.body), std::move(headers));
+    co_await w.send(std::move(r));
     co_return;
   }
   co_await send_ok(b, w, std::move(answer.body), std::move(headers));

@@ -69,7 +69,8 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
   };
   w.on_disconnect(std::move(on_gone));
 
-  co_await wait_until(*control, Clock::now() + std::chrono::milliseconds(b.ttft_ms));
+  Clock::time_point first_event_at = Clock::now() + std::chrono::milliseconds(b.ttft_ms);
+  co_await wait_until(*control, first_event_at);
 
   // The interruption point never lies past the last event, so a reset always
   // prevents "[DONE]".
@@ -83,7 +84,10 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
 
   for (size_t i = 0; i < events.size() && !control->gone; ++i) {
     if (i == interrupt_at) {
-      if (b.stall_ms > 0) co_await wait_until(*control, Clock::now() + std::chrono::milliseconds(b.stall_ms));
+      if (b.stall_ms > 0) {
+        Clock::time_point stall_end = Clock::now() + std::chrono::milliseconds(b.stall_ms);
+        co_await wait_until(*control, stall_end);
+      }
       if (b.reset == ResetMode::during) {
         reset = true;
         break;

@@ -453,11 +453,14 @@ ConverseStreamAnswer converse_stream(const json::object& req, std::string_view m
       w.emit("contentBlockStart",
              json::object{{"contentBlockIndex", 0},
                           {"start", json::object{{"toolUse", json::object{{"toolUseId", r.call->id}, {"name", r.call->name}}}}}});
-      for (auto& fragment : byte_fragments(r.call->arguments))
-        w.emit("contentBlockDelta",
-               json::object{{"contentBlockIndex", 0},
-                            {"delta", json::object{{"toolUse", json::object{{"input", std::move(fragment)}}}}}},
-               true);
+      // A tool called without input gets no input fragment at all: clients
+      // must not count on one.
+      if (r.call->arguments != "{}")
+        for (auto& fragment : byte_fragments(r.call->arguments))
+          w.emit("contentBlockDelta",
+                 json::object{{"contentBlockIndex", 0},
+                              {"delta", json::object{{"toolUse", json::object{{"input", std::move(fragment)}}}}}},
+                 true);
     } else {
       auto pieces = word_pieces(r.text);
       if (pieces.empty()) pieces.emplace_back();

@@ -229,6 +229,11 @@ Reply run_chat(const json::object& oreq, std::string_view model, const GenerateO
           r.choices[index].calls[k].fragments.emplace_back(args->get_string());
       }
     }
+    // Anthropic and Cohere stream no argument bytes at all for a tool called
+    // without input (OpenAI sends "{}"): clients must cope with that.
+    for (auto& choice : r.choices)
+      for (auto& call : choice.calls)
+        if (call.arguments == "{}") call.fragments.clear();
   }
   apply_stops(r, stops);
   return r;
