@@ -350,7 +350,7 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
 bool ConverseToOpenAIStream::finish(std::string& out, std::string& error) {
   if (done_) return true;
   if (!stopped_) {
-    error = "stream ended before the message stopped";
+    error = "the stream ended before the answer was complete";
     return false;
   }
   close(out, have_usage_ ? &usage_event_ : nullptr);

@@ -110,14 +110,15 @@ std::optional<http::Response> check_auth(const Behaviour& b, const http::Request
 
 std::string frame(const mock::ConverseEvent& e) { return es::encode(es::event(e.type, e.payload)); }
 
-// A well-framed event whose JSON payload is cut in half, right after the
-// first event: the framing holds, the JSON does not.
-void insert_malformed(mock::StreamAnswer& s, const std::vector<mock::ConverseEvent>& events) {
+// A well-framed event whose JSON payload is cut in half, after `after`
+// events: the framing holds, the JSON does not.
+void insert_malformed(mock::StreamAnswer& s, const std::vector<mock::ConverseEvent>& events, int after) {
   auto first = std::find_if(events.begin(), events.end(), [](const auto& e) { return e.content; });
   if (first == events.end() || s.events.empty()) return;
   std::string half = first->payload.substr(0, first->payload.size() / 2);
-  s.events.insert(s.events.begin() + 1, es::encode(es::event(first->type, std::move(half))));
-  s.is_content.insert(s.is_content.begin() + 1, false);
+  const auto at = std::ptrdiff_t(std::min<size_t>(size_t(after), s.events.size()));
+  s.events.insert(s.events.begin() + at, es::encode(es::event(first->type, std::move(half))));
+  s.is_content.insert(s.is_content.begin() + at, false);
 }
 
 // Flips the low bit of one CRC, so the gateway's decoder must refuse the message.
@@ -135,7 +136,7 @@ asio::awaitable<void> stream(App& app, const Behaviour& b, http::ResponseWriter&
     s.is_content.push_back(e.content);
   }
   Behaviour shaped = b;
-  if (b.malformed) insert_malformed(s, answer.events);
+  if (b.malformed) insert_malformed(s, answer.events, b.malformed_after);
   shaped.malformed = false;  // stream_events' own version assumes SSE text
   if (failure) {
     // The exception takes the place where a reset or stall would strike.

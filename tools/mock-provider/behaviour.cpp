@@ -20,7 +20,7 @@ struct Setting {
   int max = INT_MAX;
 };
 
-constexpr std::array<Setting, 19> kSettings = {{
+constexpr std::array<Setting, 20> kSettings = {{
     {"api_key", Kind::text},
     {"fail_code", Kind::text},
     {"latency_ms", Kind::integer},
@@ -33,6 +33,7 @@ constexpr std::array<Setting, 19> kSettings = {{
     {"reset", Kind::reset},
     {"reset_after_events", Kind::integer},
     {"malformed", Kind::boolean},
+    {"malformed_after", Kind::integer},
     {"fail_mid_stream", Kind::boolean},
     {"stall_ms", Kind::integer},
     {"aws_access_key_id", Kind::text},
@@ -64,6 +65,7 @@ int* int_member(Behaviour& b, std::string_view name) {
   if (name == "fail_every") return &b.fail_every;
   if (name == "reset_after_events") return &b.reset_after_events;
   if (name == "stall_ms") return &b.stall_ms;
+  if (name == "malformed_after") return &b.malformed_after;
   return nullptr;
 }
 
@@ -71,6 +73,7 @@ std::string_view reset_name(ResetMode m) {
   switch (m) {
     case ResetMode::before: return "before";
     case ResetMode::during: return "during";
+    case ResetMode::truncate: return "truncate";
     default: return "none";
   }
 }
@@ -114,7 +117,8 @@ std::string apply_setting(Behaviour& b, std::string_view key, const json::value&
       if (value.is_null() || v == "none" || v.empty()) b.reset = ResetMode::none;
       else if (v == "before") b.reset = ResetMode::before;
       else if (v == "during") b.reset = ResetMode::during;
-      else return "'" + name + "' must be \"before\", \"during\" or \"none\"";
+      else if (v == "truncate") b.reset = ResetMode::truncate;
+      else return "'" + name + "' must be \"before\", \"during\", \"truncate\" or \"none\"";
       return "";
     }
     case Kind::integer: {
@@ -158,6 +162,7 @@ json::object behaviour_to_json(const Behaviour& b) {
   o["reset"] = reset_name(b.reset);
   o["reset_after_events"] = b.reset_after_events;
   o["malformed"] = b.malformed;
+  o["malformed_after"] = b.malformed_after;
   o["fail_mid_stream"] = b.fail_mid_stream;
   o["stall_ms"] = b.stall_ms;
   o["aws_access_key_id"] = b.aws_access_key_id;

@@ -9,7 +9,9 @@
 
 namespace torii::mock_server {
 
-enum class ResetMode { none, before, during };
+// truncate: the stream ends cleanly (no TCP reset) but early, so it never
+// delivers the event that completes it ([DONE], message_stop, ...).
+enum class ResetMode { none, before, during, truncate };
 
 struct Behaviour {
   std::string api_key;          // empty = no authentication
@@ -24,6 +26,7 @@ struct Behaviour {
   ResetMode reset = ResetMode::none;
   int reset_after_events = 2;
   bool malformed = false;
+  int malformed_after = 1;      // streams: how many events precede the malformed one
   bool fail_mid_stream = false;  // streams that fail do so after the 200 head (not on OpenAI paths)
   int stall_ms = 0;
   // Bedrock paths: SigV4 is verified when both keys are set; the region is

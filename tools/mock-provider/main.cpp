@@ -36,9 +36,12 @@ constexpr std::string_view kUsage = R"(usage: torii-mock [--listen HOST:PORT] [-
   --fail-status CODE         answer CODE with the error body of the path's provider
   --retry-after S            with --fail-status: add Retry-After: S
   --fail-every N             with --fail-status: only every Nth request fails
-  --reset before|during      TCP reset before answering / mid-stream
+  --reset before|during|truncate
+                             TCP reset before answering / mid-stream, or a
+                             stream that ends cleanly before its last events
   --reset-after-events N     where "--reset during" and --stall-ms strike (default 2)
   --malformed                invalid JSON body, or one invalid stream event
+  --malformed-after N        streams: events before the invalid one (default 1)
   --fail-mid-stream          with --fail-status: streams fail after the 200 head (Anthropic,
                              Gemini, Cohere, Bedrock paths) with the provider's in-stream error
   --stall-ms N               stall before the head, or mid-stream

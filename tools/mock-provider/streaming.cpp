@@ -49,8 +49,9 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
   auto& events = answer.events;
   auto& is_content = answer.is_content;
   if (b.malformed && !events.empty()) {
-    events.insert(events.begin() + 1, malformed_event(answer));
-    is_content.insert(is_content.begin() + 1, false);
+    const auto at = std::ptrdiff_t(std::min<size_t>(size_t(b.malformed_after), events.size()));
+    events.insert(events.begin() + at, malformed_event(answer));
+    is_content.insert(is_content.begin() + at, false);
   }
 
   headers.add("Cache-Control", "no-cache");
@@ -75,7 +76,8 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
   // The interruption point never lies past the last event, so a reset always
   // prevents "[DONE]".
   size_t interrupt_at = events.size();
-  if (b.reset == ResetMode::during || b.stall_ms > 0)
+  const bool interrupt = b.reset == ResetMode::during || b.reset == ResetMode::truncate;
+  if (interrupt || b.stall_ms > 0)
     interrupt_at = std::min(static_cast<size_t>(b.reset_after_events), events.size() - 1);
   const auto interval = b.tokens_per_sec > 0 ? std::chrono::nanoseconds(1'000'000'000 / b.tokens_per_sec)
                                              : std::chrono::nanoseconds(0);
@@ -92,6 +94,7 @@ asio::awaitable<void> stream_events(App& app, const Behaviour& b, http::Response
         reset = true;
         break;
       }
+      if (b.reset == ResetMode::truncate) break;  // a clean end, too early
     }
     if (is_content[i] && interval.count() > 0) {
       auto now = Clock::now();
