@@ -249,7 +249,7 @@ TEST(MockFormatsAnthropic, InvalidRequestsGetAnthropicErrors) {
   check(R"({"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})", "model: Field required");
   check(R"({"model":"m","max_tokens":5})", "messages: Field required");
   check(R"({"model":"m","max_tokens":5,"messages":[{"role":"bot","content":"hi"}]})",
-        "messages.0.role: Input should be 'user' or 'assistant'");
+        "messages.0.role: Input should be 'user', 'assistant' or 'system'");
   check(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64"}}]}]})",
         "messages.0.content.0.source.base64.media_type: Field required");
   EXPECT_EQ(anthropic_messages_stream(parse_object(R"({"model":"m"})")).error.status, 400);
@@ -507,4 +507,19 @@ TEST(MockFormatsCohere, LimitsAndErrors) {
   auto data = parse_object(std::string_view(e).substr(e.find("data: ") + 6, e.size() - e.find("data: ") - 8));
   EXPECT_EQ(data.at("delta").at("finish_reason").as_string(), "ERROR");
   EXPECT_EQ(data.at("delta").at("error").as_string(), "boom");
+}
+
+TEST(MockFormatsAnthropic, SystemMessagesInsideTheConversationAreAccepted) {
+  // As the real API does for current models (Claude Code sends them).
+  auto req = parse_object(R"({"model":"claude-x","max_tokens":100,"messages":[
+    {"role":"user","content":"Hello there, mock"},
+    {"role":"system","content":[{"type":"text","text":"Be brief"}]}]})");
+  Answer a = anthropic_messages(req);
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto o = parse_object(a.body);
+  EXPECT_EQ(o.at("content").at(0).at("text").as_string().starts_with("Mock reply to: Hello there, mock"), true);
+  Answer bad = anthropic_messages(parse_object(R"({"model":"claude-x","max_tokens":100,"messages":[
+    {"role":"user","content":"hi"},{"role":"system","content":[{"type":"image","source":{}}]}]})"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("text-only role 'system' messages require text blocks"), std::string::npos) << bad.body;
 }

@@ -363,12 +363,34 @@ void read_anthropic_message(const json::value& mv, size_t index, AnthropicPrompt
   const json::value* role = field(m, "role");
   if (!role) fail(param + ".role: Field required");
   std::string_view r = role->is_string() ? std::string_view(role->get_string()) : std::string_view();
-  if (r == "system")
-    fail(param + ".role: Unexpected role \"system\". The Messages API accepts a top-level `system` parameter, "
-         "not \"system\" as an input message role.");
-  if (r != "user" && r != "assistant") fail(param + ".role: Input should be 'user' or 'assistant'");
+  if (r != "user" && r != "assistant" && r != "system")
+    fail(param + ".role: Input should be 'user', 'assistant' or 'system'");
   const json::value* content = field(m, "content");
   if (!content) fail(param + ".content: Field required");
+  if (r == "system") {
+    // A system message inside the conversation, as current Claude models
+    // accept (Claude Code sends them): text only, kept in its place.
+    std::string text;
+    if (content->is_string()) {
+      text = std::string(content->get_string());
+      p.blocks.push_back({count_tokens(text), nullptr});
+    } else if (content->is_array()) {
+      for (size_t i = 0; i < content->get_array().size(); ++i) {
+        const json::value& bv = content->get_array()[i];
+        std::string bp = param + ".content." + std::to_string(i);
+        if (!bv.is_object() || string_or(bv.get_object(), "type") != "text")
+          fail(bp + ": text-only role 'system' messages require text blocks");
+        std::string part = anthropic_text(bv.get_object(), bp);
+        p.blocks.push_back({count_tokens(part), cache_marker(bv.get_object(), bp)});
+        if (!text.empty()) text += "\n\n";
+        text += part;
+      }
+    } else {
+      fail(param + ".content: Input should be a valid string or a list of blocks");
+    }
+    messages.push_back(json::object{{"role", "system"}, {"content", text}});
+    return;
+  }
   bool user = r == "user";
 
   if (content->is_string()) {

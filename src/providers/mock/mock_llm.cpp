@@ -4,7 +4,7 @@
 //    reply_words it is padded with filler words or cut to exactly that many.
 //  - Tools are called when the request has function tools and tool_choice is
 //    "required" or names a function, or is "auto"/absent and the last message
-//    is from the user. The named tool, else the first one, is called with
+//    (system and developer messages aside) is from the user. The named tool, else the first one, is called with
 //    arguments built from its JSON schema.
 //  - A last message from a tool gets a text reply quoting the tool result, so
 //    agent loops terminate.
@@ -496,7 +496,11 @@ Conversation read_messages(const json::object& req) {
         if (args && args->is_string()) c.prompt_tokens += count_tokens(args->get_string());
       }
     }
-    c.last_role = std::string(role->get_string());
+    // Instructions (system/developer messages) do not take a turn: after
+    // them, the last speaker is still whoever spoke before.
+    std::string_view r = role->get_string();
+    if (r == "system" || r == "developer") continue;
+    c.last_role = std::string(r);
     if (c.last_role == "user") c.last_user_text = text;
     c.last_text = std::move(text);
   }
