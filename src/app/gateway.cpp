@@ -7,6 +7,8 @@
 
 #include "core/log.hpp"
 #include "http/client.hpp"
+#include "pipeline/request_context.hpp"
+#include "pipeline/response_sink.hpp"
 #include "providers/exchange.hpp"
 #include "routing/health.hpp"
 #include "routing/router.hpp"
@@ -58,7 +60,11 @@ http::Response json_response(int status, std::string body, const http::Headers& 
 
 }  // namespace
 
-Gateway::Gateway(Config config) : config_(std::move(config)), auth_(config_.auth_enabled, config_.auth_keys) {}
+Gateway::Gateway(Config config)
+    : config_(std::move(config)),
+      admin_auth_(config_.auth_enabled, config_.auth_keys),
+      chain_(pipeline::FilterRegistry::builtin(), config_),
+      routes_(pipeline::RouteTable::standard()) {}
 
 std::shared_ptr<Gateway> Gateway::create(Config config, std::string& error) {
   std::shared_ptr<Gateway> gw(new Gateway(std::move(config)));
@@ -99,98 +105,109 @@ http::ErrorResponder Gateway::error_responder() const {
   };
 }
 
+namespace {
+
+// on_complete runs once per request, also when the request's coroutine is
+// destroyed without finishing (a cancelled client, a shutdown).
+class CompletionGuard {
+ public:
+  CompletionGuard(const pipeline::FilterChain& chain, pipeline::RequestContext& ctx) : chain_(chain), ctx_(ctx) {}
+  ~CompletionGuard() {
+    ctx_.times.end = pipeline::RequestContext::Clock::now();
+    if (ctx_.ex.out.client_gone()) ctx_.client_gone = true;
+    chain_.on_complete(ctx_);
+  }
+  CompletionGuard(const CompletionGuard&) = delete;
+  CompletionGuard& operator=(const CompletionGuard&) = delete;
+
+ private:
+  const pipeline::FilterChain& chain_;
+  pipeline::RequestContext& ctx_;
+};
+
+}  // namespace
+
 boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Request& req,
                                              http::ResponseWriter& out) const {
+  const pipeline::RouteMatch match = routes_.match(req.method, req.path());
+  pipeline::ResponseSink sink(out, chain_);
   std::string_view client_id = req.headers.get("x-request-id");
-  providers::Exchange ex(worker.client, out,
+  providers::Exchange ex(worker.client, sink,
                          acceptable_request_id(client_id) ? std::string(client_id) : new_request_id(worker.rng));
   ex.response_headers.add("x-request-id", ex.request_id);
+  if (match.surface == pipeline::Surface::anthropic) ex.error_body = &anthropic_error_body;
+  pipeline::RequestContext ctx(req, match.surface, ex);
+  sink.attach(ctx);
+  CompletionGuard complete(chain_, ctx);
+  co_await dispatch(worker, ctx, match);
+}
 
-  const std::string_view path = req.path();
-  const bool get = req.method == "GET" || req.method == "HEAD";
-
-  if (path == "/health") {
-    http::Response r = json_response(200, R"({"status":"ok"})", ex.response_headers);
-    co_await out.send(std::move(r));
-    co_return;
-  }
-  if (path == "/ready") {
-    const bool draining = draining_ && draining_();
-    http::Response r = json_response(draining ? 503 : 200,
-                                     draining ? R"({"status":"draining"})" : R"({"status":"ready"})",
-                                     ex.response_headers);
-    co_await out.send(std::move(r));
-    co_return;
-  }
-
+boost::asio::awaitable<void> Gateway::dispatch(WorkerContext& worker, pipeline::RequestContext& ctx,
+                                               const pipeline::RouteMatch& match) const {
   // GCC 12 miscompiles co_await operands that build temporaries: every
   // answer below is built in a named local first (scripts/check-co-await.mjs).
-  if (path == "/admin/health") {
-    if (!get) {
-      ex.response_headers.add("Allow", "GET");
-      ApiError e = make_error(405, "Method " + req.method + " is not allowed on /admin/health", "method_not_allowed");
-      co_await send_error(ex, e);
-    } else if (!auth_.allows(req.headers)) {
-      ApiError e = make_error(401, "Incorrect or missing API key", "invalid_api_key");
-      co_await send_error(ex, e);
+  providers::Exchange& ex = ctx.ex;
+  http::Request& req = ctx.request;
+  if (!match.route) {
+    ApiError e;
+    if (match.path_known) {
+      ex.response_headers.add("Allow", match.allow);
+      e = make_error(405, "Method " + req.method + " is not allowed on " + std::string(req.path()), "method_not_allowed");
     } else {
+      e = make_error(404, "Unknown request URL: " + req.method + " " + std::string(req.path()), "unknown_url");
+    }
+    co_await send_error(ex, e);
+    co_return;
+  }
+  if (match.route->filtered) {
+    if (std::optional<ApiError> refused = chain_.on_request(ctx)) {
+      co_await send_error(ex, *refused);
+      co_return;
+    }
+  }
+  switch (match.route->handler) {
+    case pipeline::Handler::health: {
+      http::Response r = json_response(200, R"({"status":"ok"})", ex.response_headers);
+      co_await ex.out.send(std::move(r));
+      break;
+    }
+    case pipeline::Handler::ready: {
+      const bool draining = draining_ && draining_();
+      http::Response r = json_response(draining ? 503 : 200,
+                                       draining ? R"({"status":"draining"})" : R"({"status":"ready"})",
+                                       ex.response_headers);
+      co_await ex.out.send(std::move(r));
+      break;
+    }
+    case pipeline::Handler::admin_health: {
+      if (!admin_auth_.allows(req.headers)) {
+        ApiError e = make_error(401, "Incorrect or missing API key", "invalid_api_key");
+        co_await send_error(ex, e);
+        break;
+      }
       http::Response r = json_response(200, health_report(), ex.response_headers);
-      co_await out.send(std::move(r));
+      co_await ex.out.send(std::move(r));
+      break;
     }
-    co_return;
-  }
-
-  if (path == "/v1/messages") {
-    ex.error_body = &anthropic_error_body;
-    if (req.method != "POST") {
-      ex.response_headers.add("Allow", "POST");
-      ApiError e = make_error(405, "Method " + req.method + " is not allowed on /v1/messages");
-      co_await send_error(ex, e);
-    } else if (!auth_.allows(req.headers)) {
-      ApiError e = make_error(401, "invalid x-api-key");
-      co_await send_error(ex, e);
-    } else {
+    case pipeline::Handler::models: {
+      http::Response r = json_response(200, models_body_, ex.response_headers);
+      co_await ex.out.send(std::move(r));
+      break;
+    }
+    case pipeline::Handler::messages:
       co_await surfaces::anthropic_messages(worker.router, ex, *models_, req.headers, std::move(req.body));
+      break;
+    case pipeline::Handler::chat:
+    case pipeline::Handler::completions:
+    case pipeline::Handler::embeddings: {
+      const auto endpoint = match.route->handler == pipeline::Handler::chat          ? providers::Endpoint::chat
+                            : match.route->handler == pipeline::Handler::completions ? providers::Endpoint::completions
+                                                                                     : providers::Endpoint::embeddings;
+      co_await surfaces::openai_inference(worker.router, ex, *models_, req.headers, endpoint,
+                                          std::move(req.body));
+      break;
     }
-    co_return;
   }
-
-  // SDKs configured with a bare host call the same routes without "/v1".
-  std::string_view route = path.starts_with("/v1/") ? path.substr(3) : path;
-  std::optional<providers::Endpoint> endpoint;
-  bool models_route = false;
-  if (route == "/chat/completions") endpoint = providers::Endpoint::chat;
-  else if (route == "/completions") endpoint = providers::Endpoint::completions;
-  else if (route == "/embeddings") endpoint = providers::Endpoint::embeddings;
-  else if (route == "/models") models_route = true;
-  else {
-    ApiError e = make_error(404, "Unknown request URL: " + req.method + " " + std::string(path), "unknown_url");
-    co_await send_error(ex, e);
-    co_return;
-  }
-
-  if ((endpoint && req.method != "POST") || (models_route && !get)) {
-    ex.response_headers.add("Allow", endpoint ? "POST" : "GET");
-    ApiError e = make_error(405, "Method " + req.method + " is not allowed on " + std::string(path),
-                            "method_not_allowed");
-    co_await send_error(ex, e);
-    co_return;
-  }
-  if (!auth_.allows(req.headers)) {
-    const bool none = filters::KeyAuth::presented_key(req.headers).empty();
-    ApiError e = make_error(401,
-                            none ? "Missing API key: send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'"
-                                 : "Incorrect API key provided",
-                            "invalid_api_key");
-    co_await send_error(ex, e);
-    co_return;
-  }
-  if (models_route) {
-    http::Response r = json_response(200, models_body_, ex.response_headers);
-    co_await out.send(std::move(r));
-    co_return;
-  }
-  co_await surfaces::openai_inference(worker.router, ex, *models_, req.headers, *endpoint, std::move(req.body));
 }
 
 std::string Gateway::health_report() const {

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "filters/auth.hpp"
+#include "filters/auth/key_auth.hpp"
 #include "http/handler.hpp"
+#include "pipeline/filter_chain.hpp"
+#include "pipeline/route_table.hpp"
 #include "providers/provider.hpp"
 #include "routing/model_table.hpp"
 
@@ -35,12 +37,16 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
 
  private:
   explicit Gateway(Config config);
+  boost::asio::awaitable<void> dispatch(WorkerContext& worker, pipeline::RequestContext& ctx,
+                                        const pipeline::RouteMatch& match) const;
 
   Config config_;
   std::vector<std::unique_ptr<providers::Provider>> providers_;
   routing::ModelTable::ProviderMap provider_map_;
   std::unique_ptr<routing::ModelTable> models_;
-  filters::KeyAuth auth_;
+  filters::KeyAuth admin_auth_;  // /admin/health: the API keys (until an admin section exists)
+  pipeline::FilterChain chain_;
+  pipeline::RouteTable routes_;
   std::string models_body_;
   std::function<bool()> draining_;
   std::vector<BreakerPolicy> slot_policies_;  // per target slot, for each worker's health records

@@ -1,4 +1,4 @@
-#include "filters/auth.hpp"
+#include "filters/auth/key_auth.hpp"
 
 #include <openssl/crypto.h>
 
@@ -16,15 +16,17 @@ std::string_view KeyAuth::presented_key(const http::Headers& headers) {
   return headers.get("x-api-key");
 }
 
-bool KeyAuth::allows(const http::Headers& headers) const {
-  if (!enabled_) return true;
+int KeyAuth::match(const http::Headers& headers) const {
   std::string_view key = presented_key(headers);
-  if (key.empty()) return false;
-  // Constant-time per candidate, so response timing does not leak key prefixes.
-  bool match = false;
-  for (const auto& k : keys_)
-    if (k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0) match = true;
-  return match;
+  if (key.empty()) return -1;
+  // Constant-time per candidate, and every candidate compared, so response
+  // timing leaks neither key prefixes nor which key matched.
+  int found = -1;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    const auto& k = keys_[i];
+    if (k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0) found = int(i);
+  }
+  return found;
 }
 
 }  // namespace torii::filters

@@ -14,7 +14,9 @@ class KeyAuth {
   bool enabled() const { return enabled_; }
   // The presented key, from either header; "" when none.
   static std::string_view presented_key(const http::Headers& headers);
-  bool allows(const http::Headers& headers) const;
+  bool allows(const http::Headers& headers) const { return !enabled_ || match(headers) >= 0; }
+  // The position of the presented key among the configured ones, or -1.
+  int match(const http::Headers& headers) const;
 
  private:
   bool enabled_;

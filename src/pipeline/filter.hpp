@@ -1,0 +1,35 @@
+#pragma once
+// A concern on the request path (auth, limits, budgets, logs, metrics...):
+// hooks with pass-through defaults, called in chain order. A filter is built
+// once per config snapshot from its own section and shared by every worker,
+// so its hooks must not write shared state without care (per-worker shards).
+#include <optional>
+#include <string_view>
+
+#include "core/errors.hpp"
+#include "http/message.hpp"
+
+namespace torii::pipeline {
+
+struct RequestContext;
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual std::string_view name() const = 0;
+
+  // Before the request is routed. An error answers the request locally (in
+  // the surface's shape); the filters after this one and the router do not run.
+  virtual std::optional<ApiError> on_request(RequestContext&) const { return std::nullopt; }
+  // The answer's status and headers, just before they are written; filters
+  // may add headers. Runs for every answer, local errors included.
+  virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}
+  // A piece of the body as it goes out (a buffered body whole; a stream in
+  // the batches it is written in), in the surface's format.
+  virtual void on_chunk(RequestContext&, std::string_view) const {}
+  // Exactly once per request, whatever happened: answered, failed upstream,
+  // refused locally, cancelled by the client. Usage, cost and timings are final.
+  virtual void on_complete(RequestContext&) const {}
+};
+
+}  // namespace torii::pipeline

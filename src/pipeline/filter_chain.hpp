@@ -1,0 +1,60 @@
+#pragma once
+// The filters of one config snapshot, in order, and the registry they are
+// built from. Each concern under src/filters/<name>/ registers a factory with
+// its place in the chain; CMake generates the call to every folder's
+// registration function, so adding a concern is adding a folder.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "pipeline/filter.hpp"
+
+namespace torii::pipeline {
+
+// Builds a concern's filter from the config, or nothing when the config does
+// not turn the concern on. `index` is the filter's state slot in a
+// RequestContext.
+using FilterFactory = std::function<std::unique_ptr<Filter>(const Config&, size_t index)>;
+
+struct FilterRegistration {
+  std::string name;
+  int order = 0;  // lower runs first: auth 100, rate limits 200, budgets 300, ...
+  FilterFactory make;
+};
+
+class FilterRegistry {
+ public:
+  void add(FilterRegistration r) { entries_.push_back(std::move(r)); }
+  const std::vector<FilterRegistration>& entries() const { return entries_; }
+
+  // Every registered concern (the generated registrations, once).
+  static const FilterRegistry& builtin();
+
+ private:
+  std::vector<FilterRegistration> entries_;
+};
+
+class FilterChain {
+ public:
+  FilterChain() = default;
+  FilterChain(const FilterRegistry& registry, const Config& config);
+
+  // Runs on_request in order; the first error stops the chain.
+  std::optional<ApiError> on_request(RequestContext& ctx) const;
+  void on_head(RequestContext& ctx, int status, http::Headers& headers) const;
+  void on_chunk(RequestContext& ctx, std::string_view data) const;
+  // Every filter, in reverse order (the last to see the request first).
+  void on_complete(RequestContext& ctx) const;
+
+  size_t size() const { return filters_.size(); }
+  const Filter* find(std::string_view name) const;
+
+ private:
+  std::vector<std::unique_ptr<Filter>> filters_;
+};
+
+}  // namespace torii::pipeline

@@ -1,0 +1,44 @@
+#include "pipeline/response_sink.hpp"
+
+#include "pipeline/filter_chain.hpp"
+#include "pipeline/request_context.hpp"
+
+namespace torii::pipeline {
+
+// The hooks run before the write is started; the awaitable of the client's
+// writer is handed back as is, so the sink adds no coroutine frame per write.
+
+void ResponseSink::head(int status, http::Headers& headers, bool streamed) {
+  if (!ctx_) return;
+  ctx_->status = status;
+  ctx_->streamed = streamed;
+  ctx_->times.head = RequestContext::Clock::now();
+  chain_.on_head(*ctx_, status, headers);
+}
+
+boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
+  head(response.status, response.headers, false);
+  if (ctx_) {
+    ctx_->body_bytes += response.body.size();
+    chain_.on_chunk(*ctx_, response.body);
+  }
+  return client_.send(std::move(response));
+}
+
+boost::asio::awaitable<bool> ResponseSink::begin_stream(int status, http::Headers headers,
+                                                        std::string_view content_type) {
+  head(status, headers, true);
+  return client_.begin_stream(status, std::move(headers), content_type);
+}
+
+boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
+  if (ctx_) {
+    ctx_->body_bytes += data.size();
+    chain_.on_chunk(*ctx_, data);
+  }
+  return client_.write_chunk(data);
+}
+
+boost::asio::awaitable<void> ResponseSink::end_stream() { return client_.end_stream(); }
+
+}  // namespace torii::pipeline

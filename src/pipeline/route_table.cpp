@@ -1,0 +1,40 @@
+#include "pipeline/route_table.hpp"
+
+namespace torii::pipeline {
+
+RouteTable RouteTable::standard() {
+  RouteTable t;
+  t.add({"/health", "GET", Handler::health, Surface::probe, false});
+  t.add({"/ready", "GET", Handler::ready, Surface::probe, false});
+  t.add({"/admin/health", "GET", Handler::admin_health, Surface::admin, false});
+  t.add({"/admin/reload", "POST", Handler::admin_reload, Surface::admin, false});
+  t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
+  // SDKs configured with a bare host call the same routes without "/v1".
+  for (std::string prefix : {"/v1", ""}) {
+    t.add({prefix + "/chat/completions", "POST", Handler::chat, Surface::openai, true});
+    t.add({prefix + "/completions", "POST", Handler::completions, Surface::openai, true});
+    t.add({prefix + "/embeddings", "POST", Handler::embeddings, Surface::openai, true});
+    t.add({prefix + "/models", "GET", Handler::models, Surface::openai, true});
+  }
+  return t;
+}
+
+RouteMatch RouteTable::match(std::string_view method, std::string_view path) const {
+  RouteMatch m;
+  if (path.starts_with("/v1/messages")) m.surface = Surface::anthropic;
+  const std::string_view effective = method == "HEAD" ? std::string_view("GET") : method;
+  for (const auto& r : routes_) {
+    if (r.path != path) continue;
+    m.path_known = true;
+    m.surface = r.surface;
+    if (r.method == effective) {
+      m.route = &r;
+      return m;
+    }
+    if (!m.allow.empty()) m.allow += ", ";
+    m.allow += r.method;
+  }
+  return m;
+}
+
+}  // namespace torii::pipeline
