@@ -895,10 +895,18 @@ void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelC
             continue;
           }
           const std::string pp = ipath + ".price";
-          for (const Field& pf : fields(tf.value, pp, {"input", "output"})) {
+          for (const Field& pf : fields(tf.value, pp, {"input", "output", "cached_input", "cache_write", "reasoning"})) {
             auto v = double_field(pf, pp);
-            if (!v) ok = false;
-            else (pf.name == "input" ? target.input_price : target.output_price) = *v;
+            if (!v) {
+              ok = false;
+              continue;
+            }
+            auto& p = target.price;
+            (pf.name == "input"          ? p.input
+             : pf.name == "output"       ? p.output
+             : pf.name == "cached_input" ? p.cached_input
+             : pf.name == "cache_write"  ? p.cache_write
+                                         : p.reasoning) = *v;
           }
           continue;
         }

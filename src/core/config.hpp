@@ -24,12 +24,17 @@ struct ProviderConfig {
   int line = 0;  // where it was declared, for later diagnostics
 };
 
+// A target's `price:` (USD per 1M tokens): each field set here overrides the
+// built-in catalogue's for the target's model.
+struct PriceConfig {
+  std::optional<double> input, output, cached_input, cache_write, reasoning;
+};
+
 struct TargetConfig {
   std::string provider;  // name of a ProviderConfig
   std::string model;     // upstream model id (azure: deployment name)
   uint32_t weight = 1;   // `weighted` strategy share
-  // USD per million tokens, for the `cost` strategy (0 = unknown, sorts last).
-  double input_price = 0, output_price = 0;
+  PriceConfig price;
 };
 
 // What counts as a retryable failure: HTTP statuses plus transport classes.

@@ -75,7 +75,12 @@ bool is_event_stream(std::string_view content_type) {
 BufferedAnswer::BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra,
                                std::string body)
     : format_(format), status_(status), content_type_(std::move(content_type)), extra_(std::move(extra)),
-      body_(std::move(body)) {}
+      body_(std::move(body)) {
+  UsageMeter meter(format);
+  meter.observe(body_);
+  usage_ = meter.usage();
+  usage_before_delivery_ = true;
+}
 
 boost::asio::awaitable<void> BufferedAnswer::deliver(Exchange& ex) {
   http::Response r;
@@ -98,9 +103,8 @@ bool is_done_marker(std::string_view data) { return data == "[DONE]"; }
 
 }  // namespace
 
-EventTransform openai_passthrough_events(bool strip_usage) {
-  return [strip_usage, ev = http::SseEvent()](const std::string& event, std::string& out,
-                                              std::string& error) mutable {
+EventTransform openai_passthrough_events() {
+  return [ev = http::SseEvent()](const std::string& event, std::string& out, std::string& error) mutable {
     if (!http::parse_sse_event(event, ev)) {
       out += event;  // a comment: forwarded, it keeps idle proxies from timing out
       return EventResult::more;
@@ -114,21 +118,7 @@ EventTransform openai_passthrough_events(bool strip_usage) {
       error = "invalid JSON in upstream stream event: " + why;
       return EventResult::failed;
     }
-    if (!strip_usage) {
-      out += event;
-      return EventResult::more;
-    }
-    // The client sees what it asked for: no usage chunk, and no "usage":null
-    // member that include_usage adds to every other chunk.
-    if (llm::is_usage_only_chunk(event)) return EventResult::more;
-    static constexpr std::string_view kNullUsage = ",\"usage\":null";
-    size_t at = event.find(kNullUsage);
-    if (at == std::string::npos) {
-      out += event;
-    } else {
-      out.append(event, 0, at);
-      out.append(event, at + kNullUsage.size());
-    }
+    out += event;
     return EventResult::more;
   };
 }
@@ -156,10 +146,10 @@ EventTransform anthropic_passthrough_events() {
 StreamingAnswer::StreamingAnswer(WireFormat format, std::string provider_name,
                                  std::unique_ptr<http::UpstreamResponse> resp, http::Headers extra,
                                  http::SseSplitter splitter, std::string first_events, bool complete,
-                                 EventTransform transform)
+                                 EventTransform transform, bool strip_usage)
     : format_(format), provider_(std::move(provider_name)), resp_(std::move(resp)), extra_(std::move(extra)),
       splitter_(std::move(splitter)), first_(std::move(first_events)), complete_(complete),
-      transform_(std::move(transform)) {}
+      transform_(std::move(transform)), strip_usage_(strip_usage), meter_(format) {}
 
 std::string StreamingAnswer::outgoing(Exchange& ex, const std::string& events) const {
   if (format_ == WireFormat::openai && ex.translator) return ex.translator->events(events);
@@ -200,6 +190,9 @@ boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
       if (r == EventResult::failed) failed = true;
       else if (r == EventResult::complete) complete_ = true;
     }
+    meter_.observe(events);
+    usage_ = meter_.usage();
+    if (strip_usage_) strip_stream_usage(events);
     batch = outgoing(ex, events);
     if (!batch.empty()) {
       bool written = co_await ex.out.write_chunk(batch);

@@ -10,10 +10,10 @@
 #include "http/client.hpp"
 #include "http/sse.hpp"
 #include "providers/attempt.hpp"
+#include "providers/usage_meter.hpp"
 
 namespace torii::providers {
 
-enum class WireFormat { openai, anthropic };
 
 class BufferedAnswer final : public PreparedAnswer {
  public:
@@ -42,10 +42,8 @@ enum class EventResult {
 using EventTransform = std::function<EventResult(const std::string& raw_event, std::string& out, std::string& error)>;
 
 // For OpenAI-wire streams forwarded as they are: each event's data must be
-// JSON (or [DONE], which completes the stream). With `strip_usage`, the
-// usage chunk and the "usage":null members that Torii asked for are taken
-// out again.
-EventTransform openai_passthrough_events(bool strip_usage);
+// JSON (or [DONE], which completes the stream).
+EventTransform openai_passthrough_events();
 // For Anthropic streams forwarded as they are: each event's data must be
 // JSON; message_stop completes the stream, an error event fails it.
 EventTransform anthropic_passthrough_events();
@@ -65,9 +63,11 @@ EventTransform converter_events(std::shared_ptr<Converter> converter) {
 class StreamingAnswer final : public PreparedAnswer {
  public:
   // `complete`: the first events already completed the answer.
+  // `strip_usage`: the client did not ask for stream usage, Torii did (to
+  // meter it): the usage chunk is read, then taken out.
   StreamingAnswer(WireFormat format, std::string provider_name, std::unique_ptr<http::UpstreamResponse> resp,
                   http::Headers extra, http::SseSplitter splitter, std::string first_events, bool complete,
-                  EventTransform transform);
+                  EventTransform transform, bool strip_usage);
   boost::asio::awaitable<void> deliver(Exchange& ex) override;
   void cancel() override { resp_->cancel(); }
 
@@ -84,6 +84,8 @@ class StreamingAnswer final : public PreparedAnswer {
   std::string first_;
   bool complete_;
   EventTransform transform_;
+  bool strip_usage_;
+  UsageMeter meter_;
 };
 
 // Reads upstream events until the first one that yields output (a stream's

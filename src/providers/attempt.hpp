@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "http/client.hpp"
+#include "llm/usage.hpp"
 #include "providers/exchange.hpp"
 #include "providers/provider.hpp"
 
@@ -43,11 +44,19 @@ struct AttemptLimits {
 class PreparedAnswer {
  public:
   virtual ~PreparedAnswer() = default;
+  // What the answer used: known before delivery for a complete body, and at
+  // the end of delivery for a stream (reported = false if it never said).
+  const llm::Usage& usage() const { return usage_; }
+  bool usage_known_before_delivery() const { return usage_before_delivery_; }
   // Sends everything to the client, including a stream's remainder; a stream
   // that breaks from here on ends with an SSE error event.
   virtual boost::asio::awaitable<void> deliver(Exchange& ex) = 0;
   // Abandons the answer and its upstream connection.
   virtual void cancel() = 0;
+
+ protected:
+  llm::Usage usage_;
+  bool usage_before_delivery_ = false;
 };
 
 struct AttemptOutcome {

@@ -2,6 +2,7 @@
 // What a provider adapter needs to answer one request: the worker's upstream
 // client, the client connection, and the calling surface's formats.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 #include "core/errors.hpp"
 #include "http/client.hpp"
 #include "http/handler.hpp"
+#include "llm/usage.hpp"
 
 namespace torii::providers {
 
@@ -39,6 +41,11 @@ struct Exchange {
   std::string (*error_body)(const ApiError&) = &openai_error_body;
   // Set when the surface does not speak the canonical format.
   std::shared_ptr<OutputTranslator> translator;
+
+  // The answer's usage and its cost at the answering target's price (unset:
+  // the price is unknown), once the answer has been delivered.
+  llm::Usage usage;
+  std::optional<double> cost_usd;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.

@@ -108,7 +108,10 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     co_return out;
   }
 
-  EventTransform transform = tr.native ? tr.native_events : tr.stream(include_usage);
+  // Usage is metered off every stream: converters always produce the usage
+  // chunk, and it is taken out again when the client did not ask for it.
+  EventTransform transform = tr.native ? tr.native_events : tr.stream(true);
+  const bool strip_usage = tr.native ? req.strip_stream_usage : !include_usage;
   // A refusal can only come before the first output, so only events until
   // then are checked.
   auto refused = std::make_shared<std::optional<ApiError>>();
@@ -143,7 +146,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
   }
   resp->clear_read_limit();
   out.answer = std::make_unique<StreamingAnswer>(format, p.name, std::move(resp), std::move(extra), std::move(splitter),
-                                                 std::move(first), complete, std::move(transform));
+                                                 std::move(first), complete, std::move(transform), strip_usage);
   co_return out;
 }
 

@@ -2,6 +2,10 @@
 
 namespace torii::routing {
 
+std::optional<llm::Price> target_price(std::string_view model, const PriceConfig& c) {
+  return llm::resolve_price(model, {c.input, c.output, c.cached_input, c.cache_write, c.reasoning});
+}
+
 ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : providers_(providers) {
   for (const auto& mc : config.models) {
     auto m = std::make_unique<Model>();
@@ -15,7 +19,11 @@ ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : pro
     for (const auto& t : mc.targets) {
       auto it = providers.find(t.provider);
       if (it == providers.end()) continue;
-      m->targets.push_back({it->second, t.model, t.weight, t.input_price + t.output_price, slots_++});
+      Target target{it->second, t.model, t.weight};
+      target.price = target_price(t.model, t.price);
+      target.rank_price = target.price ? *target.price->base.input + *target.price->base.output : 0;
+      target.slot = slots_++;
+      m->targets.push_back(std::move(target));
     }
     names_.push_back(m->name);
     by_name_.emplace(m->name, m.get());
@@ -47,6 +55,7 @@ bool ModelTable::direct(std::string_view requested, Model& out) const {
   if (it == providers_.end()) return false;
   out.name = std::string(requested);
   out.targets = {{it->second, std::string(requested.substr(slash + 1))}};
+  out.targets[0].price = target_price(out.targets[0].model, {});
   return true;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/config.hpp"
 #include "http/message.hpp"
+#include "llm/pricing.hpp"
 #include "providers/provider.hpp"
 #include "routing/strategy.hpp"
 
@@ -23,7 +24,10 @@ struct Target {
   const providers::Provider* provider = nullptr;
   std::string model;  // upstream model id
   uint32_t weight = 1;
-  double price = 0;   // input + output USD per million tokens
+  // The catalogue's price for the model with the config's overrides; unset
+  // when either rate is unknown (then cost is unknown, never 0).
+  std::optional<llm::Price> price;
+  double rank_price = 0;  // input + output, for the `cost` strategy (0 = unknown, sorts last)
   size_t slot = kNoSlot;  // index of its health record; kNoSlot for direct requests
 };
 
@@ -39,6 +43,9 @@ struct Model {
   uint32_t default_max_tokens = 0;
   mutable std::atomic<uint64_t> round_robin{0};
 };
+
+// The catalogue's price for `model` with the config's fields laid over it.
+std::optional<llm::Price> target_price(std::string_view model, const PriceConfig& config);
 
 // Whether any target of `m` can serve `e`.
 bool serves(const Model& m, providers::Endpoint e);

@@ -220,7 +220,7 @@ class RequestRouter {
         continue;
       }
       Candidate c{i, t.weight, h ? h->latency_ms.load(std::memory_order_relaxed) : 0.0,
-                  h ? h->in_flight.load(std::memory_order_relaxed) : 0, t.price};
+                  h ? h->in_flight.load(std::memory_order_relaxed) : 0, t.rank_price};
       (h && h->cooling(now) ? cooling : ready).push_back(c);
     }
     return ready.empty() ? cooling : ready;
@@ -377,7 +377,15 @@ class RequestRouter {
     ex_.response_headers.add("x-torii-model", t.model);
     add_route_headers();
     if (&m != in_.model) ex_.response_headers.add("x-torii-fallback", m.name);
+    // A complete answer's cost is known before it goes out; a stream's only
+    // at its end (it rides on the usage record, not on a header).
+    if (answer->usage_known_before_delivery()) {
+      if (auto cost = llm::cost_usd(answer->usage(), t.price))
+        ex_.response_headers.add("x-torii-cost-usd", llm::format_cost(*cost));
+    }
     co_await answer->deliver(ex_);
+    ex_.usage = answer->usage();
+    ex_.cost_usd = llm::cost_usd(ex_.usage, t.price);
   }
 
   asio::awaitable<void> fail() {

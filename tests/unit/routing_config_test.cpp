@@ -50,8 +50,8 @@ TEST(RoutingConfig, FullModelPolicy) {
   const auto& m = r.config->models[0];
   EXPECT_EQ(m.strategy, "weighted");
   EXPECT_EQ(m.targets[0].weight, 3u);
-  EXPECT_DOUBLE_EQ(m.targets[0].input_price, 3);
-  EXPECT_DOUBLE_EQ(m.targets[0].output_price, 15);
+  EXPECT_DOUBLE_EQ(*m.targets[0].price.input, 3);
+  EXPECT_DOUBLE_EQ(*m.targets[0].price.output, 15);
   EXPECT_EQ(m.fallbacks, std::vector<std::string>{"cheap"});
   EXPECT_TRUE(m.retry.configured);
   EXPECT_EQ(m.retry.attempts, 3u);

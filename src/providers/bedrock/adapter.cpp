@@ -168,8 +168,10 @@ class ConverseEvents {
 // A ConverseStream answer whose first translated events have arrived.
 class EventStreamAnswer final : public PreparedAnswer {
  public:
-  EventStreamAnswer(std::unique_ptr<ConverseEvents> events, http::Headers extra, std::string first, bool finished)
-      : events_(std::move(events)), extra_(std::move(extra)), first_(std::move(first)), finished_(finished) {}
+  EventStreamAnswer(std::unique_ptr<ConverseEvents> events, http::Headers extra, std::string first, bool finished,
+                    bool strip_usage)
+      : events_(std::move(events)), extra_(std::move(extra)), first_(std::move(first)), finished_(finished),
+        strip_usage_(strip_usage) {}
 
   boost::asio::awaitable<void> deliver(Exchange& ex) override {
     http::Headers headers = std::move(ex.response_headers);
@@ -187,7 +189,12 @@ class EventStreamAnswer final : public PreparedAnswer {
   void cancel() override { events_->cancel(); }
 
  private:
-  static std::string outgoing(Exchange& ex, const std::string& events) {
+  // Meters the canonical events, takes out what only Torii asked for, and
+  // re-encodes them for the surface.
+  std::string outgoing(Exchange& ex, std::string& events) {
+    meter_.observe(events);
+    usage_ = meter_.usage();
+    if (strip_usage_) strip_stream_usage(events);
     return ex.translator ? ex.translator->events(events) : events;
   }
 
@@ -234,6 +241,8 @@ class EventStreamAnswer final : public PreparedAnswer {
   http::Headers extra_;
   std::string first_;
   bool finished_;  // the whole stream arrived with the first read
+  bool strip_usage_;
+  UsageMeter meter_{WireFormat::openai};
 };
 
 }  // namespace
@@ -335,7 +344,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   }
   resp->limit_reads_until(deadline);
   auto events = std::make_unique<ConverseEvents>(
-      p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, include_usage, id));
+      p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, /*include_usage=*/true, id));
   // The answer counts as prepared only once it has produced output, so a
   // stream that fails before its first event can still fail over.
   std::string first;
@@ -361,7 +370,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   }
   events->response().clear_read_limit();
   out.answer = std::make_unique<EventStreamAnswer>(std::move(events), std::move(extra), std::move(first),
-                                                   step == ConverseEvents::Step::done);
+                                                   step == ConverseEvents::Step::done, !include_usage);
   co_return out;
 }
 

@@ -18,7 +18,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
   Translation tr;
   tr.native = true;
   tr.native_format = WireFormat::openai;
-  tr.native_events = openai_passthrough_events(req.strip_stream_usage);
+  tr.native_events = openai_passthrough_events();
   co_return co_await prepare_translated(client, req, tr);
 }
 

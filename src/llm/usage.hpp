@@ -1,0 +1,37 @@
+#pragma once
+// Typed token usage: one record per answer, whatever the provider and the
+// surface, with each provider's conventions normalised. `input` never
+// includes cached reads or cache writes (OpenAI's prompt_tokens do, Anthropic's
+// input_tokens do not); `output` includes reasoning tokens, which are also
+// counted apart so a provider that prices them differently can be billed right.
+#include <cstdint>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+namespace torii::llm {
+
+struct Usage {
+  int64_t input = 0;        // prompt tokens neither read from nor written to a cache
+  int64_t output = 0;       // completion tokens, reasoning included
+  int64_t cached_read = 0;  // prompt tokens read from the provider's cache
+  int64_t cache_write = 0;  // prompt tokens written to it (Anthropic, Bedrock)
+  int64_t reasoning = 0;    // of `output`, the reasoning (thinking) tokens
+  int64_t audio = 0;        // audio tokens, prompt and completion
+  // The upstream reported usage. False means unknown, never zero.
+  bool reported = false;
+
+  int64_t prompt_total() const { return input + cached_read + cache_write; }
+  bool operator==(const Usage&) const = default;
+};
+
+// From an OpenAI (canonical) `usage` object: prompt_tokens include cached
+// reads and (Torii's extension cache_creation_input_tokens) cache writes.
+Usage usage_from_openai(const boost::json::object& usage);
+// From an Anthropic `usage` object (message, message_start or message_delta).
+Usage usage_from_anthropic(const boost::json::object& usage);
+// A later report of the same answer (a stream's message_delta after its
+// message_start): counts it carries replace the earlier ones.
+void update_from_anthropic(Usage& u, const boost::json::object& usage);
+
+}  // namespace torii::llm

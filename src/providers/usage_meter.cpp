@@ -1,0 +1,71 @@
+#include "providers/usage_meter.hpp"
+
+#include <boost/json.hpp>
+
+#include "http/sse.hpp"
+#include "llm/json_scan.hpp"
+
+namespace torii::providers {
+
+namespace json = boost::json;
+
+namespace {
+
+size_t skip_space(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  return i;
+}
+
+// Calls `f` with each `"usage": {...}` object in `text`, in order. A raw
+// `"usage"` followed by a colon can only be a key: inside a JSON string its
+// quotes would be escaped.
+template <class F>
+void for_each_usage(std::string_view text, F&& f) {
+  static constexpr std::string_view kKey = "\"usage\"";
+  size_t at = 0;
+  while ((at = text.find(kKey, at)) != std::string_view::npos) {
+    at += kKey.size();
+    size_t i = skip_space(text, at);
+    if (i >= text.size() || text[i] != ':') continue;
+    i = skip_space(text, i + 1);
+    if (i >= text.size() || text[i] != '{') continue;  // "usage": null
+    json::stream_parser p;
+    json::error_code ec;
+    size_t used = p.write_some(text.substr(i), ec);
+    if (ec || !p.done()) continue;
+    json::value v = p.release();
+    if (v.is_object()) f(v.get_object());
+    at = i + used;
+  }
+}
+
+}  // namespace
+
+void UsageMeter::observe(std::string_view text) {
+  for_each_usage(text, [this](const json::object& u) {
+    if (format_ == WireFormat::openai) usage_ = llm::usage_from_openai(u);
+    else llm::update_from_anthropic(usage_, u);
+  });
+}
+
+void strip_stream_usage(std::string& events) {
+  static constexpr std::string_view kNullUsage = ",\"usage\":null";
+  if (events.find("\"usage\"") == std::string::npos) return;  // nothing to take out
+  http::SseSplitter splitter;  // events end with \n\n, \r\n\r\n or \r\r
+  splitter.feed(events);
+  std::string out, event;
+  out.reserve(events.size());
+  while (splitter.next(event)) {
+    if (llm::is_usage_only_chunk(event)) continue;
+    size_t at = event.find(kNullUsage);
+    if (at == std::string::npos) {
+      out += event;
+    } else {
+      out.append(event, 0, at);
+      out.append(event, at + kNullUsage.size());
+    }
+  }
+  events = std::move(out);
+}
+
+}  // namespace torii::providers
