@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "app/gateway.hpp"
+#include "app/runtime.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
@@ -82,8 +82,8 @@ int serve(const Args& args) {
     torii::log::warn("no auth section in {}: the gateway is open to anyone who can reach it", config->file);
 
   std::string error;
-  auto gateway = torii::app::Gateway::create(*config, error);
-  if (!gateway) {
+  auto runtime = torii::app::Runtime::create(*config, error);
+  if (!runtime) {
     std::cerr << config->file << ": " << error << "\n";
     return 1;
   }
@@ -97,9 +97,14 @@ int serve(const Args& args) {
   opt.idle_timeout = std::chrono::milliseconds(config->idle_timeout_ms);
   opt.read_timeout = std::chrono::milliseconds(config->read_timeout_ms);
   opt.shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms);
+  opt.on_hangup = [&runtime] {
+    std::vector<std::string> changes;
+    runtime->reload(changes);  // logs what changed, or why the file was refused
+  };
 
-  torii::http::Server server(opt, gateway->handler_factory(), gateway->error_responder());
-  gateway->set_draining_probe([&server] { return server.draining(); });
+  torii::http::Server server(opt, runtime->handler_factory(), torii::app::Gateway::error_responder());
+  runtime->set_draining_probe([&server] { return server.draining(); });
+  if (config->watch) runtime->start_watching();
   uint16_t port;
   try {
     port = server.bind();

@@ -1,6 +1,6 @@
 #include "app/gateway.hpp"
 
-#include <mutex>
+
 #include <random>
 
 #include <boost/json.hpp>
@@ -10,24 +10,13 @@
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
 #include "providers/exchange.hpp"
+#include "app/worker.hpp"
 #include "routing/health.hpp"
 #include "routing/router.hpp"
 #include "surfaces/anthropic_api.hpp"
 #include "surfaces/openai_api.hpp"
 
 namespace torii::app {
-
-struct WorkerContext {
-  explicit WorkerContext(boost::asio::any_io_executor ex, const std::vector<BreakerPolicy>& slot_policies)
-      : executor(ex), client(ex), rng(std::random_device{}()), router{executor, client, health, rng} {
-    health.init(slot_policies);
-  }
-  boost::asio::any_io_executor executor;
-  http::UpstreamClient client;
-  std::mt19937_64 rng;
-  routing::WorkerHealth health;
-  routing::RouterContext router;
-};
 
 namespace {
 
@@ -60,14 +49,18 @@ http::Response json_response(int status, std::string body, const http::Headers& 
 
 }  // namespace
 
-Gateway::Gateway(Config config)
+Gateway::Gateway(Config config, GatewayHooks hooks)
     : config_(std::move(config)),
-      admin_auth_(config_.auth_enabled, config_.auth_keys),
+      hooks_(std::move(hooks)),
+      admin_auth_(true, config_.admin_enabled ? config_.admin_keys : config_.auth_keys),
       chain_(pipeline::FilterRegistry::builtin(), config_),
-      routes_(pipeline::RouteTable::standard()) {}
+      routes_(pipeline::RouteTable::standard()) {
+  // Without an admin or auth section, /admin/health is as open as the gateway.
+  if (!config_.admin_enabled && !config_.auth_enabled) admin_auth_ = filters::KeyAuth(false, {});
+}
 
-std::shared_ptr<Gateway> Gateway::create(Config config, std::string& error) {
-  std::shared_ptr<Gateway> gw(new Gateway(std::move(config)));
+std::shared_ptr<const Gateway> Gateway::create(Config config, GatewayHooks hooks, std::string& error) {
+  std::shared_ptr<Gateway> gw(new Gateway(std::move(config), std::move(hooks)));
   for (const auto& pc : gw->config_.providers) {
     auto p = providers::make_provider(pc, error);
     if (!p) return nullptr;
@@ -76,26 +69,10 @@ std::shared_ptr<Gateway> Gateway::create(Config config, std::string& error) {
   }
   gw->models_ = std::make_unique<routing::ModelTable>(gw->config_, gw->provider_map_);
   gw->models_body_ = surfaces::openai_models_body(*gw->models_);
-  for (const auto& m : gw->models_->models())
-    for (size_t i = 0; i < m->targets.size(); ++i) gw->slot_policies_.push_back(m->breaker);
   return gw;
 }
 
-http::HandlerFactory Gateway::handler_factory() {
-  auto self = shared_from_this();
-  return [self](int, boost::asio::any_io_executor ex) -> http::Handler {
-    auto worker = std::make_shared<WorkerContext>(std::move(ex), self->slot_policies_);
-    {
-      std::lock_guard lock(self->workers_mutex_);
-      self->workers_.push_back(worker);
-    }
-    return [self, worker](http::Request& req, http::ResponseWriter& out) {
-      return self->handle(*worker, req, out);
-    };
-  };
-}
-
-http::ErrorResponder Gateway::error_responder() const {
+http::ErrorResponder Gateway::error_responder() {
   return [](int status, std::string_view message, std::string_view path) {
     ApiError e = make_error(status, std::string(message));
     http::Response r;
@@ -127,8 +104,8 @@ class CompletionGuard {
 
 }  // namespace
 
-boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Request& req,
-                                             http::ResponseWriter& out) const {
+boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_ptr<const PinnedSnapshot> pinned,
+                                             http::Request& req, http::ResponseWriter& out) const {
   const pipeline::RouteMatch match = routes_.match(req.method, req.path());
   pipeline::ResponseSink sink(out, chain_);
   std::string_view client_id = req.headers.get("x-request-id");
@@ -139,10 +116,13 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, http::Reques
   pipeline::RequestContext ctx(req, match.surface, ex);
   sink.attach(ctx);
   CompletionGuard complete(chain_, ctx);
-  co_await dispatch(worker, ctx, match);
+  // The request's attempts (hedges included) route with this snapshot's
+  // view of the worker's health, held by `pinned` until the request ends.
+  routing::RouterContext router{worker.executor, worker.client, *pinned->health, worker.rng};
+  co_await dispatch(router, ctx, match);
 }
 
-boost::asio::awaitable<void> Gateway::dispatch(WorkerContext& worker, pipeline::RequestContext& ctx,
+boost::asio::awaitable<void> Gateway::dispatch(routing::RouterContext& router, pipeline::RequestContext& ctx,
                                                const pipeline::RouteMatch& match) const {
   // GCC 12 miscompiles co_await operands that build temporaries: every
   // answer below is built in a named local first (scripts/check-co-await.mjs).
@@ -172,7 +152,7 @@ boost::asio::awaitable<void> Gateway::dispatch(WorkerContext& worker, pipeline::
       break;
     }
     case pipeline::Handler::ready: {
-      const bool draining = draining_ && draining_();
+      const bool draining = hooks_.draining && hooks_.draining();
       http::Response r = json_response(draining ? 503 : 200,
                                        draining ? R"({"status":"draining"})" : R"({"status":"ready"})",
                                        ex.response_headers);
@@ -185,17 +165,20 @@ boost::asio::awaitable<void> Gateway::dispatch(WorkerContext& worker, pipeline::
         co_await send_error(ex, e);
         break;
       }
-      http::Response r = json_response(200, health_report(), ex.response_headers);
+      http::Response r = json_response(200, hooks_.health ? hooks_.health() : "{}", ex.response_headers);
       co_await ex.out.send(std::move(r));
       break;
     }
+    case pipeline::Handler::admin_reload:
+      co_await admin_reload(ctx);
+      break;
     case pipeline::Handler::models: {
       http::Response r = json_response(200, models_body_, ex.response_headers);
       co_await ex.out.send(std::move(r));
       break;
     }
     case pipeline::Handler::messages:
-      co_await surfaces::anthropic_messages(worker.router, ex, *models_, req.headers, std::move(req.body));
+      co_await surfaces::anthropic_messages(router, ex, *models_, req.headers, std::move(req.body));
       break;
     case pipeline::Handler::chat:
     case pipeline::Handler::completions:
@@ -203,61 +186,40 @@ boost::asio::awaitable<void> Gateway::dispatch(WorkerContext& worker, pipeline::
       const auto endpoint = match.route->handler == pipeline::Handler::chat          ? providers::Endpoint::chat
                             : match.route->handler == pipeline::Handler::completions ? providers::Endpoint::completions
                                                                                      : providers::Endpoint::embeddings;
-      co_await surfaces::openai_inference(worker.router, ex, *models_, req.headers, endpoint,
+      co_await surfaces::openai_inference(router, ex, *models_, req.headers, endpoint,
                                           std::move(req.body));
       break;
     }
   }
 }
 
-std::string Gateway::health_report() const {
-  std::vector<std::shared_ptr<WorkerContext>> workers;
-  {
-    std::lock_guard lock(workers_mutex_);
-    for (const auto& w : workers_)
-      if (auto p = w.lock()) workers.push_back(std::move(p));
+boost::asio::awaitable<void> Gateway::admin_reload(pipeline::RequestContext& ctx) const {
+  providers::Exchange& ex = ctx.ex;
+  if (!config_.admin_enabled) {
+    ApiError e = make_error(404, "The admin API is off: add an `admin: { keys: [...] }` section to the config to use it",
+                            "admin_disabled");
+    co_await send_error(ex, e);
+    co_return;
   }
-  auto now = std::chrono::steady_clock::now();
-  boost::json::array targets;
-  for (const auto& m : models_->models()) {
-    for (const auto& t : m->targets) {
-      uint64_t requests = 0, failures = 0;
-      int in_flight = 0, open = 0, half_open = 0;
-      double latency = 0;
-      int64_t cooldown_ns = 0;
-      for (const auto& w : workers) {
-        const routing::TargetHealth* h = w->health.at(t.slot);
-        if (!h) continue;
-        requests += h->requests.load(std::memory_order_relaxed);
-        failures += h->failures.load(std::memory_order_relaxed);
-        in_flight += h->in_flight.load(std::memory_order_relaxed);
-        latency = std::max(latency, h->latency_ms.load(std::memory_order_relaxed));
-        cooldown_ns = std::max(cooldown_ns, h->cooldown_until_ns.load(std::memory_order_relaxed));
-        auto state = routing::Breaker::State(h->breaker_state.load(std::memory_order_relaxed));
-        if (state == routing::Breaker::State::open) ++open;
-        if (state == routing::Breaker::State::half_open) ++half_open;
-      }
-      boost::json::object o;
-      o["model"] = m->name;
-      o["provider"] = t.provider->name;
-      o["upstream_model"] = t.model;
-      // Breakers are per worker; the target is reported open when any is.
-      o["breaker"] = open ? "open" : half_open ? "half_open" : "closed";
-      o["workers_open"] = open;
-      o["ewma_latency_ms"] = latency;
-      o["in_flight"] = in_flight;
-      o["requests"] = requests;
-      o["failures"] = failures;
-      o["error_rate"] = requests ? double(failures) / double(requests) : 0.0;
-      int64_t remaining = cooldown_ns - now.time_since_epoch().count();
-      o["cooldown_ms"] = remaining > 0 ? remaining / 1'000'000 : 0;
-      targets.push_back(std::move(o));
-    }
+  if (!admin_auth_.allows(ctx.request.headers)) {
+    ApiError e = make_error(401, "Incorrect or missing admin key", "invalid_api_key");
+    co_await send_error(ex, e);
+    co_return;
   }
-  boost::json::object root;
-  root["workers"] = workers.size();
-  root["targets"] = std::move(targets);
-  return boost::json::serialize(root);
+  std::vector<std::string> changes;
+  std::vector<std::string> errors = hooks_.reload ? hooks_.reload(changes) : std::vector<std::string>{"no reloader"};
+  if (!errors.empty()) {
+    std::string message = "the new config was not loaded; the old one keeps serving:";
+    for (const auto& e : errors) message += "\n" + e;
+    ApiError e = make_error(400, std::move(message), "invalid_config");
+    co_await send_error(ex, e);
+    co_return;
+  }
+  boost::json::array list;
+  for (const auto& c : changes) list.push_back(boost::json::value(c));
+  boost::json::object body{{"reloaded", true}, {"changes", std::move(list)}};
+  http::Response r = json_response(200, boost::json::serialize(body), ex.response_headers);
+  co_await ex.out.send(std::move(r));
 }
 
 }  // namespace torii::app

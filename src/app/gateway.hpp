@@ -1,6 +1,6 @@
 #pragma once
-// Wires a validated Config into the request path: providers, model table,
-// auth, and the per-worker handlers the HTTP server runs.
+// A validated Config compiled into the request path: providers, model table,
+// filter chain and routes.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,47 +13,56 @@
 #include "pipeline/route_table.hpp"
 #include "providers/provider.hpp"
 #include "routing/model_table.hpp"
+#include "routing/router.hpp"
 
 namespace torii::app {
 
 struct WorkerContext;
+struct PinnedSnapshot;
 
-// Immutable once built and shared read-only by every worker, so requests take
-// no locks. A reload would build a new Gateway and swap it in.
-class Gateway : public std::enable_shared_from_this<Gateway> {
+// What the runtime around the snapshots lends each of them.
+struct GatewayHooks {
+  std::function<bool()> draining;     // /ready answers 503 once true (shutdown)
+  std::function<std::string()> health;  // /admin/health: per-target state merged across workers
+  // POST /admin/reload: an empty list of errors, or the new config's errors;
+  // `changes` says what the reload changed.
+  std::function<std::vector<std::string>(std::vector<std::string>& changes)> reload;
+};
+
+// One config snapshot: immutable once built and shared read-only by every
+// worker, so requests take no locks. A reload builds a new one; each request
+// (and each of its attempts) keeps the one it started with.
+class Gateway {
  public:
-  static std::shared_ptr<Gateway> create(Config config, std::string& error);
+  static std::shared_ptr<const Gateway> create(Config config, GatewayHooks hooks, std::string& error);
 
-  http::HandlerFactory handler_factory();
-  http::ErrorResponder error_responder() const;
   const Config& config() const { return config_; }
-  // /ready answers 503 once this returns true (set during shutdown).
-  void set_draining_probe(std::function<bool()> probe) { draining_ = std::move(probe); }
+  const routing::ModelTable& models() const { return *models_; }
 
-  // Per-target routing state merged across workers, as JSON.
-  std::string health_report() const;
+  // Serves one request on `worker` with this snapshot (`pinned` holds it).
+  boost::asio::awaitable<void> handle(WorkerContext& worker, std::shared_ptr<const PinnedSnapshot> pinned,
+                                      http::Request& req, http::ResponseWriter& out) const;
 
-  boost::asio::awaitable<void> handle(WorkerContext& worker, http::Request& req, http::ResponseWriter& out) const;
+  // Errors the server finds before a handler runs, in the path's shape.
+  static http::ErrorResponder error_responder();
 
  private:
-  explicit Gateway(Config config);
-  boost::asio::awaitable<void> dispatch(WorkerContext& worker, pipeline::RequestContext& ctx,
+  Gateway(Config config, GatewayHooks hooks);
+  boost::asio::awaitable<void> dispatch(routing::RouterContext& router, pipeline::RequestContext& ctx,
                                         const pipeline::RouteMatch& match) const;
+  boost::asio::awaitable<void> admin_reload(pipeline::RequestContext& ctx) const;
 
   Config config_;
+  GatewayHooks hooks_;
   std::vector<std::unique_ptr<providers::Provider>> providers_;
   routing::ModelTable::ProviderMap provider_map_;
   std::unique_ptr<routing::ModelTable> models_;
-  filters::KeyAuth admin_auth_;  // /admin/health: the API keys (until an admin section exists)
+  // /admin/*: the admin keys; without an admin section, /admin/health takes
+  // the API keys and the rest of the admin API is off.
+  filters::KeyAuth admin_auth_;
   pipeline::FilterChain chain_;
   pipeline::RouteTable routes_;
   std::string models_body_;
-  std::function<bool()> draining_;
-  std::vector<BreakerPolicy> slot_policies_;  // per target slot, for each worker's health records
-  mutable std::mutex workers_mutex_;
-  // For /admin/health. Weak: each worker's state belongs to its handler, and
-  // must be gone before that worker's event loop is destroyed.
-  std::vector<std::weak_ptr<WorkerContext>> workers_;
 };
 
 }  // namespace torii::app

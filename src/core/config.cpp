@@ -426,7 +426,7 @@ class Parser {
   void parse(const YAML::Node& root, Config& cfg);
 
  private:
-  void parse_auth(const Field& f, Config& cfg);
+  void parse_keys(const Field& f, bool& enabled, std::vector<std::string>& keys);
   void parse_providers(const Field& f, Config& cfg);
   void parse_provider(const YAML::Node& node, const std::string& path, ProviderConfig& p);
   void parse_models(const Field& f, Config& cfg);
@@ -448,7 +448,7 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
   auto top =
       fields(root, "",
              {"listen", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
-              "read_timeout_ms", "shutdown_grace_ms", "log_level", "auth", "providers", "models",
+              "read_timeout_ms", "shutdown_grace_ms", "log_level", "auth", "admin", "watch", "providers", "models",
               "routes"});
   const Field* providers = nullptr;
   const Field* models = nullptr;
@@ -488,7 +488,13 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
       else
         cfg.log_level = *s;
     } else if (k == "auth") {
-      parse_auth(f, cfg);
+      parse_keys(f, cfg.auth_enabled, cfg.auth_keys);
+    } else if (k == "admin") {
+      parse_keys(f, cfg.admin_enabled, cfg.admin_keys);
+    } else if (k == "watch") {
+      auto s = string_field(f, "");
+      if (s && (*s == "true" || *s == "false")) cfg.watch = *s == "true";
+      else if (s) error(value_line(f), k, "expected true or false, got '" + *s + "'");
     } else if (k == "providers") {
       providers = &f;
     } else if (k == "models") {
@@ -525,14 +531,16 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
   }
 }
 
-void Parser::parse_auth(const Field& f, Config& cfg) {
-  cfg.auth_enabled = true;
+// `auth:` and `admin:` alike: a map with a list of keys.
+void Parser::parse_keys(const Field& f, bool& enabled, std::vector<std::string>& keys) {
+  const std::string section = f.name;
+  enabled = true;
   int keys_line = line_of(f.key);
   bool key_error = false;
   if (f.value.IsMap()) {
-    for (const Field& a : fields(f.value, "auth", {"keys"})) {
+    for (const Field& a : fields(f.value, section, {"keys"})) {
       keys_line = value_line(a);
-      if (!is_list(a, "auth")) {
+      if (!is_list(a, section)) {
         key_error = true;
         continue;
       }
@@ -540,24 +548,24 @@ void Parser::parse_auth(const Field& f, Config& cfg) {
       for (auto it = a.value.begin(); it != a.value.end(); ++it, ++i) {
         YAML::Node item = *it;
         int line = item.IsNull() ? keys_line : line_of(item);
-        auto s = string_value(item, line, index("auth.keys", i));
+        auto s = string_value(item, line, index(section + ".keys", i));
         if (!s) {
           key_error = true;
           continue;
         }
         // Dropping empty keys lets `${EXTRA_KEY:-}` make a key optional.
-        if (!s->empty()) cfg.auth_keys.push_back(*s);
+        if (!s->empty()) keys.push_back(*s);
       }
     }
   } else if (!f.value.IsNull()) {
-    error(value_line(f), "auth", "expected a map with 'keys', got " + std::string(kind(f.value)));
+    error(value_line(f), section, "expected a map with 'keys', got " + std::string(kind(f.value)));
     return;
   }
-  // An auth section that ends up with no key would reject every request;
-  // that is never what was meant, so it is refused rather than guessed at.
-  if (cfg.auth_keys.empty() && !key_error)
-    error(keys_line, "auth.keys",
-          "no key configured (remove the auth section to run without authentication)");
+  // A section that ends up with no key would reject every request; that is
+  // never what was meant, so it is refused rather than guessed at.
+  if (keys.empty() && !key_error)
+    error(keys_line, section + ".keys",
+          "no key configured (remove the " + section + " section to run without it)");
 }
 
 void Parser::parse_providers(const Field& f, Config& cfg) {

@@ -101,6 +101,9 @@ struct Config {
   std::string log_level = "info";  // debug | info | warn | error
   bool auth_enabled = false;       // true when an `auth` section exists
   std::vector<std::string> auth_keys;
+  bool admin_enabled = false;      // true when an `admin` section exists (guards /admin/*)
+  std::vector<std::string> admin_keys;
+  bool watch = false;              // reload when the file changes
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
   std::vector<RouteConfig> routes;

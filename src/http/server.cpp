@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <csignal>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -95,6 +96,20 @@ struct Server::Impl {
   std::unique_ptr<asio::signal_set> signals;
 
   asio::awaitable<void> accept_loop(Worker& w);
+  // SIGINT/SIGTERM drain and stop; SIGHUP calls on_hangup and waits again.
+  void wait_for_signal(Server& server) {
+    signals->async_wait([this, &server](const error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        log::info("SIGHUP received");
+        opt.on_hangup();
+        wait_for_signal(server);
+        return;
+      }
+      log::info("signal {} received, draining", sig);
+      server.stop();
+    });
+  }
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   void begin_drain();
   int requests_in_flight() const {
@@ -360,12 +375,8 @@ uint16_t Server::bind() {
     // between here and run() can lose a SIGTERM.
     I.signal_ioc = std::make_unique<asio::io_context>(1);
     I.signals = std::make_unique<asio::signal_set>(*I.signal_ioc, SIGINT, SIGTERM);
-    I.signals->async_wait([this](const error_code& ec, int sig) {
-      if (!ec) {
-        log::info("signal {} received, draining", sig);
-        stop();
-      }
-    });
+    if (I.opt.on_hangup) I.signals->add(SIGHUP);
+    I.wait_for_signal(*this);
   }
   return port;
 }

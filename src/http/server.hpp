@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,9 @@ struct ServerOptions {
   // SIGINT/SIGTERM start the graceful shutdown. Installed by bind(), so a
   // signal that arrives as soon as the port is announced is not lost.
   bool handle_signals = true;
+  // With handle_signals: SIGHUP calls this (on the signal thread), e.g. to
+  // reload the config. Unset: SIGHUP keeps its default action.
+  std::function<void()> on_hangup;
 };
 
 class Server {

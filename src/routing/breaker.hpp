@@ -28,6 +28,8 @@ class Breaker {
   void release_probe();
 
   State state(Clock::time_point now) const;
+  // A reload changed the model's policy: the state so far is kept.
+  void set_policy(const BreakerPolicy& policy) { policy_ = policy; }
   int recent_failures() const { return int(failures_.size()); }
 
  private:

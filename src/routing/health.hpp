@@ -5,9 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "routing/breaker.hpp"
+#include "routing/model_table.hpp"
 
 namespace torii::routing {
 
@@ -33,22 +37,38 @@ struct TargetHealth {
   }
 };
 
+// One config snapshot's view of a worker's records: by target slot, and the
+// round-robin counter by model index. Shared by the requests of that
+// snapshot on that worker only.
+struct HealthView {
+  std::vector<TargetHealth*> slots;
+  std::vector<std::atomic<uint64_t>*> round_robin;
+  TargetHealth* at(size_t slot) const { return slot < slots.size() ? slots[slot] : nullptr; }
+  std::atomic<uint64_t>* counter(size_t model_index) const {
+    return model_index < round_robin.size() ? round_robin[model_index] : nullptr;
+  }
+};
+
+// A worker's routing state, keyed by target identity (model, provider,
+// upstream model), not by list position: a target that survives a reload
+// keeps its breaker, latency and counters. Written by its worker thread;
+// the mutex only orders a reload's new records against /admin/health
+// readers on other threads.
 class WorkerHealth {
  public:
-  WorkerHealth() = default;
-  // One record per configured target slot, each with its model's breaker policy.
-  void init(const std::vector<BreakerPolicy>& policies) {
-    slots_ = std::make_unique<TargetHealth[]>(policies.size());
-    count_ = policies.size();
-    for (size_t i = 0; i < count_; ++i) slots_[i].breaker = Breaker(policies[i]);
+  std::shared_ptr<const HealthView> view_for(const ModelTable& models);
+  // For reports from another thread: `f(record or nullptr)` under the lock.
+  template <class F>
+  void inspect(const std::string& identity, F&& f) const {
+    std::lock_guard lock(mutex_);
+    auto it = targets_.find(identity);
+    f(it == targets_.end() ? static_cast<const TargetHealth*>(nullptr) : it->second.get());
   }
-  TargetHealth* at(size_t slot) { return slot < count_ ? &slots_[slot] : nullptr; }
-  const TargetHealth* at(size_t slot) const { return slot < count_ ? &slots_[slot] : nullptr; }
-  size_t size() const { return count_; }
 
  private:
-  std::unique_ptr<TargetHealth[]> slots_;
-  size_t count_ = 0;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<TargetHealth>> targets_;
+  std::unordered_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> round_robin_;
 };
 
 }  // namespace torii::routing

@@ -16,6 +16,8 @@ ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : pro
     m->breaker = mc.breaker;
     m->hedge_after_ms = mc.hedge_after_ms;
     m->default_max_tokens = mc.default_max_tokens;
+    m->index = models_.size();
+    std::unordered_map<std::string, int> seen;
     for (const auto& t : mc.targets) {
       auto it = providers.find(t.provider);
       if (it == providers.end()) continue;
@@ -23,6 +25,9 @@ ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : pro
       target.price = target_price(t.model, t.price);
       target.rank_price = target.price ? *target.price->base.input + *target.price->base.output : 0;
       target.slot = slots_++;
+      target.identity = m->name + '\n' + t.provider + '\n' + it->second->origin.host_header + '\n' + t.model;
+      // The same target twice in one model keeps two records.
+      if (int twin = seen[target.identity]++; twin > 0) target.identity += '#' + std::to_string(twin);
       m->targets.push_back(std::move(target));
     }
     names_.push_back(m->name);

@@ -28,6 +28,9 @@ struct Target {
   // when either rate is unknown (then cost is unknown, never 0).
   std::optional<llm::Price> price;
   double rank_price = 0;  // input + output, for the `cost` strategy (0 = unknown, sorts last)
+  // What its health record is keyed by: the same target in the next config
+  // snapshot keeps its breaker and latency.
+  std::string identity;
   size_t slot = kNoSlot;  // index of its health record; kNoSlot for direct requests
 };
 
@@ -41,7 +44,7 @@ struct Model {
   BreakerPolicy breaker;
   uint32_t hedge_after_ms = 0;
   uint32_t default_max_tokens = 0;
-  mutable std::atomic<uint64_t> round_robin{0};
+  size_t index = kNoSlot;  // position among the configured models; kNoSlot for direct requests
 };
 
 // The catalogue's price for `model` with the config's fields laid over it.

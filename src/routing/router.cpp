@@ -236,7 +236,7 @@ class RequestRouter {
       auto now = Clock::now();
       auto cands = candidates(m, failed, now);
       if (cands.empty()) co_return Verdict::exhausted;
-      size_t i = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
+      size_t i = pick(m.strategy, cands, ctx_.rng, round_robin(m), m.targets.size());
 
       // Backing off only matters when the same upstream is asked again;
       // moving to another target is immediate.
@@ -334,7 +334,7 @@ class RequestRouter {
       AttemptRequest second;
       AttemptFailure unusable;
       if (!cands.empty()) {
-        targets[1] = pick(m.strategy, cands, ctx_.rng, m.round_robin, m.targets.size());
+        targets[1] = pick(m.strategy, cands, ctx_.rng, round_robin(m), m.targets.size());
         if (make_request(m, m.targets[targets[1]], second, unusable)) {
           launch(race, 1, m, targets[1], std::move(second));
           ex_.response_headers.set("x-torii-hedged", "true");
@@ -368,6 +368,13 @@ class RequestRouter {
       race->wake.expires_at(Clock::time_point::max());
       co_await race->wake.async_wait(nothrow);
     }
+  }
+
+  // This worker's counter for the model; a direct request has one target
+  // and needs none that lasts.
+  std::atomic<uint64_t>& round_robin(const Model& m) {
+    std::atomic<uint64_t>* c = ctx_.health.counter(m.index);
+    return c ? *c : unshared_counter_;
   }
 
   void add_route_headers() { ex_.response_headers.add("x-torii-attempts", std::to_string(attempts_)); }
@@ -406,6 +413,7 @@ class RequestRouter {
   RouteInput& in_;
   std::optional<AttemptFailure> last_;
   std::optional<ApiError> canonical_error_;
+  std::atomic<uint64_t> unshared_counter_{0};
   llm::RequestScan canonical_scan_;
   int attempts_ = 0;
   bool blocked_ = false;

@@ -22,7 +22,7 @@ namespace torii::routing {
 struct RouterContext {
   boost::asio::any_io_executor executor;  // the worker's event loop
   http::UpstreamClient& client;
-  WorkerHealth& health;
+  const HealthView& health;  // this worker's records, for the request's config snapshot
   std::mt19937_64& rng;
 };
 

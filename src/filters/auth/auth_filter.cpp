@@ -25,7 +25,8 @@ std::optional<ApiError> AuthFilter::on_request(pipeline::RequestContext& ctx) co
 // Registered by the generated filter_registrations.cpp (this folder's name).
 void register_auth(pipeline::FilterRegistry& registry) {
   registry.add({"auth", 100, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
-                  if (!config.auth_enabled) return nullptr;  // an open gateway
+                  // Open only when neither auth nor admin is configured.
+                  if (!config.auth_enabled && !config.admin_enabled) return nullptr;
                   return std::make_unique<AuthFilter>(config.auth_keys, index);
                 }});
 }

@@ -1,0 +1,237 @@
+#include "app/runtime.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "core/log.hpp"
+
+namespace torii::app {
+
+void WorkerContext::adopt(std::shared_ptr<const Gateway> gateway) {
+  auto pinned = std::make_shared<PinnedSnapshot>();
+  pinned->health = health.view_for(gateway->models());
+  pinned->gateway = std::move(gateway);
+  current = std::move(pinned);
+}
+
+std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  auto gw = Gateway::create(std::move(config), rt->hooks(), error);
+  if (!gw) return nullptr;
+  rt->current_ = std::move(gw);
+  return rt;
+}
+
+Runtime::~Runtime() {
+  stopping_.store(true);
+  if (watcher_.joinable()) watcher_.join();
+}
+
+GatewayHooks Runtime::hooks() {
+  GatewayHooks h;
+  h.draining = [this] { return draining_ && draining_(); };
+  h.health = [this] { return health_report(); };
+  h.reload = [this](std::vector<std::string>& changes) { return reload(changes); };
+  return h;
+}
+
+std::shared_ptr<const Gateway> Runtime::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+http::HandlerFactory Runtime::handler_factory() {
+  return [this](int, boost::asio::any_io_executor ex) -> http::Handler {
+    auto worker = std::make_shared<WorkerContext>(std::move(ex));
+    {
+      std::lock_guard lock(mutex_);
+      worker->adopt(current_);  // before the worker's thread starts
+      workers_.push_back(worker);
+    }
+    return [worker](http::Request& req, http::ResponseWriter& out) {
+      std::shared_ptr<const PinnedSnapshot> pinned = worker->current;
+      const Gateway& gateway = *pinned->gateway;
+      return gateway.handle(*worker, std::move(pinned), req, out);
+    };
+  };
+}
+
+std::vector<std::string> Runtime::reload(std::vector<std::string>& changes) {
+  std::lock_guard lock(mutex_);
+  const Config& old = current_->config();
+  ConfigResult loaded = load_config_file(old.file);
+  std::vector<std::string> errors;
+  for (const auto& e : loaded.errors) errors.push_back(e.to_string());
+  if (!errors.empty()) {
+    log::error("reload of {} refused, the running config stays: {} error(s)", old.file, errors.size());
+    for (const auto& e : errors) log::error("  {}", e);
+    return errors;
+  }
+  std::string error;
+  auto next = Gateway::create(std::move(*loaded.config), hooks(), error);
+  if (!next) {
+    errors.push_back(old.file + ": " + error);
+    log::error("reload of {} refused, the running config stays: {}", old.file, error);
+    return errors;
+  }
+  changes = describe_changes(old, next->config());
+  current_ = next;
+  // Each worker switches on its own thread, between requests: no request
+  // sees a half-made switch, and none waits for it.
+  for (const auto& w : workers_)
+    if (auto worker = w.lock()) boost::asio::post(worker->executor, [worker, next] { worker->adopt(next); });
+  log::info("reloaded {}: {}", old.file, changes.empty() ? std::string("no changes") : std::to_string(changes.size()) + " change(s)");
+  for (const auto& c : changes) log::info("  {}", c);
+  return {};
+}
+
+void Runtime::start_watching() {
+  std::string file = current()->config().file;
+  watcher_ = std::thread([this, file] {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto seen = fs::last_write_time(file, ec);
+    // Polled four times a second: a change is in force well within 1 s.
+    while (!stopping_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      auto now = fs::last_write_time(file, ec);
+      if (ec || now == seen) continue;
+      seen = now;
+      std::vector<std::string> changes;
+      reload(changes);
+    }
+  });
+}
+
+std::string Runtime::health_report() const {
+  std::vector<std::shared_ptr<WorkerContext>> workers;
+  std::shared_ptr<const Gateway> gateway;
+  {
+    std::lock_guard lock(mutex_);
+    gateway = current_;
+    for (const auto& w : workers_)
+      if (auto p = w.lock()) workers.push_back(std::move(p));
+  }
+  auto now = std::chrono::steady_clock::now();
+  boost::json::array targets;
+  for (const auto& m : gateway->models().models()) {
+    for (const auto& t : m->targets) {
+      uint64_t requests = 0, failures = 0;
+      int in_flight = 0, open = 0, half_open = 0;
+      double latency = 0;
+      int64_t cooldown_ns = 0;
+      for (const auto& w : workers) {
+        w->health.inspect(t.identity, [&](const routing::TargetHealth* h) {
+          if (!h) return;
+          requests += h->requests.load(std::memory_order_relaxed);
+          failures += h->failures.load(std::memory_order_relaxed);
+          in_flight += h->in_flight.load(std::memory_order_relaxed);
+          latency = std::max(latency, h->latency_ms.load(std::memory_order_relaxed));
+          cooldown_ns = std::max(cooldown_ns, h->cooldown_until_ns.load(std::memory_order_relaxed));
+          auto state = routing::Breaker::State(h->breaker_state.load(std::memory_order_relaxed));
+          if (state == routing::Breaker::State::open) ++open;
+          if (state == routing::Breaker::State::half_open) ++half_open;
+        });
+      }
+      boost::json::object o;
+      o["model"] = m->name;
+      o["provider"] = t.provider->name;
+      o["upstream_model"] = t.model;
+      // Breakers are per worker; the target is reported open when any is.
+      o["breaker"] = open ? "open" : half_open ? "half_open" : "closed";
+      o["workers_open"] = open;
+      o["ewma_latency_ms"] = latency;
+      o["in_flight"] = in_flight;
+      o["requests"] = requests;
+      o["failures"] = failures;
+      o["error_rate"] = requests ? double(failures) / double(requests) : 0.0;
+      int64_t remaining = cooldown_ns - now.time_since_epoch().count();
+      o["cooldown_ms"] = remaining > 0 ? remaining / 1'000'000 : 0;
+      targets.push_back(std::move(o));
+    }
+  }
+  boost::json::object root;
+  root["workers"] = workers.size();
+  root["targets"] = std::move(targets);
+  return boost::json::serialize(root);
+}
+
+namespace {
+
+std::string signature(const ProviderConfig& p) {
+  std::string s = p.type + '\n' + p.base_url + '\n' + p.api_key + '\n' + p.api_version + '\n' + p.region + '\n' +
+                  p.access_key_id + '\n' + p.secret_access_key + '\n' + p.session_token + '\n' +
+                  std::to_string(p.timeout_ms) + '\n' + std::to_string(p.connect_timeout_ms);
+  for (const auto& [k, v] : p.headers) s += '\n' + k + ':' + v;
+  return s;
+}
+
+std::string opt(const std::optional<double>& v) { return v ? std::to_string(*v) : "-"; }
+
+std::string signature(const ModelConfig& m) {
+  std::string s = m.strategy + '\n' + std::to_string(m.hedge_after_ms) + '\n' + std::to_string(m.default_max_tokens);
+  for (const auto& t : m.targets)
+    s += "\nt:" + t.provider + '/' + t.model + '*' + std::to_string(t.weight) + '$' + opt(t.price.input) + ',' +
+         opt(t.price.output) + ',' + opt(t.price.cached_input) + ',' + opt(t.price.cache_write) + ',' +
+         opt(t.price.reasoning);
+  for (const auto* list : {&m.fallbacks, &m.context_window_fallbacks, &m.content_policy_fallbacks}) {
+    s += "\nf:";
+    for (const auto& f : *list) s += f + ',';
+  }
+  s += "\nr:" + std::to_string(m.retry.attempts) + ',' + std::to_string(m.retry.backoff_ms) + ',' +
+       std::to_string(m.retry.max_backoff_ms) + ',' + std::to_string(m.retry.on_timeout) +
+       std::to_string(m.retry.on_connect);
+  for (int st : m.retry.statuses) s += ',' + std::to_string(st);
+  s += "\no:" + std::to_string(m.timeout.connect_ms) + ',' + std::to_string(m.timeout.first_token_ms) + ',' +
+       std::to_string(m.timeout.total_ms);
+  s += "\nb:" + std::to_string(m.breaker.enabled) + ',' + std::to_string(m.breaker.failures) + ',' +
+       std::to_string(m.breaker.window_ms) + ',' + std::to_string(m.breaker.cooldown_ms);
+  return s;
+}
+
+template <class T>
+void compare(const std::vector<T>& before, const std::vector<T>& after, const char* what,
+             std::vector<std::string>& out) {
+  std::map<std::string, std::string> a, b;
+  for (const auto& x : before) a[x.name] = signature(x);
+  for (const auto& x : after) b[x.name] = signature(x);
+  for (const auto& [name, sig] : b) {
+    auto it = a.find(name);
+    if (it == a.end()) out.push_back(std::string(what) + " '" + name + "' added");
+    else if (it->second != sig) out.push_back(std::string(what) + " '" + name + "' changed");
+  }
+  for (const auto& [name, sig] : a)
+    if (!b.count(name)) out.push_back(std::string(what) + " '" + name + "' removed");
+}
+
+}  // namespace
+
+std::vector<std::string> describe_changes(const Config& before, const Config& after) {
+  std::vector<std::string> out;
+  compare(before.providers, after.providers, "provider", out);
+  compare(before.models, after.models, "model", out);
+  auto routes = [](const Config& c) {
+    std::string s;
+    for (const auto& r : c.routes) {
+      s += r.requested_model + "->" + r.model;
+      for (const auto& [k, v] : r.headers) s += ';' + k + '=' + v;
+      s += '\n';
+    }
+    return s;
+  };
+  if (routes(before) != routes(after)) out.push_back("routes changed");
+  if (before.auth_enabled != after.auth_enabled || before.auth_keys != after.auth_keys) out.push_back("auth keys changed");
+  if (before.admin_enabled != after.admin_enabled || before.admin_keys != after.admin_keys)
+    out.push_back("admin keys changed");
+  if (before.listen_host != after.listen_host || before.listen_port != after.listen_port || before.workers != after.workers ||
+      before.max_body_bytes != after.max_body_bytes || before.max_header_bytes != after.max_header_bytes ||
+      before.idle_timeout_ms != after.idle_timeout_ms || before.read_timeout_ms != after.read_timeout_ms)
+    out.push_back("listen, workers, body/header limits and timeouts of the server: in force after a restart");
+  return out;
+}
+
+}  // namespace torii::app

@@ -1,0 +1,58 @@
+#pragma once
+// The running gateway around its config snapshots: the workers' handlers,
+// reload (SIGHUP, POST /admin/reload, the file changing with `watch: true`)
+// and the reports that read every worker.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/gateway.hpp"
+#include "app/worker.hpp"
+#include "core/config.hpp"
+#include "http/handler.hpp"
+
+namespace torii::app {
+
+class Runtime {
+ public:
+  // `config` is already validated; fails only on what the validator cannot
+  // see (a provider whose base_url is unusable, say).
+  static std::unique_ptr<Runtime> create(Config config, std::string& error);
+  ~Runtime();
+
+  http::HandlerFactory handler_factory();
+  void set_draining_probe(std::function<bool()> probe) { draining_ = std::move(probe); }
+
+  // Reads the config file again. On success every worker serves the new
+  // snapshot for requests that start from now on (requests in flight finish
+  // with theirs) and `changes` says what changed; otherwise the errors
+  // (file/line/key) are returned and the running snapshot stays.
+  std::vector<std::string> reload(std::vector<std::string>& changes);
+  // Polls the config file and reloads when it changes (`watch: true`).
+  void start_watching();
+
+  std::shared_ptr<const Gateway> current() const;
+  // Per-target routing state merged across workers, as JSON (/admin/health).
+  std::string health_report() const;
+
+ private:
+  Runtime() = default;
+  GatewayHooks hooks();
+
+  mutable std::mutex mutex_;  // the current snapshot and the worker list; never taken by a request
+  std::shared_ptr<const Gateway> current_;
+  // Weak: each worker's state belongs to its handler, and must be gone
+  // before that worker's event loop is destroyed.
+  std::vector<std::weak_ptr<WorkerContext>> workers_;
+  std::function<bool()> draining_;
+  std::thread watcher_;
+  std::atomic<bool> stopping_{false};
+};
+
+// What differs between two configs, one line per change.
+std::vector<std::string> describe_changes(const Config& before, const Config& after);
+
+}  // namespace torii::app
