@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "providers/mock/mock_invoke.hpp"
+#include "formats/mock_invoke.hpp"
 
 using namespace torii::llm;
 namespace json = boost::json;

@@ -1,6 +1,6 @@
 // The Bedrock Converse envelope of the mock: same words, tool decisions and
 // token counts as the OpenAI mock, in Bedrock's shapes.
-#include "providers/mock/mock_converse.hpp"
+#include "formats/mock_converse.hpp"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "providers/mock/mock_formats.hpp"
+#include "formats/mock_formats.hpp"
 
 #include <string>
 #include <vector>

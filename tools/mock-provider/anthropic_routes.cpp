@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "format_io.hpp"
-#include "providers/mock/mock_formats.hpp"
+#include "formats/mock_formats.hpp"
 #include "responses.hpp"
 
 namespace torii::mock_server {

@@ -8,8 +8,8 @@
 #include "format_io.hpp"
 #include "providers/bedrock/event_stream.hpp"
 #include "providers/bedrock/sigv4.hpp"
-#include "providers/mock/mock_converse.hpp"
-#include "providers/mock/mock_invoke.hpp"
+#include "formats/mock_converse.hpp"
+#include "formats/mock_invoke.hpp"
 #include "responses.hpp"
 #include "streaming.hpp"
 

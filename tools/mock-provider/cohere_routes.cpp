@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "format_io.hpp"
-#include "providers/mock/mock_formats.hpp"
+#include "formats/mock_formats.hpp"
 #include "responses.hpp"
 
 namespace torii::mock_server {

@@ -8,7 +8,7 @@
 // toolChoice auto/any/tool the OpenAI tool_choice. mock_llm answers it, and
 // the answer is re-wrapped. Stop sequences, which the OpenAI mock has no
 // notion of, are applied here.
-#include "providers/mock/mock_converse.hpp"
+#include "formats/mock_converse.hpp"
 
 #include <algorithm>
 #include <array>

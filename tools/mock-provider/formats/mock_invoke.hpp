@@ -8,7 +8,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "providers/mock/mock_converse.hpp"
+#include "formats/mock_converse.hpp"
 
 namespace torii::mock {
 

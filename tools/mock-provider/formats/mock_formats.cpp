@@ -10,7 +10,7 @@
 // What the OpenAI mock has no notion of is done here: stop sequences (the reply
 // is cut before the earliest one), Anthropic cache accounting, Gemini's enum
 // output mode, and each format's ids, finish reasons and error shapes.
-#include "providers/mock/mock_formats.hpp"
+#include "formats/mock_formats.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "providers/mock/mock_invoke.hpp"
+#include "formats/mock_invoke.hpp"
 
 #include <cstdio>
 #include <initializer_list>
