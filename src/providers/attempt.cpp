@@ -2,12 +2,7 @@
 
 #include <charconv>
 
-#include "providers/anthropic/adapter.hpp"
-#include "providers/bedrock/adapter.hpp"
-#include "providers/cohere/adapter.hpp"
-#include "providers/gemini/adapter.hpp"
-#include "providers/mock/mock_provider.hpp"
-#include "providers/openai/passthrough.hpp"
+#include "providers/family.hpp"
 
 namespace torii::providers {
 
@@ -30,18 +25,9 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
                    make_error(400, "provider '" + p.name + "' (type " + p.type + ") cannot serve /v1" +
                                        std::string(endpoint_path(request.endpoint)),
                               "unsupported_endpoint", "model")};
-  } else if (p.kind == Kind::mock) {
-    out = prepare_mock(request);
-  } else if (p.kind == Kind::anthropic) {
-    out = co_await prepare_anthropic(client, request);
-  } else if (p.kind == Kind::bedrock) {
-    out = co_await prepare_bedrock(client, request);
-  } else if (p.kind == Kind::cohere) {
-    out = co_await prepare_cohere(client, request);
-  } else if (p.kind == Kind::gemini) {
-    out = co_await prepare_gemini(client, request);
   } else {
-    out = co_await prepare_passthrough(client, request);
+    const Family& family = family_of(p.kind);
+    out = co_await family.prepare(client, request);
   }
   out.latency = std::chrono::steady_clock::now() - start;
   co_return out;

@@ -1,5 +1,7 @@
 #include "providers/provider.hpp"
 
+#include "providers/family.hpp"
+
 #include <cctype>
 
 namespace torii::providers {
@@ -44,18 +46,9 @@ std::string_view endpoint_path(Endpoint e) {
   return "";
 }
 
-bool Provider::supports(Endpoint e) const {
-  switch (kind) {
-    case Kind::openai:
-    case Kind::azure:
-    case Kind::mock: return true;
-    case Kind::anthropic: return e == Endpoint::chat;  // Anthropic has no completions or embeddings API
-    case Kind::cohere: return e == Endpoint::chat;
-    case Kind::bedrock: return e != Endpoint::completions;  // Converse for chat, InvokeModel for embeddings
-    case Kind::gemini: return e != Endpoint::completions;  // no legacy completions API
-    default: return false;
-  }
-}
+bool Provider::supports(Endpoint e) const { return family_of(kind).supports(e); }
+
+bool Provider::forwards_as_is(WireFormat format) const { return family_of(kind).native == format; }
 
 std::string Provider::target(Endpoint e, std::string_view model, bool stream) const {
   std::string t = origin.path;

@@ -14,6 +14,9 @@ namespace torii::providers {
 
 enum class Kind { openai, azure, anthropic, gemini, bedrock, cohere, mock };
 
+// The wire formats a body or an answer can be in (the canonical one is openai).
+enum class WireFormat { openai, anthropic };
+
 // The OpenAI-surface operations a request can ask for.
 enum class Endpoint { chat, completions, embeddings };
 
@@ -38,8 +41,11 @@ struct Provider {
   // Request target (path + query) for `e` with upstream model `model`
   // (some providers use a different path for streams).
   std::string target(Endpoint e, std::string_view model, bool stream = false) const;
+  // Whether a body already in `format` goes to this provider as it is (but
+  // for `model`); answered in that format too.
+  bool forwards_as_is(WireFormat format) const;
   // True for types answered by forwarding the OpenAI body as is.
-  bool passthrough() const { return kind == Kind::openai || kind == Kind::azure; }
+  bool passthrough() const { return forwards_as_is(WireFormat::openai); }
 };
 
 // Fails (nullptr + message) only on values the config validator cannot see,

@@ -5,10 +5,10 @@
 #include <string_view>
 
 #include "llm/usage.hpp"
+#include "providers/provider.hpp"
 
 namespace torii::providers {
 
-enum class WireFormat { openai, anthropic };
 
 class UsageMeter {
  public:

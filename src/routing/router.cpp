@@ -164,7 +164,7 @@ class RequestRouter {
     r.request_id = ex_.request_id;
     r.default_max_tokens = int(m.default_max_tokens);
     // Only the model value changes; every other byte goes upstream as sent.
-    const bool native = in_.native_body && t.provider->kind == providers::Kind::anthropic;
+    const bool native = in_.native_body && t.provider->forwards_as_is(in_.native_format);
     std::shared_ptr<const std::string> body = in_.native_body;
     const llm::RequestScan* scan_ptr = in_.native_scan;
     if (!native) {

@@ -38,6 +38,7 @@ struct RouteInput {
   // client's original body: targets of that family get it as is.
   std::shared_ptr<const std::string> native_body;
   const llm::RequestScan* native_scan = nullptr;
+  providers::WireFormat native_format = providers::WireFormat::anthropic;  // what native_body is in
   // The canonical body, or the client's error when the request cannot be
   // expressed in it (a 400 for that attempt).
   std::function<std::optional<ApiError>(std::string& canonical)> to_canonical;

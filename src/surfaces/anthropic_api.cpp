@@ -104,6 +104,7 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
   in.endpoint = providers::Endpoint::chat;
   in.stream = scan.stream;
   in.native_body = std::make_shared<const std::string>(std::move(body));
+  in.native_format = providers::WireFormat::anthropic;
   in.native_scan = &scan;
   in.to_canonical = [parsed](std::string& canonical) -> std::optional<ApiError> {
     std::string error;
