@@ -143,15 +143,81 @@ EventTransform anthropic_passthrough_events() {
   };
 }
 
-StreamingAnswer::StreamingAnswer(WireFormat format, std::string provider_name,
-                                 std::unique_ptr<http::UpstreamResponse> resp, http::Headers extra,
-                                 http::SseSplitter splitter, std::string first_events, bool complete,
-                                 EventTransform transform, bool strip_usage)
-    : format_(format), provider_(std::move(provider_name)), resp_(std::move(resp)), extra_(std::move(extra)),
-      splitter_(std::move(splitter)), first_(std::move(first_events)), complete_(complete),
-      transform_(std::move(transform)), strip_usage_(strip_usage), meter_(format) {}
+boost::asio::awaitable<EventSource::Step> SseEvents::step(std::string& out, ApiError& error,
+                                                         http::UpstreamError& transport, Mode mode) {
+  std::string event, why, incoming;
+  for (;;) {
+    // Only up to the first output when asked: what follows belongs to the
+    // stream, so a broken later event is a mid-stream error, not a failed attempt.
+    while (!complete_ && !(mode == Mode::first_output && !out.empty()) && splitter_.next(event)) {
+      EventResult r = transform_(event, out, why);
+      if (r == EventResult::failed) {
+        error = make_error(502, "upstream '" + provider_ + "' stream failed: " + why, "upstream_stream_error");
+        co_return Step::failed;
+      }
+      if (r == EventResult::complete) complete_ = true;
+    }
+    if (complete_) {
+      // Whatever follows the completing event is not part of the answer;
+      // the rest of the body is read so the connection can be reused.
+      while (!ended_) {
+        incoming.clear();
+        const bool more = co_await resp_->read_some(incoming, read_error_);
+        ended_ = !more;
+      }
+      co_return Step::done;
+    }
+    if (!out.empty() || mode == Mode::buffered_only) co_return Step::more;
+    if (ended_) break;
+    incoming.clear();
+    const bool more = co_await resp_->read_some(incoming, read_error_);
+    ended_ = !more;
+    splitter_.feed(incoming);
+  }
+  transport = read_error_;
+  // A stream that ended cleanly before its completing event was cut short:
+  // the client must not take it for a whole answer.
+  if (!transport) transport = {http::UpstreamFailure::io, "the stream ended before the answer was complete"};
+  error = make_error(502, "upstream '" + provider_ + "' stream failed: " + transport.message, "upstream_stream_error");
+  co_return Step::failed;
+}
 
-std::string StreamingAnswer::outgoing(Exchange& ex, const std::string& events) const {
+boost::asio::awaitable<bool> first_events(const std::string& provider_name, EventSource& source, std::string& first,
+                                          bool& finished, AttemptFailure& failure) {
+  using Step = EventSource::Step;
+  Step step = Step::more;
+  while (first.empty() && step == Step::more) {
+    ApiError e;
+    http::UpstreamError transport;
+    step = co_await source.step(first, e, transport, EventSource::Mode::first_output);
+    if (step != Step::failed) continue;
+    source.cancel();
+    if (transport)
+      failure = transport_failure(provider_name, transport);
+    else if (e.code == "upstream_stream_error" && e.status != 502)
+      failure = {FailureClass::status, std::move(e)};  // a modelled in-stream error: throttled, unavailable, ...
+    else
+      failure = {FailureClass::protocol, std::move(e)};
+    co_return false;
+  }
+  if (first.empty()) {
+    source.cancel();
+    failure = transport_failure(provider_name, {http::UpstreamFailure::io, "stream ended before its first event"});
+    co_return false;
+  }
+  finished = step == Step::done;
+  co_return true;
+}
+
+StreamingAnswer::StreamingAnswer(WireFormat format, int status, std::unique_ptr<EventSource> source,
+                                 http::Headers extra, std::string first, bool finished, bool strip_usage)
+    : format_(format), status_(status), source_(std::move(source)), extra_(std::move(extra)), first_(std::move(first)),
+      finished_(finished), strip_usage_(strip_usage), meter_(format) {}
+
+std::string StreamingAnswer::outgoing(Exchange& ex, std::string& events) {
+  meter_.observe(events);
+  usage_ = meter_.usage();
+  if (strip_usage_) strip_stream_usage(events);
   if (format_ == WireFormat::openai && ex.translator) return ex.translator->events(events);
   return events;
 }
@@ -161,107 +227,55 @@ boost::asio::awaitable<void> StreamingAnswer::deliver(Exchange& ex) {
   for (const auto& h : extra_) headers.add(h.name, h.value);
   // GCC 12 miscompiles co_await inside a condition when the operand makes
   // temporaries: results go through locals throughout this file.
-  const int status = resp_->status();
-  bool open = co_await ex.out.begin_stream(status, std::move(headers), "text/event-stream");
+  bool open = co_await ex.out.begin_stream(status_, std::move(headers), "text/event-stream");
   if (!open) {
-    resp_->cancel();
+    source_->cancel();
     co_return;
   }
   // The client hanging up cancels the upstream request at once, even while
   // the upstream is silent.
-  ex.out.on_disconnect([r = resp_.get()] { r->cancel(); });
+  ex.out.on_disconnect([s = source_.get()] { s->cancel(); });
   co_await pump(ex);
   ex.out.on_disconnect({});
 }
 
 boost::asio::awaitable<void> StreamingAnswer::pump(Exchange& ex) {
-  http::UpstreamError err;
-  std::string batch, incoming, event, failure;
-  // The first write carries the first events and whatever read_first_events
-  // left in the splitter (and, from the server, the head): one write.
+  using Step = EventSource::Step;
+  // The first write carries the first events and whatever else has already
+  // arrived (and, from the server, the head): one write.
   std::string events = std::move(first_);
-  bool failed = false;
-  bool more = true;
+  Step step = finished_ ? Step::done : Step::more;
+  EventSource::Mode mode = EventSource::Mode::buffered_only;
   for (;;) {
-    // Events that arrived together leave together: one write. Whatever
-    // follows the completing event is not part of the answer.
-    while (!complete_ && !failed && splitter_.next(event)) {
-      EventResult r = transform_(event, events, failure);
-      if (r == EventResult::failed) failed = true;
-      else if (r == EventResult::complete) complete_ = true;
+    ApiError error;
+    http::UpstreamError transport;
+    if (step == Step::more) {
+      step = co_await source_->step(events, error, transport, mode);
+      mode = EventSource::Mode::next;
     }
-    meter_.observe(events);
-    usage_ = meter_.usage();
-    if (strip_usage_) strip_stream_usage(events);
-    batch = outgoing(ex, events);
+    // Events that arrived together leave together: one write.
+    std::string batch = outgoing(ex, events);
     if (!batch.empty()) {
       bool written = co_await ex.out.write_chunk(batch);
       if (!written) {
-        resp_->cancel();
+        source_->cancel();
         co_return;
       }
     }
-    if (!failed && more) {
-      incoming.clear();
-      more = co_await resp_->read_some(incoming, err);
-      splitter_.feed(incoming);
-      events.clear();
-      continue;
-    }
-    if (!failed && err && err.kind == http::UpstreamFailure::cancelled) co_return;  // the client left
-    if (!failed && err) failure = err.message;
-    // A stream that ended cleanly but before its completing event was cut
-    // short: the client must not take it for a whole answer.
-    if (!failed && !err && !complete_) failure = "the stream ended before the answer was complete";
-    if (!failure.empty()) {
-      resp_->cancel();
-      if (ex.out.client_gone()) co_return;
-      ApiError e = make_error(502, "upstream '" + provider_ + "' stream failed: " + failure, "upstream_stream_error");
-      const std::string error_event = stream_error_event(ex, e);
+    events.clear();
+    if (step == Step::failed) {
+      source_->cancel();
+      if (transport.kind == http::UpstreamFailure::cancelled || ex.out.client_gone()) co_return;  // nobody listens
+      const std::string error_event = stream_error_event(ex, error);
       co_await ex.out.write_chunk(error_event);
       co_return;
     }
-    if (format_ == WireFormat::openai && ex.translator) {
-      std::string tail = ex.translator->finish();
-      if (!tail.empty()) co_await ex.out.write_chunk(tail);
-    }
-    co_return;
+    if (step == Step::done) break;
   }
-}
-
-boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
-                                               http::SseSplitter& splitter, const EventTransform& transform,
-                                               std::string& first, bool& complete, AttemptFailure& failure) {
-  http::UpstreamError err;
-  std::string incoming, event, transform_error;
-  complete = false;
-  while (first.empty()) {
-    incoming.clear();
-    bool more = co_await resp.read_some(incoming, err);
-    splitter.feed(incoming);
-    // Only up to the first output: what follows belongs to the stream, so a
-    // broken later event becomes a mid-stream error, not a failed attempt.
-    while (first.empty() && splitter.next(event)) {
-      EventResult r = transform(event, first, transform_error);
-      if (r == EventResult::failed) {
-        failure = {FailureClass::protocol,
-                   make_error(502, "upstream '" + provider_name + "' stream failed: " + transform_error,
-                              "upstream_stream_error")};
-        co_return false;
-      }
-      if (r == EventResult::complete) {
-        complete = true;
-        break;
-      }
-    }
-    if (!first.empty() || complete) break;
-    if (!more) {
-      if (!err) err = {http::UpstreamFailure::io, "stream ended before its first event"};
-      failure = transport_failure(provider_name, err);
-      co_return false;
-    }
+  if (format_ == WireFormat::openai && ex.translator) {
+    std::string tail = ex.translator->finish();
+    if (!tail.empty()) co_await ex.out.write_chunk(tail);
   }
-  co_return true;
 }
 
 }  // namespace torii::providers

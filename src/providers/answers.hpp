@@ -60,41 +60,79 @@ EventTransform converter_events(std::shared_ptr<Converter> converter) {
   };
 }
 
+// Where a stream's events come from, already in the answer's wire format:
+// an upstream SSE body through an EventTransform, Bedrock's binary event
+// stream, or events made in process. One StreamingAnswer writes them all.
+class EventSource {
+ public:
+  enum class Step { more, done, failed };
+  enum class Mode {
+    first_output,   // stop at the first event that yields output (an attempt's "first token")
+    buffered_only,  // only what has arrived already: never wait for the upstream
+    next,           // what has arrived, else wait until something yields output or the stream ends
+  };
+  virtual ~EventSource() = default;
+  // Appends events to `out`. On `failed`, `error` is what the client should
+  // see and `transport` says whether (and how) the connection itself failed.
+  virtual boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport,
+                                            Mode mode) = 0;
+  // Abandons the upstream (client gone, hedge lost); safe from a callback.
+  virtual void cancel() = 0;
+};
+
+// An upstream SSE body, event by event through `transform`. A stream that
+// ends before the event that completes it has failed (it was cut short).
+class SseEvents final : public EventSource {
+ public:
+  SseEvents(std::string provider_name, std::unique_ptr<http::UpstreamResponse> resp, EventTransform transform)
+      : provider_(std::move(provider_name)), resp_(std::move(resp)), transform_(std::move(transform)) {}
+  boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport,
+                                    Mode mode) override;
+  void cancel() override { resp_->cancel(); }
+  http::UpstreamResponse& response() { return *resp_; }
+
+ private:
+  std::string provider_;
+  std::unique_ptr<http::UpstreamResponse> resp_;
+  EventTransform transform_;
+  http::SseSplitter splitter_;
+  bool complete_ = false;  // the completing event was seen
+  bool ended_ = false;     // the upstream body ended
+  http::UpstreamError read_error_;
+};
+
+// Reads a source until its first output (or its end): the answer counts as
+// prepared only then, so a stream that fails before its first event can
+// still be retried elsewhere. False with `failure` set otherwise; `finished`
+// says the whole stream already arrived.
+boost::asio::awaitable<bool> first_events(const std::string& provider_name, EventSource& source, std::string& first,
+                                          bool& finished, AttemptFailure& failure);
+
 class StreamingAnswer final : public PreparedAnswer {
  public:
-  // `complete`: the first events already completed the answer.
+  // `first`: the events first_events() read; `finished`: they were all.
   // `strip_usage`: the client did not ask for stream usage, Torii did (to
   // meter it): the usage chunk is read, then taken out.
-  StreamingAnswer(WireFormat format, std::string provider_name, std::unique_ptr<http::UpstreamResponse> resp,
-                  http::Headers extra, http::SseSplitter splitter, std::string first_events, bool complete,
-                  EventTransform transform, bool strip_usage);
+  StreamingAnswer(WireFormat format, int status, std::unique_ptr<EventSource> source, http::Headers extra,
+                  std::string first, bool finished, bool strip_usage);
   boost::asio::awaitable<void> deliver(Exchange& ex) override;
-  void cancel() override { resp_->cancel(); }
+  void cancel() override { source_->cancel(); }
 
  private:
   boost::asio::awaitable<void> pump(Exchange& ex);
-  // Events in the surface's format, from events in this answer's format.
-  std::string outgoing(Exchange& ex, const std::string& events) const;
+  // Meters the events, takes out what only Torii asked for, and re-encodes
+  // them for the surface.
+  std::string outgoing(Exchange& ex, std::string& events);
 
   WireFormat format_;
-  std::string provider_;
-  std::unique_ptr<http::UpstreamResponse> resp_;
+  int status_;
+  std::unique_ptr<EventSource> source_;
   http::Headers extra_;
-  http::SseSplitter splitter_;
   std::string first_;
-  bool complete_;
-  EventTransform transform_;
+  bool finished_;
   bool strip_usage_;
   UsageMeter meter_;
 };
-
-// Reads upstream events until the first one that yields output (a stream's
-// "first token"), through `transform`. On failure returns false with
-// `failure` set: a broken event or an early end is a failed attempt, which
-// the router may retry elsewhere. `complete` says the answer is already whole.
-boost::asio::awaitable<bool> read_first_events(const std::string& provider_name, http::UpstreamResponse& resp,
-                                               http::SseSplitter& splitter, const EventTransform& transform,
-                                               std::string& first, bool& complete, AttemptFailure& failure);
 
 // Bounds on what an upstream may send back.
 constexpr size_t kMaxErrorBody = 1 << 20;

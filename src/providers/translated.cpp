@@ -136,17 +136,18 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
     };
   }
   resp->limit_reads_until(deadline);
-  http::SseSplitter splitter;
+  const int stream_status = resp->status();
+  auto source = std::make_unique<SseEvents>(p.name, std::move(resp), std::move(transform));
   std::string first;
-  bool complete = false;
-  bool ready = co_await read_first_events(p.name, *resp, splitter, transform, first, complete, out.failure);
+  bool finished = false;
+  bool ready = co_await first_events(p.name, *source, first, finished, out.failure);
   if (!ready) {
     if (*refused) out.failure = {FailureClass::status, std::move(**refused)};
     co_return out;
   }
-  resp->clear_read_limit();
-  out.answer = std::make_unique<StreamingAnswer>(format, p.name, std::move(resp), std::move(extra), std::move(splitter),
-                                                 std::move(first), complete, std::move(transform), strip_usage);
+  source->response().clear_read_limit();
+  out.answer = std::make_unique<StreamingAnswer>(format, stream_status, std::move(source), std::move(extra),
+                                                 std::move(first), finished, strip_usage);
   co_return out;
 }
 

@@ -76,10 +76,8 @@ std::string exception_text(std::string_view type, std::string_view payload) {
 }
 
 // The upstream event stream, unframed and translated to OpenAI chunk events.
-class ConverseEvents {
+class ConverseEvents final : public EventSource {
  public:
-  enum class Step { more, done, failed };
-
   ConverseEvents(std::string provider, std::unique_ptr<http::UpstreamResponse> resp,
                  std::shared_ptr<llm::ConverseToOpenAIStream> converter)
       : provider_(std::move(provider)), resp_(std::move(resp)), converter_(std::move(converter)) {}
@@ -94,7 +92,8 @@ class ConverseEvents {
   // On `failed`, `error` is what the client should see; `transport` says
   // whether the connection itself failed (and how).
   boost::asio::awaitable<Step> step(std::string& out, ApiError& error, http::UpstreamError& transport,
-                                    bool stop_at_output = false) {
+                                    Mode mode) override {
+    const bool stop_at_output = mode == Mode::first_output;
     for (;;) {
       std::string why;
       while (!(stop_at_output && !out.empty())) {
@@ -124,7 +123,7 @@ class ConverseEvents {
         error = stream_error("bad event-stream message: " + decoder_.error_message());
         co_return Step::failed;
       }
-      if (!out.empty()) co_return Step::more;
+      if (!out.empty() || (mode == Mode::buffered_only && !ended_)) co_return Step::more;
       if (ended_) break;
       std::string incoming;
       bool more = co_await resp_->read_some(incoming, read_error_);
@@ -150,7 +149,7 @@ class ConverseEvents {
     co_return Step::done;
   }
 
-  void cancel() { resp_->cancel(); }
+  void cancel() override { resp_->cancel(); }
 
  private:
   ApiError stream_error(const std::string& why) const {
@@ -163,86 +162,6 @@ class ConverseEvents {
   es::Decoder decoder_;
   http::UpstreamError read_error_;  // how the upstream body ended, once it has
   bool ended_ = false;
-};
-
-// A ConverseStream answer whose first translated events have arrived.
-class EventStreamAnswer final : public PreparedAnswer {
- public:
-  EventStreamAnswer(std::unique_ptr<ConverseEvents> events, http::Headers extra, std::string first, bool finished,
-                    bool strip_usage)
-      : events_(std::move(events)), extra_(std::move(extra)), first_(std::move(first)), finished_(finished),
-        strip_usage_(strip_usage) {}
-
-  boost::asio::awaitable<void> deliver(Exchange& ex) override {
-    http::Headers headers = std::move(ex.response_headers);
-    for (const auto& h : extra_) headers.add(h.name, h.value);
-    bool open = co_await ex.out.begin_stream(200, std::move(headers), "text/event-stream");
-    if (!open) {
-      events_->cancel();
-      co_return;
-    }
-    ex.out.on_disconnect([e = events_.get()] { e->cancel(); });
-    co_await pump(ex);
-    ex.out.on_disconnect({});
-  }
-
-  void cancel() override { events_->cancel(); }
-
- private:
-  // Meters the canonical events, takes out what only Torii asked for, and
-  // re-encodes them for the surface.
-  std::string outgoing(Exchange& ex, std::string& events) {
-    meter_.observe(events);
-    usage_ = meter_.usage();
-    if (strip_usage_) strip_stream_usage(events);
-    return ex.translator ? ex.translator->events(events) : events;
-  }
-
-  boost::asio::awaitable<void> pump(Exchange& ex) {
-    // GCC 12 miscompiles co_await inside conditions: results go through locals.
-    std::string batch = outgoing(ex, first_);
-    bool written = true;
-    if (!batch.empty()) written = co_await ex.out.write_chunk(batch);
-    if (!written) {
-      events_->cancel();
-      co_return;
-    }
-    bool done = finished_;
-    std::string events;
-    while (!done) {
-      events.clear();
-      ApiError error;
-      http::UpstreamError transport;
-      ConverseEvents::Step step = co_await events_->step(events, error, transport);
-      batch = outgoing(ex, events);
-      if (!batch.empty()) {
-        written = co_await ex.out.write_chunk(batch);
-        if (!written) {
-          events_->cancel();
-          co_return;
-        }
-      }
-      if (step == ConverseEvents::Step::failed) {
-        events_->cancel();
-        if (transport.kind == http::UpstreamFailure::cancelled || ex.out.client_gone()) co_return;
-        const std::string event = stream_error_event(ex, error);
-        co_await ex.out.write_chunk(event);
-        co_return;
-      }
-      done = step == ConverseEvents::Step::done;
-    }
-    if (ex.translator) {
-      std::string tail = ex.translator->finish();
-      if (!tail.empty()) co_await ex.out.write_chunk(tail);
-    }
-  }
-
-  std::unique_ptr<ConverseEvents> events_;
-  http::Headers extra_;
-  std::string first_;
-  bool finished_;  // the whole stream arrived with the first read
-  bool strip_usage_;
-  UsageMeter meter_{WireFormat::openai};
 };
 
 }  // namespace
@@ -345,32 +264,13 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   resp->limit_reads_until(deadline);
   auto events = std::make_unique<ConverseEvents>(
       p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, /*include_usage=*/true, id));
-  // The answer counts as prepared only once it has produced output, so a
-  // stream that fails before its first event can still fail over.
   std::string first;
-  ConverseEvents::Step step = ConverseEvents::Step::more;
-  while (first.empty() && step == ConverseEvents::Step::more) {
-    ApiError e;
-    http::UpstreamError transport;
-    step = co_await events->step(first, e, transport, /*stop_at_output=*/true);
-    if (step == ConverseEvents::Step::failed) {
-      events->cancel();
-      if (transport)
-        out.failure = transport_failure(p.name, transport);
-      else if (e.code == "upstream_stream_error" && e.status != 502)
-        out.failure = {FailureClass::status, std::move(e)};  // a modelled exception: throttled, unavailable, ...
-      else
-        out.failure = {FailureClass::protocol, std::move(e)};
-      co_return out;
-    }
-  }
-  if (first.empty()) {
-    out.failure = transport_failure(p.name, {http::UpstreamFailure::io, "stream ended before its first event"});
-    co_return out;
-  }
+  bool finished = false;
+  bool ready = co_await first_events(p.name, *events, first, finished, out.failure);
+  if (!ready) co_return out;
   events->response().clear_read_limit();
-  out.answer = std::make_unique<EventStreamAnswer>(std::move(events), std::move(extra), std::move(first),
-                                                   step == ConverseEvents::Step::done, !include_usage);
+  out.answer = std::make_unique<StreamingAnswer>(WireFormat::openai, 200, std::move(events), std::move(extra),
+                                                 std::move(first), finished, !include_usage);
   co_return out;
 }
 

@@ -3,59 +3,26 @@
 #include <boost/json/parse.hpp>
 
 #include "llm/json_dom.hpp"
+#include "providers/answers.hpp"
 #include "providers/mock/mock_llm.hpp"
-#include "providers/usage_meter.hpp"
 
 namespace torii::providers {
 
 namespace {
 
-class MockAnswer final : public PreparedAnswer {
+// Events made in process, all known in advance.
+class MemoryEvents final : public EventSource {
  public:
-  MockAnswer(std::string body, std::vector<std::string> events, bool stream, bool strip_usage)
-      : body_(std::move(body)), events_(std::move(events)), stream_(stream), strip_usage_(strip_usage) {
-    UsageMeter meter(WireFormat::openai);
-    if (!stream_) meter.observe(body_);
-    for (const auto& e : events_) meter.observe(e);
-    usage_ = meter.usage();
-    usage_before_delivery_ = true;  // every event is known in advance
-  }
-
-  boost::asio::awaitable<void> deliver(Exchange& ex) override {
-    if (!stream_) {
-      http::Response r;
-      r.headers = std::move(ex.response_headers);
-      if (ex.translator) {
-        r.content_type = ex.translator->content_type();
-        r.body = ex.translator->body(body_);
-      } else {
-        r.body = std::move(body_);
-      }
-      co_await ex.out.send(std::move(r));
-      co_return;
-    }
-    // GCC 12 miscompiles co_await inside a condition when the operand makes
-    // temporaries: results go through locals.
-    bool open = co_await ex.out.begin_stream(200, std::move(ex.response_headers), "text/event-stream");
-    if (!open) co_return;
-    for (auto& event : events_) {
-      if (strip_usage_) strip_stream_usage(event);
-      std::string bytes = ex.translator ? ex.translator->events(event) : event;
-      bool written = co_await ex.out.write_chunk(bytes);
-      if (!written) co_return;
-    }
-    if (ex.translator) {
-      std::string tail = ex.translator->finish();
-      co_await ex.out.write_chunk(tail);
-    }
+  explicit MemoryEvents(std::vector<std::string> events) : events_(std::move(events)) {}
+  boost::asio::awaitable<Step> step(std::string& out, ApiError&, http::UpstreamError&, Mode) override {
+    for (auto& e : events_) out += e;
+    events_.clear();
+    co_return Step::done;
   }
   void cancel() override {}
 
  private:
-  std::string body_;
   std::vector<std::string> events_;
-  bool stream_;
-  bool strip_usage_;
 };
 
 }  // namespace
@@ -103,8 +70,14 @@ AttemptOutcome prepare_mock(const AttemptRequest& request) {
     out.failure = {FailureClass::status, normalise_upstream_error(answer.status, answer.body)};
     return out;
   }
-  out.answer =
-      std::make_unique<MockAnswer>(std::move(answer.body), std::move(streamed.events), streaming, strip_usage);
+  if (!streaming) {
+    out.answer = std::make_unique<BufferedAnswer>(WireFormat::openai, 200, "application/json", http::Headers{},
+                                                  std::move(answer.body));
+    return out;
+  }
+  out.answer = std::make_unique<StreamingAnswer>(WireFormat::openai, 200,
+                                                 std::make_unique<MemoryEvents>(std::move(streamed.events)),
+                                                 http::Headers{}, std::string(), /*finished=*/false, strip_usage);
   return out;
 }
 
