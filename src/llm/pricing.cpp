@@ -130,7 +130,7 @@ std::optional<Price> resolve_price(std::string_view model_id, const Rates& overr
 }
 
 std::optional<double> cost_usd(const Usage& u, const std::optional<Price>& price) {
-  if (!price || !price->usable() || !u.reported) return std::nullopt;
+  if (!price || !price->usable() || !(u.reported || u.estimated)) return std::nullopt;
   Rates r = price->base;
   for (const auto& tier : price->tiers)
     if (u.prompt_total() > tier.above_tokens) lay_over(r, tier.rates);

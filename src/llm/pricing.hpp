@@ -40,8 +40,9 @@ std::string_view catalogue_priced_at();
 // when the result still lacks an input or an output rate.
 std::optional<Price> resolve_price(std::string_view model_id, const Rates& override);
 
-// USD for `usage` at `price`. Cached reads and cache writes without a rate of
-// their own pay the input rate; reasoning without one pays the output rate.
+// USD for `usage` at `price` (estimated usage gives an estimated cost).
+// Cached reads and cache writes without a rate of their own pay the input
+// rate; reasoning without one pays the output rate.
 std::optional<double> cost_usd(const Usage& usage, const std::optional<Price>& price);
 
 // Shortest text that reads back as the same double ("0.000123"), as

@@ -20,6 +20,9 @@ struct Usage {
   int64_t audio = 0;        // audio tokens, prompt and completion
   // The upstream reported usage. False means unknown, never zero.
   bool reported = false;
+  // Not reported but estimated (a stream cut short before its usage came):
+  // about 4 characters a token of what was generated, and of the prompt.
+  bool estimated = false;
 
   int64_t prompt_total() const { return input + cached_read + cache_write; }
   bool operator==(const Usage&) const = default;

@@ -212,7 +212,7 @@ boost::asio::awaitable<bool> first_events(const std::string& provider_name, Even
 StreamingAnswer::StreamingAnswer(WireFormat format, int status, std::unique_ptr<EventSource> source,
                                  http::Headers extra, std::string first, bool finished, bool strip_usage)
     : format_(format), status_(status), source_(std::move(source)), extra_(std::move(extra)), first_(std::move(first)),
-      finished_(finished), strip_usage_(strip_usage), meter_(format) {}
+      finished_(finished), strip_usage_(strip_usage), meter_(format, /*estimate=*/true) {}
 
 std::string StreamingAnswer::outgoing(Exchange& ex, std::string& events) {
   meter_.observe(events);

@@ -39,6 +39,23 @@ void for_each_usage(std::string_view text, F&& f) {
   }
 }
 
+
+// The length of each string value of `key` in `text` (escapes count as one).
+size_t string_chars(std::string_view text, std::string_view key) {
+  size_t total = 0, at = 0;
+  while ((at = text.find(key, at)) != std::string_view::npos) {
+    at += key.size();
+    size_t i = skip_space(text, at);
+    if (i >= text.size() || text[i] != ':') continue;
+    i = skip_space(text, i + 1);
+    if (i >= text.size() || text[i] != '"') continue;
+    for (++i; i < text.size() && text[i] != '"'; ++i, ++total)
+      if (text[i] == '\\') ++i;
+    at = i;
+  }
+  return total;
+}
+
 }  // namespace
 
 void UsageMeter::observe(std::string_view text) {
@@ -46,6 +63,22 @@ void UsageMeter::observe(std::string_view text) {
     if (format_ == WireFormat::openai) usage_ = llm::usage_from_openai(u);
     else llm::update_from_anthropic(usage_, u);
   });
+  // Kept only as a fallback: what was generated, should the usage never come.
+  if (estimate_ && !usage_.reported) {
+    if (format_ == WireFormat::openai)
+      generated_chars_ += string_chars(text, "\"content\"") + string_chars(text, "\"arguments\"");
+    else
+      generated_chars_ += string_chars(text, "\"text\"") + string_chars(text, "\"partial_json\"") +
+                          string_chars(text, "\"thinking\"");
+  }
+}
+
+llm::Usage UsageMeter::usage() const {
+  if (usage_.reported || generated_chars_ == 0) return usage_;
+  llm::Usage u = usage_;
+  u.estimated = true;
+  u.output = estimated_tokens(generated_chars_);
+  return u;
 }
 
 void strip_stream_usage(std::string& events) {

@@ -12,16 +12,25 @@ namespace torii::providers {
 
 class UsageMeter {
  public:
-  explicit UsageMeter(WireFormat format) : format_(format) {}
+  // `estimate`: for streams, which a client or an upstream can cut short
+  // before their usage report.
+  explicit UsageMeter(WireFormat format, bool estimate = false) : format_(format), estimate_(estimate) {}
   // A whole answer, or any number of complete stream events. Later reports
   // replace earlier ones (a stream's final usage wins).
   void observe(std::string_view text);
-  const llm::Usage& usage() const { return usage_; }
+  // The usage; for a stream that never reported it (cut short by the client
+  // or the upstream), an estimate of what was generated (`estimated`).
+  llm::Usage usage() const;
 
  private:
   WireFormat format_;
+  bool estimate_;
   llm::Usage usage_;
+  size_t generated_chars_ = 0;  // text and tool-call arguments seen in stream deltas
 };
+
+// About 4 characters a token: the estimate for usage nobody reported.
+inline int64_t estimated_tokens(size_t chars) { return int64_t((chars + 3) / 4); }
 
 // Takes out of OpenAI stream events what only Torii asked for: the usage-only
 // chunk and the "usage":null member include_usage adds to every other chunk.

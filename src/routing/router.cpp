@@ -11,6 +11,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "providers/attempt.hpp"
+#include "providers/usage_meter.hpp"
 
 namespace torii::routing {
 
@@ -392,6 +393,11 @@ class RequestRouter {
     }
     co_await answer->deliver(ex_);
     ex_.usage = answer->usage();
+    if (ex_.usage.estimated && ex_.usage.input == 0) {
+      // Cut short before any usage came: the prompt is estimated too.
+      const auto& body = in_.body ? in_.body : in_.native_body;
+      if (body) ex_.usage.input = providers::estimated_tokens(body->size());
+    }
     ex_.cost_usd = llm::cost_usd(ex_.usage, t.price);
   }
 

@@ -143,3 +143,29 @@ TEST(UsageMeter, StripTakesOutOnlyWhatTheClientDidNotAskFor) {
   providers::strip_stream_usage(events);
   EXPECT_EQ(events, "data: {\"id\":\"a\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\r\n\r\ndata: [DONE]\n\n");
 }
+
+TEST(UsageMeter, AStreamCutShortIsEstimatedFromWhatWasGenerated) {
+  providers::UsageMeter stream(providers::WireFormat::openai, /*estimate=*/true);
+  // 16 characters of content and 8 of tool arguments, then the stream stops.
+  stream.observe("data: {\"choices\":[{\"delta\":{\"content\":\"0123456789abcdef\"}}]}\n\n");
+  stream.observe("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\":12}\"}}]}}]}\n\n");
+  llm::Usage u = stream.usage();
+  EXPECT_FALSE(u.reported);
+  EXPECT_TRUE(u.estimated);
+  EXPECT_EQ(u.output, 6);  // 24 characters, about 4 a token
+  EXPECT_TRUE(cost_usd(u, resolve_price("gpt-4o", {})).has_value());  // charged for what was generated
+
+  providers::UsageMeter anthropic(providers::WireFormat::anthropic, true);
+  anthropic.observe("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"12345678\"}}\n\n");
+  EXPECT_EQ(anthropic.usage().output, 2);
+
+  // A reported usage replaces any estimate; a complete body is never estimated.
+  stream.observe("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}\n\n");
+  EXPECT_TRUE(stream.usage().reported);
+  EXPECT_FALSE(stream.usage().estimated);
+  EXPECT_EQ(stream.usage().output, 9);
+  providers::UsageMeter body(providers::WireFormat::openai);
+  body.observe(R"({"choices":[{"message":{"content":"no usage here"}}]})");
+  EXPECT_FALSE(body.usage().reported);
+  EXPECT_FALSE(body.usage().estimated);
+}
