@@ -54,7 +54,16 @@ void append_status_line(std::string& out, unsigned version, int status) {
   out += "\r\n";
 }
 
-// Headers the server writes itself (fixed names, numbers, configured values).
+// Lines whose name and value the server itself fixes (framing, its name):
+// nothing from a request or an upstream, so nothing to check.
+void append_fixed(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+// Every other line: checked, since its value may come from a request or an upstream.
 void append_header(std::string& out, std::string_view name, std::string_view value) {
   if (!append_header_line(out, name, value)) log::warn("response header '{}' not sent: invalid name or value", name);
 }
@@ -63,7 +72,7 @@ void append_number_header(std::string& out, std::string_view name, size_t value)
   char num[24];
   auto [end, ec] = std::to_chars(num, num + sizeof num, value);
   (void)ec;
-  append_header(out, name, std::string_view(num, size_t(end - num)));
+  append_fixed(out, name, std::string_view(num, size_t(end - num)));
 }
 
 }  // namespace
@@ -170,7 +179,7 @@ struct Connection final : ResponseWriter {
   void build_head(int status, const Headers& headers, std::string_view content_type) {
     head.clear();
     append_status_line(head, version, status);
-    append_header(head, "Server", server.opt.server_name);
+    append_fixed(head, "Server", server.opt.server_name);
     if (!content_type.empty()) append_header(head, "Content-Type", content_type);
     // A value carrying CR, LF or NUL never reaches the wire (it would inject
     // headers of its own): the line is dropped, the rest of the answer stands.
@@ -208,8 +217,8 @@ struct Connection final : ResponseWriter {
     answered = true;
     build_head(r.status, r.headers, r.content_type);
     append_number_header(head, "Content-Length", r.body.size());
-    if (closing()) append_header(head, "Connection", "close");
-    else if (version == 10) append_header(head, "Connection", "keep-alive");
+    if (closing()) append_fixed(head, "Connection", "close");
+    else if (version == 10) append_fixed(head, "Connection", "keep-alive");
     head += "\r\n";
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
                                           asio::buffer(r.body.data(), head_request ? 0 : r.body.size())};
@@ -223,11 +232,11 @@ struct Connection final : ResponseWriter {
     streaming = true;
     build_head(status, headers, content_type);
     if (version == 11) {
-      append_header(head, "Transfer-Encoding", "chunked");
-      if (closing()) append_header(head, "Connection", "close");
+      append_fixed(head, "Transfer-Encoding", "chunked");
+      if (closing()) append_fixed(head, "Connection", "close");
     } else {
       keep_alive = false;  // HTTP/1.0: the body ends when the connection does
-      append_header(head, "Connection", "close");
+      append_fixed(head, "Connection", "close");
     }
     head += "\r\n";
     // The head leaves with the first chunk (streaming answers begin once

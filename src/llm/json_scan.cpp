@@ -301,6 +301,8 @@ class Scanner {
       } else if (!key_escaped && key == "stream_options") {
         scan.has_stream_options = true;
         scan.stream_options_token = {value_begin, pos_};
+      } else if (!key_escaped && key == "usage") {
+        scan.usage_token = {value_begin, pos_};
       }
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') {

@@ -27,6 +27,10 @@ struct RequestScan {
   bool stream = false;     // top-level "stream": true
   bool has_stream_options = false;
   Span stream_options_token;  // the value of top-level "stream_options"
+
+  // An answer's top-level "usage" value (empty when absent), so that usage
+  // is read off a forwarded answer without a second pass over it.
+  Span usage_token;
 };
 
 // Validates `body` (depth-limited) and fills the fields above.

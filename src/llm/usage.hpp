@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include <boost/json/object.hpp>
 
 namespace torii::llm {
 
@@ -28,13 +27,16 @@ struct Usage {
   bool operator==(const Usage&) const = default;
 };
 
+// The functions below read the JSON text of one `usage` object (its counts
+// are flat integers, found by key: no DOM, no allocation).
+
 // From an OpenAI (canonical) `usage` object: prompt_tokens include cached
 // reads and (Torii's extension cache_creation_input_tokens) cache writes.
-Usage usage_from_openai(const boost::json::object& usage);
+Usage usage_from_openai(std::string_view usage_json);
 // From an Anthropic `usage` object (message, message_start or message_delta).
-Usage usage_from_anthropic(const boost::json::object& usage);
+Usage usage_from_anthropic(std::string_view usage_json);
 // A later report of the same answer (a stream's message_delta after its
 // message_start): counts it carries replace the earlier ones.
-void update_from_anthropic(Usage& u, const boost::json::object& usage);
+void update_from_anthropic(Usage& u, std::string_view usage_json);
 
 }  // namespace torii::llm

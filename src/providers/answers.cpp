@@ -73,12 +73,16 @@ bool is_event_stream(std::string_view content_type) {
 }
 
 BufferedAnswer::BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra,
-                               std::string body)
+                               std::string body, std::optional<llm::Usage> usage)
     : format_(format), status_(status), content_type_(std::move(content_type)), extra_(std::move(extra)),
       body_(std::move(body)) {
-  UsageMeter meter(format);
-  meter.observe(body_);
-  usage_ = meter.usage();
+  if (usage) {
+    usage_ = *usage;
+  } else {
+    UsageMeter meter(format);
+    meter.observe(body_);
+    usage_ = meter.usage();
+  }
   usage_before_delivery_ = true;
 }
 

@@ -5,6 +5,7 @@
 // speaks another one.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/client.hpp"
@@ -17,7 +18,10 @@ namespace torii::providers {
 
 class BufferedAnswer final : public PreparedAnswer {
  public:
-  BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra, std::string body);
+  // `usage`: when the caller already read it off the body; otherwise the
+  // body is metered here.
+  BufferedAnswer(WireFormat format, int status, std::string content_type, http::Headers extra, std::string body,
+                 std::optional<llm::Usage> usage = std::nullopt);
   boost::asio::awaitable<void> deliver(Exchange& ex) override;
   void cancel() override {}
 

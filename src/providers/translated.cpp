@@ -79,14 +79,21 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
       co_return out;
     }
     std::string content_type = "application/json";
+    std::optional<llm::Usage> usage;
     if (tr.native) {
-      // Forwarded as is: validated without building a DOM.
-      std::string why;
-      if (!llm::is_valid_json(answer, &why)) {
-        out.failure = {FailureClass::protocol, make_error(502, "upstream '" + p.name + "' returned invalid JSON: " + why,
-                                                          "upstream_invalid_response")};
+      // Forwarded as is: validated without building a DOM, and its usage
+      // found by the same pass.
+      llm::RequestScan scan = llm::scan_request(answer, 512);
+      if (!scan.valid) {
+        out.failure = {FailureClass::protocol,
+                       make_error(502, "upstream '" + p.name + "' returned invalid JSON: " + scan.error,
+                                  "upstream_invalid_response")};
         co_return out;
       }
+      UsageMeter meter(format);
+      const llm::Span& u = scan.usage_token;
+      if (!u.empty()) meter.observe_object(std::string_view(answer).substr(u.begin, u.end - u.begin));
+      usage = meter.usage();
       if (auto ct = resp->headers().get("content-type"); !ct.empty()) content_type = std::string(ct);
     } else {
       json::error_code ec;
@@ -104,7 +111,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
       answer = tr.decode(v.get_object());
     }
     out.answer = std::make_unique<BufferedAnswer>(format, status, std::move(content_type), std::move(extra),
-                                                  std::move(answer));
+                                                  std::move(answer), usage);
     co_return out;
   }
 

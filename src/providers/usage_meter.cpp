@@ -1,13 +1,9 @@
 #include "providers/usage_meter.hpp"
 
-#include <boost/json.hpp>
-
 #include "http/sse.hpp"
 #include "llm/json_scan.hpp"
 
 namespace torii::providers {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -16,9 +12,27 @@ size_t skip_space(std::string_view s, size_t i) {
   return i;
 }
 
-// Calls `f` with each `"usage": {...}` object in `text`, in order. A raw
-// `"usage"` followed by a colon can only be a key: inside a JSON string its
-// quotes would be escaped.
+// The end (one past the closing brace) of the object that starts at
+// text[begin], or npos when it is cut off.
+size_t object_end(std::string_view text, size_t begin) {
+  int depth = 0;
+  for (size_t i = begin; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Calls `f` with the text of each `"usage": {...}` object in `text`, in
+// order. A raw `"usage"` followed by a colon can only be a key: inside a
+// JSON string its quotes would be escaped.
 template <class F>
 void for_each_usage(std::string_view text, F&& f) {
   static constexpr std::string_view kKey = "\"usage\"";
@@ -29,16 +43,12 @@ void for_each_usage(std::string_view text, F&& f) {
     if (i >= text.size() || text[i] != ':') continue;
     i = skip_space(text, i + 1);
     if (i >= text.size() || text[i] != '{') continue;  // "usage": null
-    json::stream_parser p;
-    json::error_code ec;
-    size_t used = p.write_some(text.substr(i), ec);
-    if (ec || !p.done()) continue;
-    json::value v = p.release();
-    if (v.is_object()) f(v.get_object());
-    at = i + used;
+    const size_t end = object_end(text, i);
+    if (end == std::string_view::npos) return;
+    f(text.substr(i, end - i));
+    at = end;
   }
 }
-
 
 // The length of each string value of `key` in `text` (escapes count as one).
 size_t string_chars(std::string_view text, std::string_view key) {
@@ -58,11 +68,13 @@ size_t string_chars(std::string_view text, std::string_view key) {
 
 }  // namespace
 
+void UsageMeter::observe_object(std::string_view usage_json) {
+  if (format_ == WireFormat::openai) usage_ = llm::usage_from_openai(usage_json);
+  else llm::update_from_anthropic(usage_, usage_json);
+}
+
 void UsageMeter::observe(std::string_view text) {
-  for_each_usage(text, [this](const json::object& u) {
-    if (format_ == WireFormat::openai) usage_ = llm::usage_from_openai(u);
-    else llm::update_from_anthropic(usage_, u);
-  });
+  for_each_usage(text, [this](std::string_view usage_json) { observe_object(usage_json); });
   // Kept only as a fallback: what was generated, should the usage never come.
   if (estimate_ && !usage_.reported) {
     if (format_ == WireFormat::openai)

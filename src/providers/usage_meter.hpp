@@ -18,6 +18,8 @@ class UsageMeter {
   // A whole answer, or any number of complete stream events. Later reports
   // replace earlier ones (a stream's final usage wins).
   void observe(std::string_view text);
+  // One `usage` object's JSON text, already found.
+  void observe_object(std::string_view usage_json);
   // The usage; for a stream that never reported it (cut short by the client
   // or the upstream), an estimate of what was generated (`estimated`).
   llm::Usage usage() const;

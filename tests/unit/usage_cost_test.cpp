@@ -16,9 +16,9 @@ json::object parse(std::string_view s) { return json::parse(s).as_object(); }
 }  // namespace
 
 TEST(Usage, OpenAIPromptTokensIncludeCachedOnes) {
-  Usage u = usage_from_openai(parse(R"({"prompt_tokens":1000,"completion_tokens":300,"total_tokens":1300,
+  Usage u = usage_from_openai(R"({"prompt_tokens":1000,"completion_tokens":300,"total_tokens":1300,
     "prompt_tokens_details":{"cached_tokens":800,"audio_tokens":5},
-    "completion_tokens_details":{"reasoning_tokens":120,"audio_tokens":2}})"));
+    "completion_tokens_details":{"reasoning_tokens":120,"audio_tokens":2}})");
   EXPECT_TRUE(u.reported);
   EXPECT_EQ(u.input, 200);
   EXPECT_EQ(u.cached_read, 800);
@@ -27,17 +27,17 @@ TEST(Usage, OpenAIPromptTokensIncludeCachedOnes) {
   EXPECT_EQ(u.audio, 7);
   EXPECT_EQ(u.prompt_total(), 1000);
   // Torii's canonical form of Anthropic/Bedrock answers carries cache writes too.
-  Usage w = usage_from_openai(parse(R"({"prompt_tokens":50,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":10},"cache_creation_input_tokens":30})"));
+  Usage w = usage_from_openai(R"({"prompt_tokens":50,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":10},"cache_creation_input_tokens":30})");
   EXPECT_EQ(w.input, 10);
   EXPECT_EQ(w.cache_write, 30);
 }
 
 TEST(Usage, AnthropicInputExcludesCacheAndLaterReportsReplace) {
-  Usage u = usage_from_anthropic(parse(R"({"input_tokens":12,"cache_read_input_tokens":900,"cache_creation_input_tokens":40,"output_tokens":1})"));
+  Usage u = usage_from_anthropic(R"({"input_tokens":12,"cache_read_input_tokens":900,"cache_creation_input_tokens":40,"output_tokens":1})");
   EXPECT_EQ(u.input, 12);
   EXPECT_EQ(u.cached_read, 900);
   EXPECT_EQ(u.cache_write, 40);
-  update_from_anthropic(u, parse(R"({"output_tokens":77})"));  // message_delta
+  update_from_anthropic(u, R"({"output_tokens":77})");  // message_delta
   EXPECT_EQ(u.output, 77);
   EXPECT_EQ(u.input, 12);
 }
