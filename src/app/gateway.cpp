@@ -118,16 +118,11 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
   CompletionGuard complete(chain_, ctx);
   // The request's attempts (hedges included) route with this snapshot's
   // view of the worker's health, held by `pinned` until the request ends.
-  routing::RouterContext router{worker.executor, worker.client, *pinned->health, worker.rng};
-  co_await dispatch(router, ctx, match);
-}
+  routing::RouterContext router{worker.executor, worker.client, *pinned->health, worker.rng, pinned};
 
-boost::asio::awaitable<void> Gateway::dispatch(routing::RouterContext& router, pipeline::RequestContext& ctx,
-                                               const pipeline::RouteMatch& match) const {
   // GCC 12 miscompiles co_await operands that build temporaries: every
   // answer below is built in a named local first (scripts/check-co-await.mjs).
-  providers::Exchange& ex = ctx.ex;
-  http::Request& req = ctx.request;
+  // One coroutine frame per request: dispatch is inline.
   if (!match.route) {
     ApiError e;
     if (match.path_known) {
@@ -192,6 +187,7 @@ boost::asio::awaitable<void> Gateway::dispatch(routing::RouterContext& router, p
     }
   }
 }
+
 
 boost::asio::awaitable<void> Gateway::admin_reload(pipeline::RequestContext& ctx) const {
   providers::Exchange& ex = ctx.ex;

@@ -48,8 +48,6 @@ class Gateway {
 
  private:
   Gateway(Config config, GatewayHooks hooks);
-  boost::asio::awaitable<void> dispatch(routing::RouterContext& router, pipeline::RequestContext& ctx,
-                                        const pipeline::RouteMatch& match) const;
   boost::asio::awaitable<void> admin_reload(pipeline::RequestContext& ctx) const;
 
   Config config_;

@@ -12,37 +12,27 @@ size_t skip_space(std::string_view s, size_t i) {
   return i;
 }
 
-// Calls `f` with the integer value of every `"key": N` in `text`. The key is
-// matched with its quotes, so "prompt_tokens" never matches
-// "prompt_tokens_details" nor "input_tokens" "cache_read_input_tokens".
+// Calls `f(key, n)` for every `"key": n` with an integer value in `text`,
+// in one pass (nested objects included: their keys are distinct).
 template <class F>
-void for_each_count(std::string_view text, std::string_view quoted_key, F&& f) {
-  size_t at = 0;
-  while ((at = text.find(quoted_key, at)) != std::string_view::npos) {
-    at += quoted_key.size();
-    size_t i = skip_space(text, at);
-    if (i >= text.size() || text[i] != ':') continue;
-    i = skip_space(text, i + 1);
+void for_each_count(std::string_view text, F&& f) {
+  size_t i = 0;
+  while ((i = text.find('"', i)) != std::string_view::npos) {
+    const size_t begin = ++i;
+    while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+    if (i >= text.size()) return;
+    std::string_view key = text.substr(begin, i - begin);
+    size_t j = skip_space(text, i + 1);
+    if (j >= text.size() || text[j] != ':') {
+      ++i;  // a string value, not a key
+      continue;
+    }
+    j = skip_space(text, j + 1);
     int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), v);
-    if (ec == std::errc()) f(v);
-    at = size_t(end - text.data());
+    auto [end, ec] = std::from_chars(text.data() + j, text.data() + text.size(), v);
+    if (ec == std::errc()) f(key, v);
+    i = j;
   }
-}
-
-bool read_count(std::string_view text, std::string_view quoted_key, int64_t& out) {
-  bool found = false;
-  for_each_count(text, quoted_key, [&](int64_t v) {
-    out = v;
-    found = true;
-  });
-  return found;
-}
-
-int64_t count_of(std::string_view text, std::string_view quoted_key) {
-  int64_t v = 0;
-  read_count(text, quoted_key, v);
-  return v;
 }
 
 }  // namespace
@@ -50,14 +40,16 @@ int64_t count_of(std::string_view text, std::string_view quoted_key) {
 Usage usage_from_openai(std::string_view u) {
   Usage out;
   out.reported = true;
-  const int64_t prompt = count_of(u, "\"prompt_tokens\"");
-  out.cached_read = count_of(u, "\"cached_tokens\"");
-  out.cache_write = count_of(u, "\"cache_creation_input_tokens\"");
+  int64_t prompt = 0;
+  for_each_count(u, [&](std::string_view key, int64_t v) {
+    if (key == "prompt_tokens") prompt = v;
+    else if (key == "completion_tokens") out.output = v;
+    else if (key == "cached_tokens") out.cached_read = v;
+    else if (key == "cache_creation_input_tokens") out.cache_write = v;
+    else if (key == "reasoning_tokens") out.reasoning = v;
+    else if (key == "audio_tokens") out.audio += v;  // prompt's and completion's details
+  });
   out.input = std::max<int64_t>(0, prompt - out.cached_read - out.cache_write);
-  out.output = count_of(u, "\"completion_tokens\"");
-  out.reasoning = count_of(u, "\"reasoning_tokens\"");
-  // In both prompt_tokens_details and completion_tokens_details.
-  for_each_count(u, "\"audio_tokens\"", [&](int64_t v) { out.audio += v; });
   return out;
 }
 
@@ -69,10 +61,12 @@ Usage usage_from_anthropic(std::string_view u) {
 
 void update_from_anthropic(Usage& out, std::string_view u) {
   out.reported = true;
-  read_count(u, "\"input_tokens\"", out.input);
-  read_count(u, "\"output_tokens\"", out.output);
-  read_count(u, "\"cache_read_input_tokens\"", out.cached_read);
-  read_count(u, "\"cache_creation_input_tokens\"", out.cache_write);
+  for_each_count(u, [&](std::string_view key, int64_t v) {
+    if (key == "input_tokens") out.input = v;
+    else if (key == "output_tokens") out.output = v;
+    else if (key == "cache_read_input_tokens") out.cached_read = v;
+    else if (key == "cache_creation_input_tokens") out.cache_write = v;
+  });
 }
 
 }  // namespace torii::llm

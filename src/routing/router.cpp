@@ -303,7 +303,7 @@ class RequestRouter {
     req.cancel = race->cancel[slot] = std::make_shared<http::UpstreamCancel>();
     race->health[slot] = h;
     race->launched[slot] = true;
-    auto on_done = [race, slot](std::exception_ptr e, AttemptOutcome o) {
+    auto on_done = [race, slot, snapshot = ctx_.snapshot](std::exception_ptr e, AttemptOutcome o) {
       if (e) o.failure = {FailureClass::io, make_error(500, "internal error in attempt")};
       if (TargetHealth* th = race->health[slot]) th->in_flight.fetch_sub(1, std::memory_order_relaxed);
       if (race->settled) {

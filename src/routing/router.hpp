@@ -24,6 +24,9 @@ struct RouterContext {
   http::UpstreamClient& client;
   const HealthView& health;  // this worker's records, for the request's config snapshot
   std::mt19937_64& rng;
+  // Keeps the request's config snapshot (providers, models) alive for an
+  // attempt that outlives the request: a hedge that lost, still winding down.
+  std::shared_ptr<const void> snapshot;
 };
 
 struct RouteInput {
