@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates
+  iproute2 util-linux
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then

@@ -20,12 +20,16 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const INNER = path.join(HERE, 'claude-code', 'inner.mjs');
 const RUN_TIMEOUT_MS = 60_000;
 
+// As root, a network namespace alone; otherwise inside a user namespace of
+// its own (mapped root), where unprivileged user namespaces are allowed.
+const UNSHARE = process.getuid?.() === 0 ? ['-n'] : ['-r', '-n'];
+
 function quote(s) { return `'${String(s).replace(/'/g, `'\\''`)}'`; }
 
 // `sh -c SCRIPT` in a new network namespace whose only interface is lo (up).
 function inNamespace(script, { timeoutMs = RUN_TIMEOUT_MS } = {}) {
   return new Promise((resolve) => {
-    const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && ${script}`], {
+    const child = spawn('unshare', [...UNSHARE, 'sh', '-c', `ip link set lo up && ${script}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -56,11 +60,11 @@ const BACKENDS = {
 
 describe('Claude Code CLI through torii (loopback-only network namespace)', () => {
   before(() => {
-    const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && ip -o link show'], { encoding: 'utf8' });
+    const probe = spawnSync('unshare', [...UNSHARE, 'sh', '-c', 'ip link set lo up && ip -o link show'], { encoding: 'utf8' });
     if (probe.error || probe.status !== 0) {
       throw new Error('Claude Code may only run inside a loopback-only network namespace, and `unshare -n sh -c "ip link set lo up"` '
         + `failed (${probe.error?.message ?? `exit ${probe.status}`}: ${(probe.stderr ?? '').trim()}). `
-        + 'Run the integration tests as root (or with CAP_SYS_ADMIN) with util-linux `unshare` and iproute2 `ip` installed.');
+        + 'Run the integration tests as root, or where unprivileged user namespaces are allowed, with util-linux `unshare` and iproute2 `ip` installed.');
     }
     const links = probe.stdout.trim().split('\n').map((l) => l.split(':')[1]?.trim());
     assert.deepEqual(links, ['lo'], `the namespace is not loopback-only: ${probe.stdout}`);
