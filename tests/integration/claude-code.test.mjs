@@ -10,11 +10,12 @@
 // Claude Code outside the namespace.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLAUDE_BIN } from './claude-code/claude.mjs';
+import { runToEnd } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const INNER = path.join(HERE, 'claude-code', 'inner.mjs');
@@ -28,21 +29,7 @@ function quote(s) { return `'${String(s).replace(/'/g, `'\\''`)}'`; }
 
 // `sh -c SCRIPT` in a new network namespace whose only interface is lo (up).
 function inNamespace(script, { timeoutMs = RUN_TIMEOUT_MS } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn('unshare', [...UNSHARE, 'sh', '-c', `ip link set lo up && ${script}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); resolve({ code: null, stdout, stderr: `${stderr}${err.message}`, timedOut }); });
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, timedOut }); });
-  });
+  return runToEnd('unshare', [...UNSHARE, 'sh', '-c', `ip link set lo up && ${script}`], { timeoutMs });
 }
 
 function lastJsonLine(text) {

@@ -268,30 +268,43 @@ export function mockProvider(mock, name = 'up', extra = {}) {
 // ---------------------------------------------------------------------------
 // torii
 
-// Runs `torii args...` to completion (for check / version).
-export function runTorii(args, { env, timeoutMs = 10_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(TORII_BIN, args, {
-      cwd: TESTS_DIR,
-      env: { ...process.env, ...(env ?? {}) },
+// Runs `bin args...` to its end, collecting its output. Resolves (never
+// rejects) with { code, signal, stdout, stderr, timedOut, ms }; a process
+// still running after `timeoutMs` is killed (timedOut).
+export function runToEnd(bin, args, { env, cwd, timeoutMs = 10_000, inheritEnv = true } = {}) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = track(spawn(bin, args, {
+      cwd: cwd ?? TESTS_DIR,
+      env: inheritEnv ? { ...process.env, ...(env ?? {}) } : env,
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => {
+      timedOut = true;
       try { child.kill('SIGKILL'); } catch { /* already gone */ }
-      reject(new Error(`torii ${args.join(' ')}: did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
-    child.once('close', (code, signal) => {
+    const done = (code, signal, extra = '') => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+      resolve({ code, signal, stdout, stderr: stderr + extra, timedOut, ms: Date.now() - t0 });
+    };
+    child.once('error', (err) => done(null, null, `spawn error: ${err.message}\n`));
+    child.once('close', (code, signal) => done(code, signal));
   });
+}
+
+// Runs `torii args...` to completion (for check / version).
+export async function runTorii(args, { env, timeoutMs = 10_000 } = {}) {
+  const r = await runToEnd(TORII_BIN, args, { env, timeoutMs });
+  if (r.timedOut) throw new Error(`torii ${args.join(' ')}: did not exit within ${timeoutMs} ms\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code === null && r.signal === null) throw new Error(`torii ${args.join(' ')}: ${r.stderr}`);
+  return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 // Writes the config and starts `torii serve` on an ephemeral port.

@@ -1,11 +1,10 @@
 // Running the real Claude Code CLI (npm package @anthropic-ai/claude-code) from
 // the tests. Only ever call runClaude() inside a loopback-only network namespace
 // (see ../claude-code.test.mjs): Claude Code also tries to reach hosts of its own.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TESTS_DIR } from '../harness.mjs';
+import { TESTS_DIR, runToEnd } from '../harness.mjs';
 
 // The package's postinstall copies the native binary of the platform package
 // over bin/claude.exe (a small placeholder until then); when install scripts
@@ -73,21 +72,8 @@ export async function runClaude({ baseUrl, apiKey, prompt, timeoutMs = 40_000, e
     ...extraEnv,
   };
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', ...extraArgs];
-  const t0 = Date.now();
-  const child = spawn(CLAUDE_BIN, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-  const { code, signal } = await new Promise((resolve) => {
-    child.once('error', (err) => { stderr += `spawn error: ${err.message}\n`; resolve({ code: null, signal: null }); });
-    child.once('close', (c, s) => resolve({ code: c, signal: s }));
-  });
-  clearTimeout(timer);
+  const { code, signal, timedOut, ms, stdout, stderr } = await runToEnd(CLAUDE_BIN, args,
+    { cwd, env, timeoutMs, inheritEnv: false });
   rmSync(home, { recursive: true, force: true });
   rmSync(cwd, { recursive: true, force: true });
   const events = [];
@@ -96,5 +82,5 @@ export async function runClaude({ baseUrl, apiKey, prompt, timeoutMs = 40_000, e
     try { events.push(JSON.parse(line)); } catch { events.push({ type: '<unparsed>', line }); }
   }
   const result = [...events].reverse().find((e) => e.type === 'result') ?? null;
-  return { code, signal, timedOut, ms: Date.now() - t0, stdout, stderr, events, result };
+  return { code, signal, timedOut, ms, stdout, stderr, events, result };
 }
