@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates
-  iproute2 util-linux
+  iproute2 util-linux valgrind
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then
