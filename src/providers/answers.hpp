@@ -15,7 +15,6 @@
 
 namespace torii::providers {
 
-
 class BufferedAnswer final : public PreparedAnswer {
  public:
   // `usage`: when the caller already read it off the body; otherwise the
