@@ -40,6 +40,13 @@ inline const boost::json::array* arr(const boost::json::object& o, std::string_v
 }
 
 // `created` timestamps of translated answers.
+// Whether an OpenAI request asks for stream usage (stream_options.include_usage).
+inline bool wants_stream_usage(const boost::json::object& openai) {
+  const auto* so = obj(openai, "stream_options");
+  const auto* iu = so ? so->if_contains("include_usage") : nullptr;
+  return iu && iu->is_bool() && iu->get_bool();
+}
+
 inline int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

@@ -39,6 +39,12 @@ RequestScan scan_request(std::string_view body, int max_depth = 128);
 // Validation only (used on upstream responses).
 bool is_valid_json(std::string_view text, std::string* error = nullptr, int max_depth = 512);
 
+// The first position at or after `at` that is not JSON whitespace.
+inline size_t skip_whitespace(std::string_view text, size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' || text[at] == '\n')) ++at;
+  return at;
+}
+
 // Appends `value` as a JSON string literal (quotes, escapes) to `out`.
 void append_json_string(std::string& out, std::string_view value);
 

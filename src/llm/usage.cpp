@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "llm/json_scan.hpp"
+
 namespace torii::llm {
 
 namespace {
-
-size_t skip_space(std::string_view s, size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
-  return i;
-}
 
 // Calls `f(key, n)` for every `"key": n` with an integer value in `text`,
 // in one pass (nested objects included: their keys are distinct).
@@ -22,12 +19,12 @@ void for_each_count(std::string_view text, F&& f) {
     while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
     if (i >= text.size()) return;
     std::string_view key = text.substr(begin, i - begin);
-    size_t j = skip_space(text, i + 1);
+    size_t j = skip_whitespace(text, i + 1);
     if (j >= text.size() || text[j] != ':') {
       ++i;  // a string value, not a key
       continue;
     }
-    j = skip_space(text, j + 1);
+    j = skip_whitespace(text, j + 1);
     int64_t v = 0;
     auto [end, ec] = std::from_chars(text.data() + j, text.data() + text.size(), v);
     if (ec == std::errc()) f(key, v);

@@ -5,22 +5,12 @@
 #include <boost/json.hpp>
 
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 #include "llm/json_scan.hpp"
 
 namespace torii::providers {
 
 namespace json = boost::json;
-
-namespace {
-
-bool wants_usage(const json::object& openai) {
-  auto* so = openai.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  auto* iu = so->get_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->get_bool();
-}
-
-}  // namespace
 
 boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& client, const AttemptRequest& req,
                                                           const Translation& tr) {
@@ -42,7 +32,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_translated(http::UpstreamClient& 
       out.failure = {FailureClass::status, make_error(400, error, "invalid_request")};
       co_return out;
     }
-    include_usage = wants_usage(v.get_object());
+    include_usage = llm::get::wants_stream_usage(v.get_object());
   }
 
   http::UpstreamRequest up = upstream_request(req, req.stream ? "text/event-stream" : "application/json");

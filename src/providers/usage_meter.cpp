@@ -7,11 +7,6 @@ namespace torii::providers {
 
 namespace {
 
-size_t skip_space(std::string_view s, size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
-  return i;
-}
-
 // The end (one past the closing brace) of the object that starts at
 // text[begin], or npos when it is cut off.
 size_t object_end(std::string_view text, size_t begin) {
@@ -39,9 +34,9 @@ void for_each_usage(std::string_view text, F&& f) {
   size_t at = 0;
   while ((at = text.find(kKey, at)) != std::string_view::npos) {
     at += kKey.size();
-    size_t i = skip_space(text, at);
+    size_t i = llm::skip_whitespace(text, at);
     if (i >= text.size() || text[i] != ':') continue;
-    i = skip_space(text, i + 1);
+    i = llm::skip_whitespace(text, i + 1);
     if (i >= text.size() || text[i] != '{') continue;  // "usage": null
     const size_t end = object_end(text, i);
     if (end == std::string_view::npos) return;
@@ -55,9 +50,9 @@ size_t string_chars(std::string_view text, std::string_view key) {
   size_t total = 0, at = 0;
   while ((at = text.find(key, at)) != std::string_view::npos) {
     at += key.size();
-    size_t i = skip_space(text, at);
+    size_t i = llm::skip_whitespace(text, at);
     if (i >= text.size() || text[i] != ':') continue;
-    i = skip_space(text, i + 1);
+    i = llm::skip_whitespace(text, i + 1);
     if (i >= text.size() || text[i] != '"') continue;
     for (++i; i < text.size() && text[i] != '"'; ++i, ++total)
       if (text[i] == '\\') ++i;

@@ -5,6 +5,7 @@
 
 #include "llm/bedrock_format.hpp"
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 #include "providers/answers.hpp"
 #include "providers/bedrock/event_stream.hpp"
 #include "providers/bedrock/sigv4.hpp"
@@ -18,12 +19,6 @@ namespace {
 
 constexpr std::string_view kEventStreamType = "application/vnd.amazon.eventstream";
 
-bool wants_usage(const json::object& openai) {
-  auto* so = openai.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  auto* iu = so->get_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->get_bool();
-}
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
@@ -205,7 +200,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
     out.failure = {FailureClass::status, make_error(400, error, "invalid_request")};
     co_return out;
   }
-  const bool include_usage = wants_usage(parsed.get_object());
+  const bool include_usage = llm::get::wants_stream_usage(parsed.get_object());
   const std::string body = json::serialize(converse);
 
   http::UpstreamRequest up =

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 #include "providers/answers.hpp"
 #include "providers/mock/mock_llm.hpp"
 
@@ -41,13 +42,9 @@ AttemptOutcome prepare_mock(const AttemptRequest& request) {
   // Streams report usage whether or not the client asked: metered, then
   // taken out again for a client that did not ask (as for real upstreams).
   bool strip_usage = false;
-  if (streaming) {
-    const auto* so = req.if_contains("stream_options");
-    const auto* iu = so && so->is_object() ? so->get_object().if_contains("include_usage") : nullptr;
-    if (!iu || !iu->is_bool() || !iu->get_bool()) {
-      strip_usage = true;
-      req["stream_options"] = boost::json::object{{"include_usage", true}};
-    }
+  if (streaming && !llm::get::wants_stream_usage(req)) {
+    strip_usage = true;
+    req["stream_options"] = boost::json::object{{"include_usage", true}};
   }
 
   mock::Answer answer;
