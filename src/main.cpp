@@ -7,8 +7,9 @@
 #include <thread>
 
 #include "app/runtime.hpp"
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "core/log.hpp"
+#include "filters/auth/auth_section.hpp"
 #include "http/server.hpp"
 
 namespace {
@@ -78,7 +79,7 @@ int serve(const Args& args) {
   }
   torii::log::Level level;
   if (torii::log::parse_level(config->log_level, level)) torii::log::set_level(level);
-  if (!config->auth_enabled)
+  if (!torii::filters::auth_section(*config) && !config->admin_enabled)
     torii::log::warn("no auth section in {}: the gateway is open to anyone who can reach it", config->file);
 
   std::string error;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "filters/auth/auth_section.hpp"
 #include "http/client.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
@@ -47,16 +48,21 @@ http::Response json_response(int status, std::string body, const http::Headers& 
   return r;
 }
 
+std::vector<std::string> static_keys(const Config& config) {
+  const filters::AuthSection* auth = filters::auth_section(config);
+  return auth ? auth->keys : std::vector<std::string>{};
+}
+
 }  // namespace
 
 Gateway::Gateway(Config config, GatewayHooks hooks)
     : config_(std::move(config)),
       hooks_(std::move(hooks)),
-      admin_auth_(true, config_.admin_enabled ? config_.admin_keys : config_.auth_keys),
+      admin_auth_(true, config_.admin_enabled ? config_.admin_keys : static_keys(config_)),
       chain_(pipeline::FilterRegistry::builtin(), config_),
       routes_(pipeline::RouteTable::standard()) {
   // Without an admin or auth section, /admin/health is as open as the gateway.
-  if (!config_.admin_enabled && !config_.auth_enabled) admin_auth_ = filters::KeyAuth(false, {});
+  if (!config_.admin_enabled && !filters::auth_section(config_)) admin_auth_ = filters::KeyAuth(false, {});
 }
 
 std::shared_ptr<const Gateway> Gateway::create(Config config, GatewayHooks hooks, std::string& error) {

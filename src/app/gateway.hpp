@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "filters/auth/key_auth.hpp"
 #include "http/handler.hpp"
 #include "pipeline/filter_chain.hpp"

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
@@ -224,7 +225,16 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
     return s;
   };
   if (routes(before) != routes(after)) out.push_back("routes changed");
-  if (before.auth_enabled != after.auth_enabled || before.auth_keys != after.auth_keys) out.push_back("auth keys changed");
+  // The concerns' own sections, by the YAML they were read from.
+  std::set<std::string, std::less<>> names;
+  for (const auto& [name, text] : before.section_sources) names.insert(name);
+  for (const auto& [name, text] : after.section_sources) names.insert(name);
+  for (const auto& name : names) {
+    auto b = before.section_sources.find(name), a = after.section_sources.find(name);
+    if (b == before.section_sources.end()) out.push_back(name + " section added");
+    else if (a == after.section_sources.end()) out.push_back(name + " section removed");
+    else if (a->second != b->second) out.push_back(name + " section changed");
+  }
   if (before.admin_enabled != after.admin_enabled || before.admin_keys != after.admin_keys)
     out.push_back("admin keys changed");
   if (before.listen_host != after.listen_host || before.listen_port != after.listen_port || before.workers != after.workers ||

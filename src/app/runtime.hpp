@@ -11,7 +11,7 @@
 
 #include "app/gateway.hpp"
 #include "app/worker.hpp"
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "http/handler.hpp"
 
 namespace torii::app {

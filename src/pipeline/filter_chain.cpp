@@ -19,6 +19,14 @@ const FilterRegistry& FilterRegistry::builtin() {
   return registry;
 }
 
+}  // namespace torii::pipeline
+
+namespace torii::config {
+const Sections& builtin_sections() { return pipeline::FilterRegistry::builtin().sections(); }
+}  // namespace torii::config
+
+namespace torii::pipeline {
+
 FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
   std::vector<const FilterRegistration*> ordered;
   for (const auto& e : registry.entries()) ordered.push_back(&e);

@@ -10,7 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
+#include "config/section.hpp"
 #include "pipeline/filter.hpp"
 
 namespace torii::pipeline {
@@ -30,12 +31,16 @@ class FilterRegistry {
  public:
   void add(FilterRegistration r) { entries_.push_back(std::move(r)); }
   const std::vector<FilterRegistration>& entries() const { return entries_; }
+  // The top-level config sections the concerns read themselves.
+  void add_section(config::Section s) { sections_.add(std::move(s)); }
+  const config::Sections& sections() const { return sections_; }
 
   // Every registered concern (the generated registrations, once).
   static const FilterRegistry& builtin();
 
  private:
   std::vector<FilterRegistration> entries_;
+  config::Sections sections_;
 };
 
 class FilterChain {

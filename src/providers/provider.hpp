@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "http/client.hpp"
 #include "http/message.hpp"
 

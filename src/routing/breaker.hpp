@@ -6,7 +6,7 @@
 #include <chrono>
 #include <deque>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 
 namespace torii::routing {
 

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "http/message.hpp"
 #include "llm/pricing.hpp"
 #include "providers/provider.hpp"

@@ -1,4 +1,7 @@
-#include "core/config.hpp"
+#include "config/config.hpp"
+#include "config/reader.hpp"
+#include "config/section.hpp"
+#include "filters/auth/auth_section.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -137,8 +140,8 @@ models:
   EXPECT_EQ(c.listen_port, 4000);
   EXPECT_EQ(c.workers, 2);
   EXPECT_EQ(c.max_body_bytes, 33554432u);
-  EXPECT_TRUE(c.auth_enabled);
-  EXPECT_EQ(c.auth_keys, std::vector<std::string>{"tk-1"});
+  ASSERT_TRUE(filters::auth_section(c));
+  EXPECT_EQ(filters::auth_section(c)->keys, std::vector<std::string>{"tk-1"});
   ASSERT_EQ(c.providers.size(), 9u);
 
   const auto& openai = c.providers[0];
@@ -206,8 +209,7 @@ TEST(Config, DefaultsWhenKeysAreAbsent) {
   EXPECT_EQ(c.read_timeout_ms, d.read_timeout_ms);
   EXPECT_EQ(c.shutdown_grace_ms, d.shutdown_grace_ms);
   EXPECT_EQ(c.log_level, "info");
-  EXPECT_FALSE(c.auth_enabled);
-  EXPECT_TRUE(c.auth_keys.empty());
+  EXPECT_FALSE(filters::auth_section(c));
   EXPECT_TRUE(c.providers.empty());
   EXPECT_TRUE(c.models.empty());
 }
@@ -360,7 +362,7 @@ auth:
     - ${TORII_T_UNSET:-${TORII_T_B}}
     - cost $$5 and $HOME and $
 )"));
-  EXPECT_EQ(c.auth_keys,
+  EXPECT_EQ(filters::auth_section(c)->keys,
             (std::vector<std::string>{"alpha", "Bearer alpha-beta!", "fallback", "used-when-empty",
                                       "prepost", "beta", "cost $5 and $HOME and $"}));
 }
@@ -381,7 +383,7 @@ providers:
 TEST(ConfigEnv, ValuesFromEnvironmentAreNotRescanned) {
   EnvVar a("TORII_T_A", "x${TORII_T_UNSET}y"), u("TORII_T_UNSET", nullptr);
   const Config c = ok(load("auth: { keys: [ \"${TORII_T_A}\" ] }\n"));
-  EXPECT_EQ(c.auth_keys[0], "x${TORII_T_UNSET}y");
+  EXPECT_EQ(filters::auth_section(c)->keys[0], "x${TORII_T_UNSET}y");
 }
 
 TEST(ConfigEnv, ExpandsIntegersAndEmptyBaseUrlMeansDefault) {
@@ -582,8 +584,8 @@ TEST(ConfigErrors, LogLevel) {
 TEST(ConfigAuth, EmptyKeysAreDropped) {
   EnvVar u("TORII_T_UNSET", nullptr);
   const Config c = ok(load("auth:\n  keys: [ k1, \"\", \"${TORII_T_UNSET:-}\", k2 ]\n"));
-  EXPECT_TRUE(c.auth_enabled);
-  EXPECT_EQ(c.auth_keys, (std::vector<std::string>{"k1", "k2"}));
+  ASSERT_TRUE(filters::auth_section(c));
+  EXPECT_EQ(filters::auth_section(c)->keys, (std::vector<std::string>{"k1", "k2"}));
 }
 
 TEST(ConfigAuth, SectionWithoutUsableKeyIsAnError) {
@@ -881,6 +883,61 @@ TEST(ConfigFile, LoadsARealFileAndReportsItsPath) {
             path.string() +
                 ":2: log_level: invalid log level 'loud' (expected debug, info, warn or error)");
   std::filesystem::remove(path);
+}
+
+// A concern's own section: read by its parser with the generic reader's
+// errors, found again by name, and offered as a suggestion for a typo.
+struct GreetingSection {
+  std::string text = "hello";
+  uint64_t times = 1;
+};
+
+config::Sections greeting_sections() {
+  config::Sections sections;
+  sections.add({"greeting", [](config::Reader& r, const config::Field& f) -> std::any {
+                  GreetingSection g;
+                  if (!r.is_map(f, "")) return g;
+                  for (const auto& x : r.fields(f.value, "greeting", {"text", "times"})) {
+                    if (x.name == "text") {
+                      if (auto s = r.string_field(x, "greeting")) g.text = *s;
+                    } else {
+                      r.set_uint(x, "greeting", g.times, 1, 10);
+                    }
+                  }
+                  return g;
+                }});
+  return sections;
+}
+
+TEST(ConfigSections, AConcernReadsItsOwnSection) {
+  auto sections = greeting_sections();
+  auto r = load_config_text("greeting:\n  text: hi\n  times: 3\n", "test.yaml", sections);
+  ASSERT_TRUE(r.config) << dump(r);
+  const auto* g = r.config->section<GreetingSection>("greeting");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->text, "hi");
+  EXPECT_EQ(g->times, 3u);
+  EXPECT_NE(r.config->section_sources.at("greeting").find("times: 3"), std::string::npos);
+
+  r = load_config_text("workers: 1\n", "test.yaml", sections);
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->section<GreetingSection>("greeting"), nullptr);
+}
+
+TEST(ConfigSections, ErrorsInASectionNameFileLineAndKey) {
+  auto sections = greeting_sections();
+  auto r = load_config_text("workers: 1\ngreeting:\n  times: 11\n  txt: hi\n", "test.yaml", sections);
+  ASSERT_FALSE(r.config);
+  ASSERT_EQ(r.errors.size(), 2u) << dump(r);
+  EXPECT_EQ(r.errors[0].to_string(), "test.yaml:3: greeting.times: must be at most 10, got '11'");
+  EXPECT_EQ(r.errors[1].to_string(), "test.yaml:4: greeting.txt: unknown key 'txt' (did you mean 'text'?)");
+
+  r = load_config_text("greting: {}\n", "test.yaml", sections);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors[0].to_string(), "test.yaml:1: greting: unknown key 'greting' (did you mean 'greeting'?)");
+  // Without the registration, the section is unknown.
+  r = load_config_text("greeting: {}\n", "test.yaml", config::Sections{});
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // local answers and completion.
 #include <gtest/gtest.h>
 
+#include "filters/auth/auth_section.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include "http/client.hpp"
@@ -115,8 +117,7 @@ TEST(FilterChain, BuiltinRegistryHasAuthFirstAndOnlyWhenConfigured) {
   Config open;
   EXPECT_EQ(FilterChain(FilterRegistry::builtin(), open).find("auth"), nullptr);
   Config keyed;
-  keyed.auth_enabled = true;
-  keyed.auth_keys = {"k"};
+  keyed.sections["auth"] = filters::AuthSection{{"k"}};
   FilterChain chain(FilterRegistry::builtin(), keyed);
   ASSERT_NE(chain.find("auth"), nullptr);
   EXPECT_EQ(FilterRegistry::builtin().entries().front().name, "auth");

@@ -10,7 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "http/server.hpp"
 #include "llm/json_scan.hpp"
 #include "loopback.hpp"

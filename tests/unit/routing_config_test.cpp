@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 
 using namespace torii;
 

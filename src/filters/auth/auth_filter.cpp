@@ -1,5 +1,7 @@
 #include "filters/auth/auth_filter.hpp"
 
+#include "config/reader.hpp"
+#include "filters/auth/auth_section.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
 
@@ -24,10 +26,17 @@ std::optional<ApiError> AuthFilter::on_request(pipeline::RequestContext& ctx) co
 
 // Registered by the generated filter_registrations.cpp (this folder's name).
 void register_auth(pipeline::FilterRegistry& registry) {
+  registry.add_section({"auth", [](config::Reader& reader, const config::Field& field) -> std::any {
+                          AuthSection section;
+                          reader.key_list_section(field, section.keys);
+                          return section;
+                        }});
   registry.add({"auth", 100, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
                   // Open only when neither auth nor admin is configured.
-                  if (!config.auth_enabled && !config.admin_enabled) return nullptr;
-                  return std::make_unique<AuthFilter>(config.auth_keys, index);
+                  const AuthSection* auth = auth_section(config);
+                  if (!auth && !config.admin_enabled) return nullptr;
+                  static const std::vector<std::string> none;
+                  return std::make_unique<AuthFilter>(auth ? auth->keys : none, index);
                 }});
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 // The configuration file, parsed and validated. The schema is the public
 // contract documented in README.md ("Configuration reference").
+#include <any>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "config/error.hpp"
 
 namespace torii {
 
@@ -99,34 +102,42 @@ struct Config {
   uint32_t read_timeout_ms = 30'000;
   uint32_t shutdown_grace_ms = 10'000;
   std::string log_level = "info";  // debug | info | warn | error
-  bool auth_enabled = false;       // true when an `auth` section exists
-  std::vector<std::string> auth_keys;
   bool admin_enabled = false;      // true when an `admin` section exists (guards /admin/*)
   std::vector<std::string> admin_keys;
   bool watch = false;              // reload when the file changes
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
   std::vector<RouteConfig> routes;
+
+  // The sections concerns read themselves (config/section.hpp), by name,
+  // with the YAML each was read from (to tell what a reload changed).
+  std::map<std::string, std::any, std::less<>> sections;
+  std::map<std::string, std::string, std::less<>> section_sources;
+
+  // A concern's parsed section, or nullptr when the file has none.
+  template <class T>
+  const T* section(std::string_view name) const {
+    auto it = sections.find(name);
+    return it == sections.end() ? nullptr : std::any_cast<T>(&it->second);
+  }
 };
 
-struct ConfigError {
-  std::string file;
-  int line = 0;       // 1-based; 0 when unknown
-  std::string key;    // dotted path, e.g. "providers[1].type"
-  std::string message;
-  std::string to_string() const;  // "FILE:LINE: KEY: MESSAGE"
-};
 
 struct ConfigResult {
   std::optional<Config> config;      // set only when errors is empty
   std::vector<ConfigError> errors;
 };
 
+namespace config { class Sections; }
+
 // Reads and validates a config file. `${VAR}` and `${VAR:-default}` in scalar
 // values are expanded from the environment (getenv).
 ConfigResult load_config_file(const std::string& path);
 // Same, from text; `file` is only used in error messages.
 ConfigResult load_config_text(const std::string& text, const std::string& file);
+// Same, with the given concern sections instead of the built-in ones.
+ConfigResult load_config_text(const std::string& text, const std::string& file,
+                              const config::Sections& sections);
 
 // Parses "host:port", "[v6]:port" or ":port". Returns false on bad input.
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port);

@@ -1,0 +1,43 @@
+#pragma once
+// Top-level config sections owned by a concern. A concern (a folder under
+// src/filters/) registers the sections it reads; the loader hands each
+// section's YAML to its parser and keeps the result in Config::sections,
+// where the concern finds it again by name. The core settings (listen,
+// providers, models, routes...) are read by config.cpp itself.
+#include <any>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace torii::config {
+
+class Reader;
+struct Field;
+
+struct Section {
+  std::string name;  // the top-level key
+  // Reads the section; errors go to the reader. The value is stored even
+  // when there were errors, but a config with errors is never used.
+  std::function<std::any(Reader&, const Field&)> parse;
+};
+
+class Sections {
+ public:
+  void add(Section s) { all_.push_back(std::move(s)); }
+  const Section* find(std::string_view name) const {
+    for (const auto& s : all_)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  const std::vector<Section>& all() const { return all_; }
+
+ private:
+  std::vector<Section> all_;
+};
+
+// Every concern's sections (registered with the filters, see
+// pipeline/filter_chain.hpp).
+const Sections& builtin_sections();
+
+}  // namespace torii::config
