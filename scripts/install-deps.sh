@@ -7,11 +7,12 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libjemalloc-dev
+  libssl-dev libyaml-cpp-dev libjemalloc-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   openssl ca-certificates
   iproute2 util-linux valgrind
+  prometheus
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then
@@ -32,11 +33,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # The benchmark runs its own nginx; the package must not start the system
-  # one (it would take port 80, and fails where no init system runs).
+  # Packages with a service (prometheus, whose promtool the tests use; the
+  # benchmark's nginx) must not start it: the tests run their own servers,
+  # and there may be no init system.
   policy=/usr/sbin/policy-rc.d
   added_policy=0
-  if [ "$BENCH" = 1 ] && [ ! -e "$policy" ]; then
+  if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
     $SUDO chmod +x "$policy"
     added_policy=1

@@ -7,6 +7,8 @@
 
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
+#include "filters/metrics/exposition.hpp"
+#include "filters/metrics/metrics_section.hpp"
 #include "http/client.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
@@ -63,6 +65,8 @@ Gateway::Gateway(Config config, GatewayHooks hooks)
       routes_(pipeline::RouteTable::standard()) {
   // Without an admin or auth section, /admin/health is as open as the gateway.
   if (!config_.admin_enabled && !filters::auth_section(config_)) admin_auth_ = filters::KeyAuth(false, {});
+  const auto& metrics = filters::metrics::metrics_section(config_);
+  if (metrics.enabled) routes_.add({metrics.path, "GET", pipeline::Handler::metrics, pipeline::Surface::probe, false});
 }
 
 std::shared_ptr<const Gateway> Gateway::create(Config config, GatewayHooks hooks, std::string& error) {
@@ -173,6 +177,9 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
     case pipeline::Handler::admin_reload:
       co_await admin_reload(ctx);
       break;
+    case pipeline::Handler::metrics:
+      co_await metrics(ctx);
+      break;
     case pipeline::Handler::models: {
       http::Response r = json_response(200, models_body_, ex.response_headers);
       co_await ex.out.send(std::move(r));
@@ -194,6 +201,28 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
   }
 }
 
+
+boost::asio::awaitable<void> Gateway::metrics(pipeline::RequestContext& ctx) const {
+  providers::Exchange& ex = ctx.ex;
+  if (filters::metrics::metrics_section(config_).auth) {
+    std::optional<ApiError> refused;
+    if (!config_.admin_enabled)
+      refused = make_error(404, "metrics.auth needs an `admin: { keys: [...] }` section", "admin_disabled");
+    else if (!admin_auth_.allows(ctx.request.headers))
+      refused = make_error(401, "Incorrect or missing admin key", "invalid_api_key");
+    if (refused) {
+      co_await send_error(ex, *refused);
+      co_return;
+    }
+  }
+  http::Response r;
+  r.status = 200;
+  r.headers = ex.response_headers;
+  r.content_type = filters::metrics::kContentType;
+  const std::string gauges = hooks_.metrics ? hooks_.metrics() : std::string();
+  r.body = filters::metrics::render_exposition(gauges);
+  co_await ex.out.send(std::move(r));
+}
 
 boost::asio::awaitable<void> Gateway::admin_reload(pipeline::RequestContext& ctx) const {
   providers::Exchange& ex = ctx.ex;

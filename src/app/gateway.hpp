@@ -24,6 +24,7 @@ struct PinnedSnapshot;
 struct GatewayHooks {
   std::function<bool()> draining;     // /ready answers 503 once true (shutdown)
   std::function<std::string()> health;  // /admin/health: per-target state merged across workers
+  std::function<std::string()> metrics;  // gauges appended to /metrics (breakers, in flight)
   // POST /admin/reload: an empty list of errors, or the new config's errors;
   // `changes` says what the reload changed.
   std::function<std::vector<std::string>(std::vector<std::string>& changes)> reload;
@@ -49,6 +50,7 @@ class Gateway {
  private:
   Gateway(Config config, GatewayHooks hooks);
   boost::asio::awaitable<void> admin_reload(pipeline::RequestContext& ctx) const;
+  boost::asio::awaitable<void> metrics(pipeline::RequestContext& ctx) const;
 
   Config config_;
   GatewayHooks hooks_;

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "filters/metrics/exposition.hpp"
 
 namespace torii::app {
 
@@ -36,6 +37,7 @@ GatewayHooks Runtime::hooks() {
   GatewayHooks h;
   h.draining = [this] { return draining_ && draining_(); };
   h.health = [this] { return health_report(); };
+  h.metrics = [this] { return metrics_gauges(); };
   h.reload = [this](std::vector<std::string>& changes) { return reload(changes); };
   return h;
 }
@@ -108,7 +110,7 @@ void Runtime::start_watching() {
   });
 }
 
-std::string Runtime::health_report() const {
+std::vector<Runtime::TargetState> Runtime::target_states(size_t& worker_count) const {
   std::vector<std::shared_ptr<WorkerContext>> workers;
   std::shared_ptr<const Gateway> gateway;
   {
@@ -117,48 +119,75 @@ std::string Runtime::health_report() const {
     for (const auto& w : workers_)
       if (auto p = w.lock()) workers.push_back(std::move(p));
   }
-  auto now = std::chrono::steady_clock::now();
-  boost::json::array targets;
+  worker_count = workers.size();
+  std::vector<TargetState> out;
   for (const auto& m : gateway->models().models()) {
     for (const auto& t : m->targets) {
-      uint64_t requests = 0, failures = 0;
-      int in_flight = 0, open = 0, half_open = 0;
-      double latency = 0;
-      int64_t cooldown_ns = 0;
+      TargetState s{m->name, t.provider->name, t.model};
       for (const auto& w : workers) {
         w->health.inspect(t.identity, [&](const routing::TargetHealth* h) {
           if (!h) return;
-          requests += h->requests.load(std::memory_order_relaxed);
-          failures += h->failures.load(std::memory_order_relaxed);
-          in_flight += h->in_flight.load(std::memory_order_relaxed);
-          latency = std::max(latency, h->latency_ms.load(std::memory_order_relaxed));
-          cooldown_ns = std::max(cooldown_ns, h->cooldown_until_ns.load(std::memory_order_relaxed));
+          s.requests += h->requests.load(std::memory_order_relaxed);
+          s.failures += h->failures.load(std::memory_order_relaxed);
+          s.in_flight += h->in_flight.load(std::memory_order_relaxed);
+          s.latency_ms = std::max(s.latency_ms, h->latency_ms.load(std::memory_order_relaxed));
+          s.cooldown_until_ns = std::max(s.cooldown_until_ns, h->cooldown_until_ns.load(std::memory_order_relaxed));
           auto state = routing::Breaker::State(h->breaker_state.load(std::memory_order_relaxed));
-          if (state == routing::Breaker::State::open) ++open;
-          if (state == routing::Breaker::State::half_open) ++half_open;
+          if (state == routing::Breaker::State::open) ++s.workers_open;
+          if (state == routing::Breaker::State::half_open) ++s.workers_half_open;
         });
       }
-      boost::json::object o;
-      o["model"] = m->name;
-      o["provider"] = t.provider->name;
-      o["upstream_model"] = t.model;
-      // Breakers are per worker; the target is reported open when any is.
-      o["breaker"] = open ? "open" : half_open ? "half_open" : "closed";
-      o["workers_open"] = open;
-      o["ewma_latency_ms"] = latency;
-      o["in_flight"] = in_flight;
-      o["requests"] = requests;
-      o["failures"] = failures;
-      o["error_rate"] = requests ? double(failures) / double(requests) : 0.0;
-      int64_t remaining = cooldown_ns - now.time_since_epoch().count();
-      o["cooldown_ms"] = remaining > 0 ? remaining / 1'000'000 : 0;
-      targets.push_back(std::move(o));
+      out.push_back(std::move(s));
     }
   }
+  return out;
+}
+
+std::string Runtime::health_report() const {
+  size_t workers = 0;
+  auto states = target_states(workers);
+  auto now = std::chrono::steady_clock::now();
+  boost::json::array targets;
+  for (const auto& s : states) {
+    boost::json::object o;
+    o["model"] = s.model;
+    o["provider"] = s.provider;
+    o["upstream_model"] = s.upstream_model;
+    // Breakers are per worker; the target is reported open when any is.
+    o["breaker"] = s.workers_open ? "open" : s.workers_half_open ? "half_open" : "closed";
+    o["workers_open"] = s.workers_open;
+    o["ewma_latency_ms"] = s.latency_ms;
+    o["in_flight"] = s.in_flight;
+    o["requests"] = s.requests;
+    o["failures"] = s.failures;
+    o["error_rate"] = s.requests ? double(s.failures) / double(s.requests) : 0.0;
+    int64_t remaining = s.cooldown_until_ns - now.time_since_epoch().count();
+    o["cooldown_ms"] = remaining > 0 ? remaining / 1'000'000 : 0;
+    targets.push_back(std::move(o));
+  }
   boost::json::object root;
-  root["workers"] = workers.size();
+  root["workers"] = workers;
   root["targets"] = std::move(targets);
   return boost::json::serialize(root);
+}
+
+std::string Runtime::metrics_gauges() const {
+  size_t workers = 0;
+  auto states = target_states(workers);
+  std::string out =
+      "# HELP torii_breaker_open Workers whose circuit breaker for the target is open (0: closed everywhere).\n"
+      "# TYPE torii_breaker_open gauge\n";
+  std::string in_flight =
+      "# HELP torii_upstream_in_flight Upstream attempts in flight, by target.\n"
+      "# TYPE torii_upstream_in_flight gauge\n";
+  for (const auto& s : states) {
+    std::string labels = "{model=\"" + filters::metrics::label_value(s.model) + "\",provider=\"" +
+                         filters::metrics::label_value(s.provider) + "\",upstream_model=\"" +
+                         filters::metrics::label_value(s.upstream_model) + "\"}";
+    out += "torii_breaker_open" + labels + " " + std::to_string(s.workers_open) + "\n";
+    in_flight += "torii_upstream_in_flight" + labels + " " + std::to_string(s.in_flight) + "\n";
+  }
+  return out + in_flight;
 }
 
 namespace {

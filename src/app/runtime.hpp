@@ -37,8 +37,19 @@ class Runtime {
   std::shared_ptr<const Gateway> current() const;
   // Per-target routing state merged across workers, as JSON (/admin/health).
   std::string health_report() const;
+  // The same state as Prometheus gauges (appended to /metrics).
+  std::string metrics_gauges() const;
 
  private:
+  struct TargetState {
+    std::string model, provider, upstream_model;
+    uint64_t requests = 0, failures = 0;
+    int in_flight = 0, workers_open = 0, workers_half_open = 0;
+    double latency_ms = 0;
+    int64_t cooldown_until_ns = 0;
+  };
+  std::vector<TargetState> target_states(size_t& worker_count) const;
+
   Runtime() = default;
   GatewayHooks hooks();
 

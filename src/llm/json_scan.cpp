@@ -303,6 +303,10 @@ class Scanner {
         scan.stream_options_token = {value_begin, pos_};
       } else if (!key_escaped && key == "usage") {
         scan.usage_token = {value_begin, pos_};
+      } else if (!key_escaped && key == "user") {
+        scan.user_token = {value_begin, pos_};
+      } else if (!key_escaped && key == "metadata") {
+        scan.metadata_token = {value_begin, pos_};
       }
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') {
@@ -370,6 +374,21 @@ void append_json_string(std::string& out, std::string_view v) {
     }
   }
   out += '"';
+}
+
+std::string body_user(std::string_view body, const RequestScan& scan) {
+  // Only small values are decoded; they were validated by the scan.
+  auto decode = [&](Span span) -> boost::json::value {
+    if (span.empty() || span.end > body.size() || span.end - span.begin > 4096) return nullptr;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body.substr(span.begin, span.end - span.begin), ec);
+    return ec ? boost::json::value(nullptr) : v;
+  };
+  if (auto u = decode(scan.user_token); u.is_string()) return std::string(u.as_string());
+  if (auto m = decode(scan.metadata_token); m.is_object()) {
+    if (auto* id = m.as_object().if_contains("user_id"); id && id->is_string()) return std::string(id->as_string());
+  }
+  return "";
 }
 
 std::string replace_model(std::string_view body, const RequestScan& scan, std::string_view model) {

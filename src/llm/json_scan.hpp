@@ -28,6 +28,11 @@ struct RequestScan {
   bool has_stream_options = false;
   Span stream_options_token;  // the value of top-level "stream_options"
 
+  // Top-level "user" (OpenAI) and "metadata" (Anthropic's carries user_id):
+  // who the end user is, for the request log.
+  Span user_token;
+  Span metadata_token;
+
   // An answer's top-level "usage" value (empty when absent), so that usage
   // is read off a forwarded answer without a second pass over it.
   Span usage_token;
@@ -35,6 +40,10 @@ struct RequestScan {
 
 // Validates `body` (depth-limited) and fills the fields above.
 RequestScan scan_request(std::string_view body, int max_depth = 128);
+
+// The end user a request body names: a string "user" (OpenAI), else
+// "metadata": {"user_id": "..."} (Anthropic); "" when neither.
+std::string body_user(std::string_view body, const RequestScan& scan);
 
 // Validation only (used on upstream responses).
 bool is_valid_json(std::string_view text, std::string* error = nullptr, int max_depth = 512);

@@ -39,13 +39,18 @@ struct RequestContext {
   // What came of it, filled as the answer goes out.
   int status = 0;            // of the answer's head; 0 = nothing was answered
   bool streamed = false;
-  bool client_gone = false;  // the client hung up before the answer was complete
+  bool client_gone = false;  // the client went away (see cancelled())
+  bool answered = false;     // the whole answer was handed to the client's connection
   uint64_t body_bytes = 0;   // written to the client
   struct {
     Clock::time_point start = Clock::now();
     Clock::time_point head;  // the answer's head was written (first byte)
+    Clock::time_point first_chunk;  // a stream's first body chunk went out
     Clock::time_point end;   // set just before on_complete
   } times;
+
+  // The client hung up before the whole answer was out (logged as 499).
+  bool cancelled() const { return client_gone && !answered; }
 
   // By filter index in the chain; a filter creates its slot on first use.
   std::vector<std::unique_ptr<FilterState>> state;

@@ -21,6 +21,7 @@ boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
   if (ctx_) {
     ctx_->body_bytes += response.body.size();
     chain_.on_chunk(*ctx_, response.body);
+    ctx_->answered = true;
   }
   return client_.send(std::move(response));
 }
@@ -33,12 +34,16 @@ boost::asio::awaitable<bool> ResponseSink::begin_stream(int status, http::Header
 
 boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
   if (ctx_) {
+    if (ctx_->body_bytes == 0) ctx_->times.first_chunk = RequestContext::Clock::now();
     ctx_->body_bytes += data.size();
     chain_.on_chunk(*ctx_, data);
   }
   return client_.write_chunk(data);
 }
 
-boost::asio::awaitable<void> ResponseSink::end_stream() { return client_.end_stream(); }
+boost::asio::awaitable<void> ResponseSink::end_stream() {
+  if (ctx_) ctx_->answered = true;
+  return client_.end_stream();
+}
 
 }  // namespace torii::pipeline

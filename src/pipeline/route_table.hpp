@@ -15,6 +15,7 @@ enum class Handler {
   ready,
   admin_health,
   admin_reload,
+  metrics,
   models,
   chat,
   completions,

@@ -5,6 +5,7 @@
 namespace torii::providers {
 
 boost::asio::awaitable<void> send_error(Exchange& ex, const ApiError& e) {
+  ex.route.error_code = !e.code.empty() ? e.code : !e.type.empty() ? e.type : std::string(openai_error_type(e.status));
   http::Response r;
   r.status = e.status;
   r.headers = ex.response_headers;

@@ -1,6 +1,7 @@
 #pragma once
 // What a provider adapter needs to answer one request: the worker's upstream
 // client, the client connection, and the calling surface's formats.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,22 @@ class OutputTranslator {
   virtual std::string error_event(const ApiError& e) = 0;
 };
 
+// What routing made of a request, for the filters that report on it after
+// the fact (logs, metrics, traces). Copies: the direct `provider/model` form
+// builds its model inside the surface, which is gone by on_complete.
+struct RouteRecord {
+  using Clock = std::chrono::steady_clock;
+  std::string model;           // the configured model asked for; "" when none was resolved
+  std::string fallback_model;  // the fallback that answered; "" when the model itself did
+  std::string provider;        // of the answering target, else of the last one tried
+  std::string upstream_model;
+  int attempts = 0;
+  std::string error_code;      // of the error answered (its code, else its type); "" on success
+  std::string body_user;       // the end user the body names (OpenAI `user`, Anthropic metadata.user_id)
+  Clock::time_point upstream_start;  // the first attempt began (unset: none was made)
+  Clock::time_point upstream_end;    // the answer was delivered, or the last attempt failed
+};
+
 struct Exchange {
   Exchange(http::UpstreamClient& c, http::ResponseWriter& o, std::string id)
       : client(c), out(o), request_id(std::move(id)) {
@@ -46,6 +63,7 @@ struct Exchange {
   // the price is unknown), once the answer has been delivered.
   llm::Usage usage;
   std::optional<double> cost_usd;
+  RouteRecord route;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.

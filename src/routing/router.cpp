@@ -114,6 +114,7 @@ class RequestRouter {
   RequestRouter(RouterContext& ctx, providers::Exchange& ex, RouteInput& in) : ctx_(ctx), ex_(ex), in_(in) {}
 
   asio::awaitable<void> run() {
+    ex_.route.model = in_.model->name;
     // Inline capacity covers a model and a few fallbacks without allocating.
     boost::container::small_vector<const Model*, 8> chain{in_.model}, visited;
     size_t head = 0;  // chain[head..] is still to try
@@ -158,6 +159,9 @@ class RequestRouter {
   // The request for one attempt at `t`; false (with `failure`) when the
   // request cannot be expressed in that target's format.
   bool make_request(const Model& m, const Target& t, AttemptRequest& r, AttemptFailure& failure) {
+    if (ex_.route.upstream_start == Clock::time_point{}) ex_.route.upstream_start = Clock::now();
+    ex_.route.provider = t.provider->name;
+    ex_.route.upstream_model = t.model;
     r.provider = t.provider;
     r.model = t.model;
     r.endpoint = in_.endpoint;
@@ -378,13 +382,21 @@ class RequestRouter {
     return c ? *c : unshared_counter_;
   }
 
-  void add_route_headers() { ex_.response_headers.add("x-torii-attempts", std::to_string(attempts_)); }
+  void add_route_headers() {
+    ex_.route.attempts = attempts_;
+    ex_.response_headers.add("x-torii-attempts", std::to_string(attempts_));
+  }
 
   asio::awaitable<void> deliver(const Model& m, const Target& t, std::unique_ptr<providers::PreparedAnswer> answer) {
     ex_.response_headers.add("x-torii-provider", t.provider->name);
     ex_.response_headers.add("x-torii-model", t.model);
+    ex_.route.provider = t.provider->name;
+    ex_.route.upstream_model = t.model;
     add_route_headers();
-    if (&m != in_.model) ex_.response_headers.add("x-torii-fallback", m.name);
+    if (&m != in_.model) {
+      ex_.response_headers.add("x-torii-fallback", m.name);
+      ex_.route.fallback_model = m.name;
+    }
     // A complete answer's cost is known before it goes out; a stream's only
     // at its end (it rides on the usage record, not on a header).
     if (answer->usage_known_before_delivery()) {
@@ -392,6 +404,7 @@ class RequestRouter {
         ex_.response_headers.add("x-torii-cost-usd", llm::format_cost(*cost));
     }
     co_await answer->deliver(ex_);
+    ex_.route.upstream_end = Clock::now();
     ex_.usage = answer->usage();
     if (ex_.usage.estimated && ex_.usage.input == 0) {
       // Cut short before any usage came: the prompt is estimated too.
@@ -403,6 +416,7 @@ class RequestRouter {
 
   asio::awaitable<void> fail() {
     add_route_headers();
+    ex_.route.upstream_end = Clock::now();
     if (last_) {
       if (last_->cls == FailureClass::cancelled) co_return;  // nobody is listening
       co_await providers::send_error(ex_, last_->error);

@@ -95,6 +95,7 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_return;
   }
   ex.translator = std::make_shared<AnthropicOutput>(scan.model);
+  if (!scan.metadata_token.empty()) ex.route.body_user = llm::body_user(body, scan);
 
   // Routed before any translation: an anthropic target gets the body as
   // sent (only `model` rewritten); the canonical form is made only when

@@ -51,6 +51,7 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
     co_await send_error(ex, *error);
     co_return;
   }
+  if (!scan.user_token.empty()) ex.route.body_user = llm::body_user(body, scan);
   routing::RouteInput in;
   in.model = model;
   in.endpoint = endpoint;

@@ -2,9 +2,9 @@
 // local answers and completion.
 #include <gtest/gtest.h>
 
-#include "filters/auth/auth_section.hpp"
-
 #include <boost/asio/io_context.hpp>
+
+#include "filters/auth/auth_section.hpp"
 
 #include "http/client.hpp"
 #include "pipeline/filter_chain.hpp"

@@ -1,0 +1,19 @@
+#pragma once
+// The `metrics:` section. Metrics are on by default at /metrics, unauthenticated
+// like a Prometheus target usually is; `auth: true` asks for an admin key.
+#include <string>
+
+#include "config/config.hpp"
+
+namespace torii::filters::metrics {
+
+struct MetricsSection {
+  bool enabled = true;
+  std::string path = "/metrics";
+  bool auth = false;  // true: the admin keys (admin.keys) are required to scrape
+};
+
+// The config's section, or the defaults when the file has none.
+const MetricsSection& metrics_section(const Config& config);
+
+}  // namespace torii::filters::metrics
