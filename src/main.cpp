@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/runtime.hpp"
+#include "filters/logging/log_writer.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
@@ -118,6 +119,8 @@ int serve(const Args& args) {
   torii::log::info("torii {} serving {} model(s), {} provider(s), {} worker(s)", TORII_VERSION,
                    config->models.size(), config->providers.size(), opt.workers);
   server.run();
+  // Every request the workers finished is in the log before the process ends.
+  if (auto* writer = torii::filters::logging::LogWriter::running()) writer->stop();
   torii::log::info("torii stopped");
   return 0;
 }

@@ -7,7 +7,6 @@
 
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
-#include "filters/metrics/exposition.hpp"
 #include "filters/metrics/metrics_section.hpp"
 #include "http/client.hpp"
 #include "pipeline/request_context.hpp"
@@ -180,6 +179,11 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
     case pipeline::Handler::metrics:
       co_await metrics(ctx);
       break;
+    case pipeline::Handler::admin_logs:
+    case pipeline::Handler::admin_log:
+    case pipeline::Handler::admin_spend:
+      co_await admin_log_query(ctx, match.route->handler);
+      break;
     case pipeline::Handler::models: {
       http::Response r = json_response(200, models_body_, ex.response_headers);
       co_await ex.out.send(std::move(r));
@@ -201,56 +205,5 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
   }
 }
 
-
-boost::asio::awaitable<void> Gateway::metrics(pipeline::RequestContext& ctx) const {
-  providers::Exchange& ex = ctx.ex;
-  if (filters::metrics::metrics_section(config_).auth) {
-    std::optional<ApiError> refused;
-    if (!config_.admin_enabled)
-      refused = make_error(404, "metrics.auth needs an `admin: { keys: [...] }` section", "admin_disabled");
-    else if (!admin_auth_.allows(ctx.request.headers))
-      refused = make_error(401, "Incorrect or missing admin key", "invalid_api_key");
-    if (refused) {
-      co_await send_error(ex, *refused);
-      co_return;
-    }
-  }
-  http::Response r;
-  r.status = 200;
-  r.headers = ex.response_headers;
-  r.content_type = filters::metrics::kContentType;
-  const std::string gauges = hooks_.metrics ? hooks_.metrics() : std::string();
-  r.body = filters::metrics::render_exposition(gauges);
-  co_await ex.out.send(std::move(r));
-}
-
-boost::asio::awaitable<void> Gateway::admin_reload(pipeline::RequestContext& ctx) const {
-  providers::Exchange& ex = ctx.ex;
-  if (!config_.admin_enabled) {
-    ApiError e = make_error(404, "The admin API is off: add an `admin: { keys: [...] }` section to the config to use it",
-                            "admin_disabled");
-    co_await send_error(ex, e);
-    co_return;
-  }
-  if (!admin_auth_.allows(ctx.request.headers)) {
-    ApiError e = make_error(401, "Incorrect or missing admin key", "invalid_api_key");
-    co_await send_error(ex, e);
-    co_return;
-  }
-  std::vector<std::string> changes;
-  std::vector<std::string> errors = hooks_.reload ? hooks_.reload(changes) : std::vector<std::string>{"no reloader"};
-  if (!errors.empty()) {
-    std::string message = "the new config was not loaded; the old one keeps serving:";
-    for (const auto& e : errors) message += "\n" + e;
-    ApiError e = make_error(400, std::move(message), "invalid_config");
-    co_await send_error(ex, e);
-    co_return;
-  }
-  boost::json::array list;
-  for (const auto& c : changes) list.push_back(boost::json::value(c));
-  boost::json::object body{{"reloaded", true}, {"changes", std::move(list)}};
-  http::Response r = json_response(200, boost::json::serialize(body), ex.response_headers);
-  co_await ex.out.send(std::move(r));
-}
 
 }  // namespace torii::app

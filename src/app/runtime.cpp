@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "filters/logging/logging_filter.hpp"
 #include "filters/metrics/exposition.hpp"
 
 namespace torii::app {
@@ -22,6 +23,9 @@ void WorkerContext::adopt(std::shared_ptr<const Gateway> gateway) {
 
 std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
   std::unique_ptr<Runtime> rt(new Runtime());
+  // The request log's store opens before the first snapshot, so a store
+  // that cannot be created stops the start with the reason.
+  if (!filters::logging::start_writer(config, error) && !error.empty()) return nullptr;
   auto gw = Gateway::create(std::move(config), rt->hooks(), error);
   if (!gw) return nullptr;
   rt->current_ = std::move(gw);
@@ -187,7 +191,23 @@ std::string Runtime::metrics_gauges() const {
     out += "torii_breaker_open" + labels + " " + std::to_string(s.workers_open) + "\n";
     in_flight += "torii_upstream_in_flight" + labels + " " + std::to_string(s.in_flight) + "\n";
   }
-  return out + in_flight;
+  out += in_flight;
+  if (auto* writer = filters::logging::LogWriter::running()) {
+    const auto s = writer->stats();
+    out += "# HELP torii_log_queue_depth Request-log records not yet written (queued or held while the store fails).\n"
+           "# TYPE torii_log_queue_depth gauge\n"
+           "torii_log_queue_depth " + std::to_string(s.queued) + "\n"
+           "# HELP torii_log_dropped_total Request-log records dropped (queue or backlog full).\n"
+           "# TYPE torii_log_dropped_total counter\n"
+           "torii_log_dropped_total " + std::to_string(s.dropped) + "\n"
+           "# HELP torii_log_written_total Request-log records written to the store.\n"
+           "# TYPE torii_log_written_total counter\n"
+           "torii_log_written_total " + std::to_string(s.written) + "\n"
+           "# HELP torii_log_store_errors_total Failed writes of a batch of request-log records.\n"
+           "# TYPE torii_log_store_errors_total counter\n"
+           "torii_log_store_errors_total " + std::to_string(s.store_errors) + "\n";
+  }
+  return out;
 }
 
 namespace {
@@ -270,6 +290,8 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
       before.max_body_bytes != after.max_body_bytes || before.max_header_bytes != after.max_header_bytes ||
       before.idle_timeout_ms != after.idle_timeout_ms || before.read_timeout_ms != after.read_timeout_ms)
     out.push_back("listen, workers, body/header limits and timeouts of the server: in force after a restart");
+  if (before.store.resolved_path != after.store.resolved_path)
+    out.push_back("store.path: in force after a restart");
   return out;
 }
 

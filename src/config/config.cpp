@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <limits>
@@ -143,6 +144,7 @@ class Parser : public Reader {
   void parse_model_list(const Field& f, const std::string& path, std::vector<std::string>& dest);
   void parse_retry(const Field& f, const std::string& path, RetryPolicy& r);
   void parse_routes(const Field& f, Config& cfg);
+  void parse_store(const Field& f, Config& cfg);
 
   const config::Sections& sections_;
   std::vector<ProviderRef> refs_;
@@ -157,7 +159,7 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
       "listen",           "workers",         "max_body_bytes",    "max_header_bytes",
       "idle_timeout_ms",  "read_timeout_ms", "shutdown_grace_ms", "log_level",
       "admin",            "watch",           "providers",         "models",
-      "routes"};
+      "routes",           "store"};
   for (const auto& s : sections_.all()) known.push_back(s.name);
   auto top = fields(root, "", known);
   const Field* providers = nullptr;
@@ -200,6 +202,8 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
     } else if (k == "admin") {
       cfg.admin_enabled = true;
       key_list_section(f, cfg.admin_keys);
+    } else if (k == "store") {
+      parse_store(f, cfg);
     } else if (k == "watch") {
       if (auto b = bool_field(f, "")) cfg.watch = *b;
     } else if (const config::Section* section = sections_.find(k)) {
@@ -731,6 +735,28 @@ void Parser::parse_routes(const Field& f, Config& cfg) {
 
 }  // namespace
 
+void Parser::parse_store(const Field& f, Config& cfg) {
+  if (!is_map(f, "")) return;
+  for (const Field& x : fields(f.value, "store", {"path", "postgres", "redis", "on_store_error"})) {
+    if (x.name == "path") {
+      auto s = string_field(x, "store");
+      if (s && s->empty()) error(value_line(x), "store.path", "must not be empty");
+      else if (s) cfg.store.path = *s;
+    } else if (x.name == "on_store_error") {
+      auto s = string_field(x, "store");
+      if (s && *s != "closed" && *s != "open")
+        error(value_line(x), "store.on_store_error", "expected closed or open, got '" + *s + "'");
+      else if (s) cfg.store.fail_closed = *s == "closed";
+    } else {
+      // Refused rather than ignored: a node that silently kept its state to
+      // itself would not be sharing it.
+      error(value_line(x), "store." + x.name,
+            std::string("is not supported by this build yet (") +
+                (x.name == "postgres" ? "PostgreSQL" : "Redis") + "); remove it to use the embedded SQLite store");
+    }
+  }
+}
+
 ConfigResult load_config_text(const std::string& text, const std::string& file) {
   return load_config_text(text, file, config::builtin_sections());
 }
@@ -764,6 +790,9 @@ ConfigResult load_config_text(const std::string& text, const std::string& file,
     Config cfg;
     cfg.file = file;
     parser.parse(docs[0], cfg);
+    std::filesystem::path store(cfg.store.path);
+    if (store.is_relative()) store = std::filesystem::path(file).parent_path() / store;
+    cfg.store.resolved_path = store.lexically_normal().string();
     if (parser.errors.empty()) result.config = std::move(cfg);
   }
   // Sections are validated in dependency order, not file order; reading the

@@ -91,6 +91,15 @@ struct RouteConfig {
   int line = 0;
 };
 
+// Where the gateway keeps its state (request logs today; keys and spend next).
+struct StoreConfig {
+  // The SQLite database is {path}/torii.db, created on first start. A
+  // relative path is taken from the config file's directory.
+  std::string path = "./torii-data";
+  std::string resolved_path;  // `path` made absolute against the config's directory
+  bool fail_closed = true;    // on_store_error: closed (503) | open
+};
+
 struct Config {
   std::string file;  // path it was loaded from
   std::string listen_host = "127.0.0.1";
@@ -108,6 +117,7 @@ struct Config {
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
   std::vector<RouteConfig> routes;
+  StoreConfig store;
 
   // The sections concerns read themselves (config/section.hpp), by name,
   // with the YAML each was read from (to tell what a reload changed).

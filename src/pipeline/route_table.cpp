@@ -8,6 +8,9 @@ RouteTable RouteTable::standard() {
   t.add({"/ready", "GET", Handler::ready, Surface::probe, false});
   t.add({"/admin/health", "GET", Handler::admin_health, Surface::admin, false});
   t.add({"/admin/reload", "POST", Handler::admin_reload, Surface::admin, false});
+  t.add({"/admin/logs", "GET", Handler::admin_logs, Surface::admin, false});
+  t.add({"/admin/logs/", "GET", Handler::admin_log, Surface::admin, false, true});
+  t.add({"/admin/spend", "GET", Handler::admin_spend, Surface::admin, false});
   t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
   // SDKs configured with a bare host call the same routes without "/v1".
   for (std::string prefix : {"/v1", ""}) {
@@ -24,7 +27,7 @@ RouteMatch RouteTable::match(std::string_view method, std::string_view path) con
   if (path.starts_with("/v1/messages")) m.surface = Surface::anthropic;
   const std::string_view effective = method == "HEAD" ? std::string_view("GET") : method;
   for (const auto& r : routes_) {
-    if (r.path != path) continue;
+    if (r.prefix ? !(path.size() > r.path.size() && path.starts_with(r.path)) : r.path != path) continue;
     m.path_known = true;
     m.surface = r.surface;
     if (r.method == effective) {

@@ -16,6 +16,9 @@ enum class Handler {
   admin_health,
   admin_reload,
   metrics,
+  admin_logs,
+  admin_log,
+  admin_spend,
   models,
   chat,
   completions,
@@ -29,6 +32,7 @@ struct Route {
   Handler handler;
   Surface surface;
   bool filtered;  // runs the filter chain (inference and /v1/models)
+  bool prefix = false;  // `path` ends with '/' and matches any longer path under it
 };
 
 struct RouteMatch {

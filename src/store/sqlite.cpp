@@ -59,6 +59,7 @@ bool Database::prepare(std::string_view sql, Statement& out, std::string& error)
 std::string Database::last_error() const { return db_ ? sqlite3_errmsg(db_) : "not open"; }
 int Database::last_code() const { return db_ ? (sqlite3_extended_errcode(db_) & 0xff) : SQLITE_CANTOPEN; }
 int64_t Database::changes() const { return db_ ? sqlite3_changes64(db_) : 0; }
+int64_t Database::last_insert_rowid() const { return db_ ? sqlite3_last_insert_rowid(db_) : 0; }
 
 Statement::~Statement() {
   if (st_) sqlite3_finalize(st_);

@@ -34,6 +34,7 @@ class Database {
   // SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR, ...: the primary code of the last failure.
   int last_code() const;
   int64_t changes() const;
+  int64_t last_insert_rowid() const;
 
   sqlite3* handle() const { return db_; }
 

@@ -1,0 +1,193 @@
+#include "filters/logging/log_writer.hpp"
+
+#include <chrono>
+
+#include "core/log.hpp"
+#include "filters/logging/log_store.hpp"
+
+namespace torii::filters::logging {
+
+namespace {
+
+constexpr size_t kRingCapacity = 1 << 16;  // per worker: seconds of traffic at full rate
+constexpr size_t kBatch = 2048;
+constexpr auto kInterval = std::chrono::milliseconds(20);
+constexpr auto kRetry = std::chrono::seconds(1);
+constexpr auto kPurgeEvery = std::chrono::seconds(60);
+
+std::mutex g_mutex;
+LogWriter* g_writer = nullptr;  // lives until exit: worker threads may submit until they stop
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct LogWriter::StoreHandle {
+  LogStore store;
+  bool open = false;
+};
+
+LogWriter* LogWriter::start(const WriterSettings& settings, std::string& error) {
+  std::lock_guard lock(g_mutex);
+  if (g_writer) return g_writer;
+  auto* w = new LogWriter(settings);
+  w->store_ = std::make_unique<StoreHandle>();
+  // Opened here so that a database that cannot be created stops the start.
+  if (!w->store_->store.open(settings.database, error)) {
+    delete w;
+    return nullptr;
+  }
+  w->store_->open = true;
+  w->thread_ = std::thread([w] { w->run(); });
+  g_writer = w;
+  return w;
+}
+
+LogWriter* LogWriter::running() {
+  std::lock_guard lock(g_mutex);
+  return g_writer;
+}
+
+LogWriter::LogWriter(WriterSettings s) : settings_(std::move(s)) {}
+
+LogWriter::~LogWriter() { stop(); }
+
+LogWriter::Ring& LogWriter::local_ring() {
+  // One ring per (writer, thread); the writer is one per process.
+  thread_local Ring* ring = nullptr;
+  if (!ring) {
+    std::lock_guard lock(mutex_);
+    rings_.push_back(std::make_unique<Ring>(kRingCapacity));
+    ring = rings_.back().get();
+  }
+  return *ring;
+}
+
+bool LogWriter::submit(std::unique_ptr<LogRecord> record) {
+  if (local_ring().push(record)) return true;
+  const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if ((n & (n - 1)) == 0) log::error("request log: the queue is full, {} records dropped so far", n);
+  return false;
+}
+
+size_t LogWriter::drain(std::vector<std::unique_ptr<LogRecord>>& into) {
+  std::vector<Ring*> rings;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& r : rings_) rings.push_back(r.get());
+  }
+  size_t n = 0;
+  for (Ring* r : rings)
+    while (auto rec = r->pop()) {
+      into.push_back(std::move(rec));
+      ++n;
+    }
+  return n;
+}
+
+void LogWriter::write_pending(bool retry_now) {
+  std::vector<std::unique_ptr<LogRecord>> fresh;
+  drain(fresh);
+  for (auto& r : fresh) backlog_.push_back(std::move(r));
+  // Past the cap, the oldest records go (counted) so the newest are kept.
+  while (backlog_.size() > settings_.backlog_max_records) {
+    backlog_.pop_front();
+    const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if ((n & (n - 1)) == 0) log::error("request log: the store is failing and the backlog is full, {} records dropped", n);
+  }
+  backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  if (backlog_.empty() || (!store_ok_.load() && !retry_now && now < next_retry_)) return;
+  std::vector<std::unique_ptr<LogRecord>> batch;
+  while (!backlog_.empty()) {
+    batch.clear();
+    for (size_t i = 0; i < kBatch && i < backlog_.size(); ++i) batch.push_back(std::move(backlog_[i]));
+    std::string error;
+    if (!store_->store.insert(batch, error)) {
+      // Put them back where they were and try again later.
+      for (size_t i = 0; i < batch.size(); ++i) backlog_[i] = std::move(batch[i]);
+      store_errors_.fetch_add(1, std::memory_order_relaxed);
+      if (store_ok_.exchange(false))
+        log::error("request log: writing to {} failed ({}); holding up to {} records and retrying every second",
+                   settings_.database, error, settings_.backlog_max_records);
+      next_retry_ = now + kRetry;
+      break;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) backlog_.pop_front();
+    written_.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (!store_ok_.exchange(true)) log::info("request log: {} is writable again", settings_.database);
+  }
+  backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
+}
+
+void LogWriter::purge_if_due() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_purge_ || !store_ok_.load()) return;
+  next_purge_ = now + kPurgeEvery;
+  const int64_t day = 86'400'000'000LL;
+  const int64_t rows_before = now_us() - int64_t(settings_.retention_days) * day;
+  const int64_t bodies_before = now_us() - int64_t(settings_.content_retention_days) * day;
+  // A few small batches per pass; the next pass continues.
+  for (int i = 0; i < 10; ++i) {
+    std::string error;
+    int64_t n = store_->store.purge(rows_before, bodies_before, 1000, error);
+    if (n < 0) log::warn("request log: retention purge failed: {}", error);
+    if (n <= 0) break;
+    write_pending(false);  // inserts keep flowing between purge batches
+  }
+}
+
+void LogWriter::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait_for(lock, kInterval, [&] { return stopping_ || flush_requests_ != flush_done_; });
+    const bool stopping = stopping_;
+    const uint64_t flush_target = flush_requests_;
+    lock.unlock();
+    write_pending(stopping || flush_target != flush_done_);
+    purge_if_due();
+    lock.lock();
+    flush_done_ = flush_target;
+    flushed_.notify_all();
+    if (stopping) break;
+  }
+}
+
+void LogWriter::flush() {
+  std::unique_lock lock(mutex_);
+  if (!thread_.joinable()) return;
+  const uint64_t target = ++flush_requests_;
+  wake_.notify_all();
+  flushed_.wait(lock, [&] { return flush_done_ >= target || stopping_; });
+}
+
+void LogWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (!backlog_.empty())
+    log::error("request log: {} records could not be written to {} before exit", backlog_.size(), settings_.database);
+}
+
+WriterStats LogWriter::stats() const {
+  WriterStats s;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : rings_) s.queued += r->size();
+  }
+  s.queued += backlog_size_.load(std::memory_order_relaxed);
+  s.written = written_.load(std::memory_order_relaxed);
+  s.dropped = dropped_.load(std::memory_order_relaxed);
+  s.store_errors = store_errors_.load(std::memory_order_relaxed);
+  s.store_ok = store_ok_.load();
+  return s;
+}
+
+}  // namespace torii::filters::logging

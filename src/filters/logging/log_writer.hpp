@@ -1,0 +1,87 @@
+#pragma once
+// The request log's writer: one thread for the process, fed by a lock-free
+// ring per worker thread, writing batches into the store. The request path
+// only moves a record into its own thread's ring; it never waits for the
+// disk. While the store fails (full disk, read-only file), batches are held
+// in memory up to `backlog_max_records` and retried every second; records
+// past that are dropped, counted and logged. stop() (SIGTERM) writes out
+// everything queued before it returns.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "filters/logging/log_record.hpp"
+#include "filters/logging/ring.hpp"
+
+namespace torii::filters::logging {
+
+struct WriterSettings {
+  std::string database;  // file path
+  uint64_t backlog_max_records = 100000;
+  uint32_t retention_days = 30;
+  uint32_t content_retention_days = 7;
+};
+
+struct WriterStats {
+  uint64_t queued = 0;   // in the rings and the backlog, not yet written
+  uint64_t written = 0;
+  uint64_t dropped = 0;
+  uint64_t store_errors = 0;
+  bool store_ok = true;
+};
+
+class LogWriter {
+ public:
+  // The process's writer, started on first use with these settings (a
+  // reload that changes them takes effect after a restart).
+  static LogWriter* start(const WriterSettings& settings, std::string& error);
+  static LogWriter* running();  // null when never started
+
+  ~LogWriter();
+
+  // From any thread; never blocks. False when the record was dropped (the
+  // thread's ring is full).
+  bool submit(std::unique_ptr<LogRecord> record);
+  // Writes everything submitted so far, then stops the thread.
+  void stop();
+  // Wakes the writer and waits until everything submitted before the call
+  // is written (or held in the backlog). For tests and the admin API.
+  void flush();
+
+  WriterStats stats() const;
+  const WriterSettings& settings() const { return settings_; }
+
+ private:
+  using Ring = SpscRing<LogRecord>;
+  explicit LogWriter(WriterSettings s);
+  void run();
+  Ring& local_ring();
+  size_t drain(std::vector<std::unique_ptr<LogRecord>>& into);
+  void write_pending(bool retry_now);
+  void purge_if_due();
+
+  WriterSettings settings_;
+  std::thread thread_;
+  mutable std::mutex mutex_;  // rings_ registration, wake-ups and flush waits: never per record
+  std::condition_variable wake_, flushed_;
+  std::vector<std::unique_ptr<Ring>> rings_;
+  bool stopping_ = false;
+  uint64_t flush_requests_ = 0, flush_done_ = 0;
+
+  // Writer thread only.
+  std::deque<std::unique_ptr<LogRecord>> backlog_;
+  struct StoreHandle;
+  std::unique_ptr<StoreHandle> store_;
+  std::chrono::steady_clock::time_point next_retry_{}, next_purge_{};
+
+  std::atomic<uint64_t> written_{0}, dropped_{0}, store_errors_{0}, backlog_size_{0};
+  std::atomic<bool> store_ok_{true};
+};
+
+}  // namespace torii::filters::logging
