@@ -119,14 +119,21 @@ start_torii() {
   [ -n "${!port_var}" ] || die "$var did not start"
 }
 
-# write_torii_config FILE WORKERS: the gateway in front of MOCK, FAIL and STREAM.
+# write_torii_config FILE WORKERS [OBSERVED]: the gateway in front of MOCK,
+# FAIL and STREAM. The plain proxy runs without the request log (metrics stay
+# on, as by default); OBSERVED=1 logs every request with its bodies into a
+# store under the file's directory.
 write_torii_config() {
+  local observe="logging: { enabled: false }"
+  [ "${3:-0}" = 1 ] && observe="logging: { bodies: true }
+store: { path: $(dirname "$1")/store-$2 }"
   cat >"$1" <<YAML
 listen: 127.0.0.1:0
 workers: $2
 log_level: warn
 idle_timeout_ms: 300000
 auth: { keys: [bench-key] }
+$observe
 providers:
   - { name: mock, type: openai-compatible, base_url: "http://127.0.0.1:$MOCK_PORT/v1", api_key: sk-bench }
   - { name: stream-mock, type: openai-compatible, base_url: "http://127.0.0.1:$STREAM_PORT/v1", api_key: sk-bench }
@@ -286,6 +293,7 @@ use_target() {
     direct) T_URL="http://127.0.0.1:$MOCK_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$MOCK_PID ;;
     nginx) T_URL="http://127.0.0.1:$NGINX_PORT$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
+    torii-observed) T_URL="http://127.0.0.1:$TORII_OBS_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_OBS_PID ;;
     direct-fail) T_URL="http://127.0.0.1:$FAIL_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$FAIL_PID ;;
     nginx-failover) T_URL="http://127.0.0.1:$NGINX_PORT/failover$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii-failover) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=failover; CPU_PIDS=$TORII_PID ;;

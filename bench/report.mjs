@@ -124,6 +124,29 @@ for (const w of workersList) {
 }
 if (sec1.length) md.push("## 1. Small non-streaming chat", "", ...sec1);
 
+// ---------- 1b. observed: request log with bodies + metrics ----------
+const sec1b = [];
+for (const w of workersList) {
+  const p = grp("observed", w, "torii"), o = grp("observed", w, "torii-observed");
+  if (!p || !o) continue;
+  const lw = records.find((r) => r.kind === "logwriter" && r.workers === w);
+  const written = lw && Number.isFinite(lw.written_after) && Number.isFinite(lw.written_before) ? lw.written_after - lw.written_before : NaN;
+  const perSec = lw ? written / lw.seconds : NaN;
+  summary.observed ??= {};
+  summary.observed[w] = { plain: p, observed: o, log_writer: lw ? { ...lw, written, records_per_second: perSec } : null };
+  sec1b.push(`**workers=${w}**, ${meta.connections} connections (the same requests as section 1):`, "");
+  sec1b.push("| torii | requests/s | p50 | p99 | CPU per request (whole process, log writer included) | non-2xx / socket errors |", "|---|---|---|---|---|---|");
+  for (const [name, g] of [["plain (no request log; metrics on)", p], ["request log with bodies + metrics", o]])
+    sec1b.push(`| ${name} | ${fmtInt(g.rps)} | ${us(g.p50)} | ${us(g.p99)} | ${fmt(g.cpu_us_per_req, 1)} µs | ${g.non2xx} / ${g.socket_errors} |`);
+  const cpu = ratio(o.cpu_us_per_req, p.cpu_us_per_req), thr = ratio(o.rps, p.rps);
+  sec1b.push("", `observed/plain: CPU per request **${fmt(cpu, 2)}x**, throughput **${fmt(thr, 2)}x**.` +
+    (lw ? ` The log writer wrote ${fmtInt(written)} records in ${fmt(lw.seconds, 1)} s of rounds (**${fmtInt(perSec)} records/s**, every request of the observed rounds and their warm-up), ${lw.queue_depth} still queued a second later, ${lw.dropped} dropped, ${lw.store_errors} failed writes.` : ""), "");
+  targetRows.push(target("Request log (bodies) + metrics: CPU per request vs plain", w, cpu, 1.3, "x", "<="));
+  targetRows.push(target("Request log (bodies) + metrics: throughput vs plain", w, thr, 0.85, "x", ">="));
+  if (lw) targetRows.push(target("Log writer: records dropped", w, Number(lw.dropped), 0, "records", "<=", `${lw.queue_depth} queued a second after the load`));
+}
+if (sec1b.length) md.push("## 1b. Request log and metrics on", "", ...sec1b);
+
 // ---------- 2. latency ----------
 const sec2 = [];
 for (const w of workersList) {

@@ -12,7 +12,7 @@ PACKAGES=(
   nodejs
   openssl ca-certificates
   iproute2 util-linux valgrind
-  prometheus
+  prometheus sqlite3
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then

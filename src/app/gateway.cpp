@@ -1,6 +1,7 @@
 #include "app/gateway.hpp"
 
 
+#include <chrono>
 #include <random>
 
 #include <boost/json.hpp>
@@ -30,14 +31,18 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
+// 32 hex digits: the Unix time in milliseconds (12 digits, so ids sort by
+// time, which keeps the request log's id index append-only), then 80 random bits.
 std::string new_request_id(std::mt19937_64& rng) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string id(32, '0');
+  const uint64_t ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+  for (int i = 0; i < 12; ++i) id[i] = hex[(ms >> ((11 - i) * 4)) & 15];
   uint64_t a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) {
-    id[i] = hex[(a >> (i * 4)) & 15];
-    id[16 + i] = hex[(b >> (i * 4)) & 15];
-  }
+  for (int i = 0; i < 16; ++i) id[12 + i] = hex[(a >> (i * 4)) & 15];
+  for (int i = 0; i < 4; ++i) id[28 + i] = hex[(b >> (i * 4)) & 15];
   return id;
 }
 

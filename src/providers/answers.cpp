@@ -13,6 +13,8 @@ http::UpstreamRequest upstream_request(const AttemptRequest& req, std::string_vi
   up.fixed_headers = p.header_block;
   up.headers.add("Accept", std::string(accept));
   up.headers.add("x-request-id", req.request_id);
+  if (!req.traceparent.empty()) up.headers.add("traceparent", req.traceparent);
+  if (!req.tracestate.empty()) up.headers.add("tracestate", req.tracestate);
   up.connect_timeout = req.limits.connect;
   up.total_timeout = req.limits.total;
   up.head_timeout = req.limits.first_token;

@@ -75,6 +75,10 @@ struct AttemptRequest {
   bool stream = false;
   AttemptLimits limits;
   std::string request_id;
+  // W3C trace context sent upstream ("" = none): this attempt's span when
+  // Torii traces the request, else the client's own, passed on.
+  std::string traceparent, tracestate;
+  int trace_index = -1;  // its entry in the request's attempt traces (-1: not traced)
   // The body is already in this provider's own format (Anthropic surface to
   // an anthropic provider): forwarded as is, answered as is.
   bool native = false;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,6 +16,8 @@
 #include "llm/usage.hpp"
 
 namespace torii::providers {
+
+struct Provider;
 
 // Re-encodes canonical (OpenAI-format) answers for a surface that speaks
 // another format. Streams are fed whole SSE events, in order.
@@ -26,6 +29,27 @@ class OutputTranslator {
   virtual std::string events(std::string_view openai_sse_events) = 0;
   virtual std::string finish() = 0;  // the stream is over
   virtual std::string error_event(const ApiError& e) = 0;
+};
+
+// One upstream attempt as a trace shows it (recorded only for traced requests).
+struct AttemptTrace {
+  std::chrono::steady_clock::time_point start, end;
+  uint64_t span_id = 0;
+  const Provider* provider = nullptr;
+  std::string upstream_model;
+  int status = 0;          // the upstream's status; 0 when none came (transport failure)
+  std::string error;       // the failure's code or message; "" when it answered
+  bool won = false;        // its answer was delivered
+};
+
+// The request's W3C trace context (filled by the tracing filter).
+struct TraceContext {
+  bool active = false;     // this request is traced: attempts get spans and are recorded
+  uint8_t trace_id[16] = {};
+  uint64_t span_id = 0;    // the request's span
+  std::string tracestate;  // the client's, passed on
+  // Without tracing: the client's traceparent, passed on upstream as it came.
+  std::string passthrough;
 };
 
 // What routing made of a request, for the filters that report on it after
@@ -42,6 +66,8 @@ struct RouteRecord {
   std::string body_user;       // the end user the body names (OpenAI `user`, Anthropic metadata.user_id)
   Clock::time_point upstream_start;  // the first attempt began (unset: none was made)
   Clock::time_point upstream_end;    // the answer was delivered, or the last attempt failed
+  const Provider* provider_ptr = nullptr;  // of `provider` (owned by the request's snapshot)
+  std::vector<AttemptTrace> attempt_traces;        // traced requests only
 };
 
 struct Exchange {
@@ -64,6 +90,7 @@ struct Exchange {
   llm::Usage usage;
   std::optional<double> cost_usd;
   RouteRecord route;
+  TraceContext trace;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.

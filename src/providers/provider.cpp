@@ -78,10 +78,27 @@ std::string Provider::target(Endpoint e, std::string_view model, bool stream) co
   return t;
 }
 
+namespace {
+
+// The semantic conventions' well-known values; other hosts keep their type.
+std::string genai_name_of(const ProviderConfig& cfg) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"azure", "azure.ai.openai"}, {"gemini", "gcp.gemini"}, {"bedrock", "aws.bedrock"}, {"mistral", "mistral_ai"},
+      {"xai", "x_ai"},
+  };
+  const std::string& key = cfg.preset.empty() ? cfg.type : cfg.preset;
+  for (const auto& [from, to] : names)
+    if (key == from) return to;
+  return key;
+}
+
+}  // namespace
+
 std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& error) {
   auto p = std::make_unique<Provider>();
   p->name = cfg.name;
   p->type = cfg.type;
+  p->genai_name = genai_name_of(cfg);
   p->kind = kind_of(cfg.type);
   p->api_version = cfg.api_version;
   p->timeout = std::chrono::milliseconds(cfg.timeout_ms);

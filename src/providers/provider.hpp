@@ -24,6 +24,9 @@ struct Provider {
   std::string name;
   std::string type;  // canonical type name from the config
   Kind kind = Kind::openai;
+  // The OpenTelemetry GenAI name of the provider (gen_ai.provider.name):
+  // openai, anthropic, aws.bedrock, gcp.gemini, groq, ...
+  std::string genai_name;
   http::Url origin;
   http::Headers upstream_headers;  // credentials first, then the configured extras
   // upstream_headers plus "Content-Type: application/json", rendered once as

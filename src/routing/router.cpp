@@ -107,7 +107,22 @@ struct HedgeRace {
 struct Attempted {
   AttemptOutcome outcome;
   size_t target = 0;
+  int trace_index = -1;
 };
+
+// W3C traceparent for a span of `trace`.
+std::string traceparent(const providers::TraceContext& trace, uint64_t span_id) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "00-";
+  for (uint8_t b : trace.trace_id) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  out += '-';
+  for (int shift = 60; shift >= 0; shift -= 4) out += hex[(span_id >> shift) & 15];
+  out += "-01";
+  return out;
+}
 
 class RequestRouter {
  public:
@@ -162,6 +177,20 @@ class RequestRouter {
     if (ex_.route.upstream_start == Clock::time_point{}) ex_.route.upstream_start = Clock::now();
     ex_.route.provider = t.provider->name;
     ex_.route.upstream_model = t.model;
+    ex_.route.provider_ptr = t.provider;
+    if (ex_.trace.active) {
+      providers::AttemptTrace& at = ex_.route.attempt_traces.emplace_back();
+      at.start = Clock::now();
+      at.span_id = ctx_.rng() | 1;  // never 0, which means "no span"
+      at.provider = t.provider;
+      at.upstream_model = t.model;
+      r.trace_index = int(ex_.route.attempt_traces.size() - 1);
+      r.traceparent = traceparent(ex_.trace, at.span_id);
+      r.tracestate = ex_.trace.tracestate;
+    } else if (!ex_.trace.passthrough.empty()) {
+      r.traceparent = ex_.trace.passthrough;
+      r.tracestate = ex_.trace.tracestate;
+    }
     r.provider = t.provider;
     r.model = t.model;
     r.endpoint = in_.endpoint;
@@ -258,6 +287,7 @@ class RequestRouter {
 
       Attempted a = co_await run_attempt(m, i, failed);
       if (a.outcome.answer) {
+        winning_trace_ = a.trace_index;
         co_await deliver(m, m.targets[a.target], std::move(a.outcome.answer));
         co_return Verdict::done;
       }
@@ -278,7 +308,7 @@ class RequestRouter {
   // if the first has no answer after hedge.after_ms.
   asio::awaitable<Attempted> run_attempt(const Model& m, size_t i, FailedTargets& failed) {
     const Target& t = m.targets[i];
-    Attempted a{{}, i};
+    Attempted a{{}, i, -1};
     AttemptRequest req;
     // A request the target's format cannot express is the client's error,
     // not the target's: it fails without touching the target's health.
@@ -290,9 +320,11 @@ class RequestRouter {
       h->in_flight.fetch_add(1, std::memory_order_relaxed);
     }
     ++attempts_;
+    a.trace_index = req.trace_index;
     a.outcome = co_await providers::attempt(ctx_.client, std::move(req));
     if (h) h->in_flight.fetch_sub(1, std::memory_order_relaxed);
     record(h, a.outcome, Clock::now());
+    finish_trace(a.trace_index, &a.outcome);
     co_return a;
   }
 
@@ -330,6 +362,7 @@ class RequestRouter {
                                         FailedTargets& failed) {
     auto race = std::make_shared<HedgeRace>(co_await asio::this_coro::executor);
     size_t targets[2] = {first, first};
+    int traces[2] = {first_request.trace_index, -1};
     launch(race, 0, m, first, std::move(first_request));
     race->wake.expires_after(std::chrono::milliseconds(m.hedge_after_ms));
     co_await race->wake.async_wait(nothrow);
@@ -341,6 +374,7 @@ class RequestRouter {
       if (!cands.empty()) {
         targets[1] = pick(m.strategy, cands, ctx_.rng, round_robin(m), m.targets.size());
         if (make_request(m, m.targets[targets[1]], second, unusable)) {
+          traces[1] = second.trace_index;
           launch(race, 1, m, targets[1], std::move(second));
           ex_.response_headers.set("x-torii-hedged", "true");
         }
@@ -355,7 +389,8 @@ class RequestRouter {
         for (int k = 0; k < 2; ++k)
           if (race->outcome[k]) record(race->health[k], *race->outcome[k], Clock::now());
         if (race->outcome[other] && race->outcome[other]->answer) race->outcome[other]->answer->cancel();
-        co_return Attempted{std::move(*race->outcome[s]), targets[s]};
+        for (int k = 0; k < 2; ++k) finish_trace(traces[k], race->outcome[k] ? &*race->outcome[k] : nullptr);
+        co_return Attempted{std::move(*race->outcome[s]), targets[s], traces[s]};
       }
       bool all_done = true;
       for (int s = 0; s < 2; ++s)
@@ -364,11 +399,12 @@ class RequestRouter {
         race->settled = true;
         for (int k = 0; k < 2; ++k)
           if (race->outcome[k]) record(race->health[k], *race->outcome[k], Clock::now());
+        for (int k = 0; k < 2; ++k) finish_trace(traces[k], race->outcome[k] ? &*race->outcome[k] : nullptr);
         if (race->launched[1]) {
           failed[targets[0]] = true;
-          co_return Attempted{std::move(*race->outcome[1]), targets[1]};
+          co_return Attempted{std::move(*race->outcome[1]), targets[1], traces[1]};
         }
-        co_return Attempted{std::move(*race->outcome[0]), targets[0]};
+        co_return Attempted{std::move(*race->outcome[0]), targets[0], traces[0]};
       }
       race->wake.expires_at(Clock::time_point::max());
       co_await race->wake.async_wait(nothrow);
@@ -380,6 +416,23 @@ class RequestRouter {
   std::atomic<uint64_t>& round_robin(const Model& m) {
     std::atomic<uint64_t>* c = ctx_.health.counter(m.index);
     return c ? *c : unshared_counter_;
+  }
+
+  // Closes attempt `index`'s trace entry with its outcome (null: it was still
+  // running when the race was decided, and is cancelled).
+  void finish_trace(int index, const AttemptOutcome* o) {
+    if (index < 0 || size_t(index) >= ex_.route.attempt_traces.size()) return;
+    providers::AttemptTrace& at = ex_.route.attempt_traces[size_t(index)];
+    at.end = Clock::now();
+    if (!o) {
+      at.error = "cancelled";
+    } else if (o->answer) {
+      at.status = 200;
+    } else {
+      at.status = o->failure.error.status;
+      at.error = !o->failure.error.code.empty() ? o->failure.error.code : o->failure.error.message;
+      if (o->failure.cls == FailureClass::cancelled) at.error = "cancelled";
+    }
   }
 
   void add_route_headers() {
@@ -405,6 +458,11 @@ class RequestRouter {
     }
     co_await answer->deliver(ex_);
     ex_.route.upstream_end = Clock::now();
+    if (winning_trace_ >= 0 && size_t(winning_trace_) < ex_.route.attempt_traces.size()) {
+      providers::AttemptTrace& at = ex_.route.attempt_traces[size_t(winning_trace_)];
+      at.won = true;
+      at.end = ex_.route.upstream_end;  // the winner's span lasts until its answer was delivered
+    }
     ex_.usage = answer->usage();
     if (ex_.usage.estimated && ex_.usage.input == 0) {
       // Cut short before any usage came: the prompt is estimated too.
@@ -436,6 +494,7 @@ class RequestRouter {
   std::atomic<uint64_t> unshared_counter_{0};
   llm::RequestScan canonical_scan_;
   int attempts_ = 0;
+  int winning_trace_ = -1;
   bool blocked_ = false;
 };
 

@@ -55,15 +55,19 @@ class Statement {
   void bind(int i, int64_t v);
   void bind(int i, double v);
   void bind(int i, std::string_view v);  // copied by SQLite
+  // Not copied: `v` must stay unchanged until the statement is reset.
+  void bind_static(int i, std::string_view v);
   void bind_null(int i);
   void bind(int i, const std::optional<double>& v) { v ? bind(i, *v) : bind_null(i); }
   // "" binds NULL: absent attribution is NULL, not an empty string.
-  void bind_text_or_null(int i, std::string_view v) { v.empty() ? bind_null(i) : bind(i, v); }
+  void bind_text_or_null(int i, std::string_view v) { v.empty() ? bind_null(i) : bind_static(i, v); }
 
   // true: a row is ready; false: done (check ok()).
   bool step();
   bool ok() const { return ok_; }
+  // Ready to run again; the bindings stay (every insert rebinds them all).
   void reset();
+  void clear();  // drops the bindings
 
   int columns() const;
   bool is_null(int col) const;

@@ -105,6 +105,8 @@ bool open_log_database(const std::string& path, store::Database& db, std::string
 
 bool LogStore::open(const std::string& path, std::string& error) {
   if (!open_log_database(path, db_, error)) return false;
+  // The indexes' pages stay in memory as the table grows (32 MiB).
+  if (!db_.exec("PRAGMA cache_size = -32768", error)) return false;
   return db_.prepare(kInsert, insert_, error) &&
          db_.prepare("INSERT INTO request_bodies (request, start_us, request_body, response_body, truncated) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -117,23 +119,24 @@ bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std:
   if (!db_.exec("BEGIN", error)) return false;
   auto fail = [&] {
     error = db_.last_error();
-    insert_.reset();
-    insert_body_.reset();
-    insert_tag_.reset();
+    for (store::Statement* st : {&insert_, &insert_body_, &insert_tag_}) {
+      st->reset();
+      st->clear();
+    }
     std::string ignored;
     db_.exec("ROLLBACK", ignored);
     return false;
   };
   for (const auto& r : batch) {
     auto& s = insert_;
-    s.bind(1, r->request_id);
+    s.bind_static(1, r->request_id);
     s.bind(2, r->start_us);
     s.bind(3, r->duration_ms);
     s.bind(4, r->ttft_ms);
     s.bind(5, r->upstream_ms);
-    s.bind(6, r->surface);
-    s.bind(7, r->method);
-    s.bind(8, r->path);
+    s.bind_static(6, r->surface);
+    s.bind_static(7, r->method);
+    s.bind_static(8, r->path);
     s.bind_text_or_null(9, r->model);
     s.bind_text_or_null(10, r->provider);
     s.bind_text_or_null(11, r->upstream_model);
@@ -164,8 +167,11 @@ bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std:
     if (r->has_bodies) {
       insert_body_.bind(1, row);
       insert_body_.bind(2, r->start_us);
-      insert_body_.bind(3, redact(r->request_body));
-      insert_body_.bind(4, redact(r->response_body));
+      // Bound without a copy: the redacted texts live until the step is done.
+      const std::string request_text = redact(r->request_body);
+      const std::string response_text = redact(r->response_body);
+      insert_body_.bind_static(3, request_text);
+      insert_body_.bind_static(4, response_text);
       insert_body_.bind(5, int64_t(r->body_truncated));
       insert_body_.step();
       if (!insert_body_.ok()) return fail();
@@ -178,7 +184,7 @@ bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std:
       tags = comma == std::string_view::npos ? std::string_view() : tags.substr(comma + 1);
       if (tag.empty()) continue;
       insert_tag_.bind(1, row);
-      insert_tag_.bind(2, tag);
+      insert_tag_.bind_static(2, tag);
       insert_tag_.bind(3, r->start_us);
       insert_tag_.step();
       if (!insert_tag_.ok()) return fail();

@@ -61,23 +61,40 @@ size_t secret_at(std::string_view s, size_t at) {
 
 }  // namespace
 
+// Bytes that can start something to redact: a digit (card), '@' (email),
+// or the first letter of a secret's prefix.
+bool may_start(char c) {
+  return is_digit(c) || c == '@' || c == 's' || c == 't' || c == 'A' || c == 'g' || c == 'x' || c == 'e';
+}
+
 std::string redact(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  size_t i = 0;
+  size_t i = 0, copied = 0;  // s[copied, i) is still to be appended
+  auto flush = [&] {
+    out.append(s.substr(copied, i - copied));
+    copied = i;
+  };
   while (i < s.size()) {
     const char c = s[i];
-    if (size_t n = is_digit(c) ? card_at(s, i) : 0) {
-      out += "[CARD]";
-      i += n;
+    if (!may_start(c)) {
+      ++i;
       continue;
     }
-    if (size_t n = (c == 's' || c == 't' || c == 'A' || c == 'g' || c == 'x' || c == 'e') ? secret_at(s, i) : 0) {
-      out += "[SECRET]";
-      i += n;
+    if (is_digit(c)) {
+      if (size_t n = card_at(s, i)) {
+        flush();
+        out += "[CARD]";
+        i += n;
+        copied = i;
+        continue;
+      }
+      // Skip the rest of the digit run: a card cannot start inside it.
+      while (i < s.size() && is_digit(s[i])) ++i;
       continue;
     }
-    if (c == '@' && !out.empty()) {
+    if (c == '@') {
+      flush();
       // Walk back over the local part already copied, forward over the domain.
       size_t local = out.size();
       while (local > 0 && email_local(out[local - 1])) --local;
@@ -90,12 +107,22 @@ std::string redact(std::string_view s) {
         out.resize(local);
         out += "[EMAIL]";
         i += 1 + domain.size();
+        copied = i;
         continue;
       }
+      ++i;
+      continue;
     }
-    out += c;
+    if (size_t n = secret_at(s, i)) {
+      flush();
+      out += "[SECRET]";
+      i += n;
+      copied = i;
+      continue;
+    }
     ++i;
   }
+  flush();
   return out;
 }
 
