@@ -8,6 +8,7 @@
 
 #include "app/runtime.hpp"
 #include "filters/logging/log_writer.hpp"
+#include "filters/tracing/exporter.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
@@ -121,6 +122,7 @@ int serve(const Args& args) {
   server.run();
   // Every request the workers finished is in the log before the process ends.
   if (auto* writer = torii::filters::logging::LogWriter::running()) writer->stop();
+  if (auto* exporter = torii::filters::tracing::Exporter::running()) exporter->stop();
   torii::log::info("torii stopped");
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/metrics/exposition.hpp"
+#include "filters/tracing/tracing_filter.hpp"
 
 namespace torii::app {
 
@@ -26,6 +27,7 @@ std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
   // The request log's store opens before the first snapshot, so a store
   // that cannot be created stops the start with the reason.
   if (!filters::logging::start_writer(config, error) && !error.empty()) return nullptr;
+  if (!filters::tracing::start_exporter(config, error) && !error.empty()) return nullptr;
   auto gw = Gateway::create(std::move(config), rt->hooks(), error);
   if (!gw) return nullptr;
   rt->current_ = std::move(gw);
@@ -206,6 +208,18 @@ std::string Runtime::metrics_gauges() const {
            "# HELP torii_log_store_errors_total Failed writes of a batch of request-log records.\n"
            "# TYPE torii_log_store_errors_total counter\n"
            "torii_log_store_errors_total " + std::to_string(s.store_errors) + "\n";
+  }
+  if (auto* exporter = filters::tracing::Exporter::running()) {
+    const auto s = exporter->stats();
+    out += "# HELP torii_trace_spans_exported_total Spans the OTLP collector accepted.\n"
+           "# TYPE torii_trace_spans_exported_total counter\n"
+           "torii_trace_spans_exported_total " + std::to_string(s.exported) + "\n"
+           "# HELP torii_trace_spans_dropped_total Spans lost: queue full, or their export failed.\n"
+           "# TYPE torii_trace_spans_dropped_total counter\n"
+           "torii_trace_spans_dropped_total " + std::to_string(s.dropped) + "\n"
+           "# HELP torii_trace_export_failures_total Exports the collector refused or could not be reached for.\n"
+           "# TYPE torii_trace_export_failures_total counter\n"
+           "torii_trace_export_failures_total " + std::to_string(s.failed_exports) + "\n";
   }
   return out;
 }

@@ -47,6 +47,7 @@ struct TraceContext {
   bool active = false;     // this request is traced: attempts get spans and are recorded
   uint8_t trace_id[16] = {};
   uint64_t span_id = 0;    // the request's span
+  uint64_t parent_span_id = 0;  // the client's span (0: the trace started here)
   std::string tracestate;  // the client's, passed on
   // Without tracing: the client's traceparent, passed on upstream as it came.
   std::string passthrough;
