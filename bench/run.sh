@@ -7,7 +7,8 @@
 #        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
 # Environment (defaults give a run of about 8 minutes on 2 cores):
 #   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
-#   SCENARIOS       subset of: throughput observed latency streaming large failover keyflood memory micro
+#   SCENARIOS       subset of: throughput observed latency streaming large failover keyflood memory micro logstore
+#   LOG_ROWS        rows the logstore scenario writes and queries (default 1000000)
 #   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
 #   CONNECTIONS     wrk connections for throughput and key flood (default 64)
 #   STREAMS         concurrent streams (default 1000, or 100 per core below 8 cores);
@@ -30,7 +31,7 @@ BUILD=$(cd "$BUILD_ARG" 2>/dev/null && pwd) || { echo "no build directory $BUILD
 
 NPROC=$(nproc)
 BENCH_WORKERS=${BENCH_WORKERS:-$(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++' | xargs)}
-SCENARIOS=${SCENARIOS:-throughput observed latency streaming large failover keyflood memory micro}
+SCENARIOS=${SCENARIOS:-throughput observed latency streaming large failover keyflood memory micro logstore}
 DURATION=${DURATION:-2}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -56,9 +57,10 @@ IDLE_CONNS=${IDLE_CONNS:-10000}
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 SOAK_WARMUP=${SOAK_WARMUP:-5}
 MICRO_MIN_TIME=${MICRO_MIN_TIME:-0.2}
+LOG_ROWS=${LOG_ROWS:-1000000}
 PIN=${PIN:-1}
 
-for bin in torii torii-mock torii-bench-driver torii-micro-bench; do
+for bin in torii torii-mock torii-bench-driver torii-micro-bench torii-log-bench; do
   [ -x "$BUILD/$bin" ] || { echo "missing $BUILD/$bin: build with -DTORII_BUILD_BENCH=ON (make bench does)" >&2; exit 1; }
 done
 for tool in wrk nginx curl node; do
@@ -175,6 +177,7 @@ done
 FIRST_W=${BENCH_WORKERS%% *}
 wants memory && timed "memory w=$FIRST_W" scenario_memory "$FIRST_W"
 wants micro && timed micro scenario_micro
+wants logstore && timed logstore scenario_logstore
 
 record kind=timing scenario=total seconds=$(( $(date +%s) - started_at ))
 mkdir -p "$BENCH_DIR/results"

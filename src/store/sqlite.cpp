@@ -97,8 +97,13 @@ Statement& Statement::operator=(Statement&& o) noexcept {
 
 void Statement::bind(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); }
 void Statement::bind(int i, double v) { sqlite3_bind_double(st_, i, v); }
-void Statement::bind(int i, std::string_view v) { sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT); }
-void Statement::bind_static(int i, std::string_view v) { sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_STATIC); }
+// A null pointer would bind NULL, not an empty string.
+void Statement::bind(int i, std::string_view v) {
+  sqlite3_bind_text(st_, i, v.data() ? v.data() : "", int(v.size()), SQLITE_TRANSIENT);
+}
+void Statement::bind_static(int i, std::string_view v) {
+  sqlite3_bind_text(st_, i, v.data() ? v.data() : "", int(v.size()), SQLITE_STATIC);
+}
 void Statement::bind_null(int i) { sqlite3_bind_null(st_, i); }
 
 bool Statement::step() {

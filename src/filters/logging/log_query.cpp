@@ -1,16 +1,10 @@
 #include "filters/logging/log_query.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
-#include <map>
-#include <optional>
-#include <vector>
-
-#include <boost/json.hpp>
 
 #include "core/errors.hpp"
-#include "store/sqlite.hpp"
+#include "filters/logging/query_common.hpp"
 
 namespace torii::filters::logging {
 
@@ -18,52 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
+constexpr int kDefaultLimit = 50;
 
-QueryAnswer error(int status, std::string message, std::string param = "") {
-  return {status, openai_error_body(make_error(status, std::move(message), "invalid_query", std::move(param)))};
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += char(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
-
-// name -> value; a repeated name keeps its last value.
-std::map<std::string, std::string> parse_query(std::string_view q) {
-  std::map<std::string, std::string> out;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view part = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    out[percent_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
-  }
-  return out;
-}
-
-bool parse_int(std::string_view s, int64_t& out) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -93,79 +44,6 @@ std::string rfc3339(int64_t us) {
                 static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
                 static_cast<long long>(rem % 60), static_cast<long long>(micros));
   return buf;
-}
-
-struct Filters {
-  std::string where = " WHERE 1=1";
-  struct Bind {  // bound in order of the clauses
-
-    bool is_int;
-    int64_t i;
-    std::string s;
-  };
-  std::vector<Bind> binds;
-  void add_text(const std::string& clause, std::string v) {
-    where += " AND " + clause;
-    binds.push_back({false, 0, std::move(v)});
-  }
-  void add_int(const std::string& clause, int64_t v) {
-    where += " AND " + clause;
-    binds.push_back({true, v, {}});
-  }
-  void bind(store::Statement& st) const {
-    for (size_t i = 0; i < binds.size(); ++i) {
-      if (binds[i].is_int) st.bind(int(i + 1), binds[i].i);
-      else st.bind(int(i + 1), std::string_view(binds[i].s));
-    }
-  }
-};
-
-// The filters both /admin/logs and /admin/spend take. An error answer, or nothing.
-std::optional<QueryAnswer> read_filters(const std::map<std::string, std::string>& q, Filters& f, const char* table) {
-  const std::string t = table;
-  for (const auto& [name, value] : q) {
-    if (name == "since" || name == "until") {
-      int64_t us;
-      if (!parse_time(value, us))
-        return error(400, name + ": expected an RFC 3339 time, a date or Unix seconds, got '" + value + "'", name);
-      f.add_int(t + (name == "since" ? ".start_us >= ?" : ".start_us < ?"), us);
-    } else if (name == "key") {
-      f.add_text(t + ".key_id = ?", value);
-    } else if (name == "team") {
-      f.add_text(t + ".team_id = ?", value);
-    } else if (name == "user") {
-      f.add_text(t + ".user_id = ?", value);
-    } else if (name == "model") {
-      f.add_text(t + ".model = ?", value);
-    } else if (name == "provider") {
-      f.add_text(t + ".provider = ?", value);
-    } else if (name == "session") {
-      f.add_text(t + ".session_id = ?", value);
-    } else if (name == "cache") {
-      f.add_text(t + ".cache = ?", value);
-    } else if (name == "tag") {
-      f.add_text(t + ".id IN (SELECT request FROM request_tags WHERE tag = ?)", value);
-    } else if (name == "status") {
-      int64_t code;
-      if (value.size() == 3 && value[0] >= '1' && value[0] <= '5' && value.substr(1) == "xx") {
-        f.add_int(t + ".status / 100 = ?", value[0] - '0');
-      } else if (value == "error") {
-        f.add_int(t + ".status >= ?", 400);
-      } else if (parse_int(value, code) && code >= 100 && code <= 599) {
-        f.add_int(t + ".status = ?", code);
-      } else {
-        return error(400, "status: expected a status (429), a class (4xx) or 'error', got '" + value + "'", "status");
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-json::value nullable_text(const store::Statement& st, int col) {
-  return st.is_null(col) ? json::value(nullptr) : json::value(json::string(st.text(col)));
-}
-json::value nullable_real(const store::Statement& st, int col) {
-  return st.is_null(col) ? json::value(nullptr) : json::value(st.real(col));
 }
 
 constexpr const char* kColumns =
@@ -226,17 +104,6 @@ json::object row_json(const store::Statement& st) {
   o["cache"] = nullable_text(st, 32);
   o["guardrails"] = nullable_text(st, 33);
   return o;
-}
-
-bool open_reader(const std::string& database, store::Database& db, QueryAnswer& answer) {
-  std::string err;
-  if (db.open(database, err, true)) return true;
-  answer = {503, openai_error_body(make_error(503, "the request log is not readable: " + err, "store_unavailable"))};
-  return false;
-}
-
-QueryAnswer store_failure(const store::Database& db) {
-  return {503, openai_error_body(make_error(503, "the request log query failed: " + db.last_error(), "store_unavailable"))};
 }
 
 }  // namespace
@@ -301,29 +168,40 @@ QueryAnswer list_logs(const std::string& database, std::string_view query_string
                                                  "status", "tag", "cache", "session", "limit", "cursor"};
   for (const auto& [name, v] : q)
     if (std::find(known.begin(), known.end(), name) == known.end())
-      return error(400, "unknown query parameter '" + name + "'", name);
+      return query_error(400, "unknown query parameter '" + name + "'", name);
   Filters f;
   if (auto e = read_filters(q, f, "r")) return *e;
   int64_t limit = kDefaultLimit;
   if (auto it = q.find("limit"); it != q.end() && (!parse_int(it->second, limit) || limit < 1 || limit > kMaxLimit))
-    return error(400, "limit: expected an integer from 1 to 1000", "limit");
+    return query_error(400, "limit: expected an integer from 1 to 1000", "limit");
+  // The cursor is the last row's (start_us, id): pages go by start time,
+  // newest first, on the same indexes the filters use.
   if (auto it = q.find("cursor"); it != q.end()) {
-    int64_t cursor;
-    if (!parse_int(it->second, cursor) || cursor < 0) return error(400, "cursor: not a cursor from this API", "cursor");
-    f.add_int("r.id < ?", cursor);
+    const std::string& cur = it->second;
+    const size_t dash = cur.find('-');
+    int64_t start = 0, id = 0;
+    if (dash == std::string::npos || !parse_int(std::string_view(cur).substr(0, dash), start) ||
+        !parse_int(std::string_view(cur).substr(dash + 1), id) || start < 0 || id < 0)
+      return query_error(400, "cursor: not a cursor from this API", "cursor");
+    f.add_int("(r.start_us < ?", start);
+    f.where += " OR (r.start_us = ";
+    f.add_int_value(start);
+    f.where += " AND r.id < ";
+    f.add_int_value(id);
+    f.where += "))";
   }
   QueryAnswer answer;
   store::Database db;
   if (!open_reader(database, db, answer)) return answer;
   // Newest first; one more row than asked tells whether there is a next page.
   const std::string sql = std::string("SELECT ") + kColumns + " FROM requests r" + f.where +
-                          " ORDER BY r.id DESC LIMIT " + std::to_string(limit + 1);
+                          " ORDER BY r.start_us DESC, r.id DESC LIMIT " + std::to_string(limit + 1);
   store::Statement st;
   std::string err;
   if (!db.prepare(sql, st, err)) return store_failure(db);
   f.bind(st);
   json::array data;
-  int64_t last_id = 0;
+  int64_t last_id = 0, last_start = 0;
   bool more = false;
   while (st.step()) {
     if (int64_t(data.size()) == limit) {
@@ -331,13 +209,15 @@ QueryAnswer list_logs(const std::string& database, std::string_view query_string
       break;
     }
     last_id = st.int64(0);
+    last_start = st.int64(2);
     data.push_back(row_json(st));
   }
   if (!st.ok()) return store_failure(db);
   json::object root;
   root["object"] = "list";
   root["data"] = std::move(data);
-  root["next_cursor"] = more ? json::value(json::string(std::to_string(last_id))) : json::value(nullptr);
+  root["next_cursor"] =
+      more ? json::value(json::string(std::to_string(last_start) + "-" + std::to_string(last_id))) : json::value(nullptr);
   answer.body = json::serialize(root);
   return answer;
 }
@@ -363,75 +243,6 @@ QueryAnswer get_log(const std::string& database, std::string_view request_id) {
   o["response_body"] = nullable_text(st, 35);
   o["bodies_truncated"] = !st.is_null(36) && st.int64(36) != 0;
   answer.body = json::serialize(o);
-  return answer;
-}
-
-QueryAnswer spend_report(const std::string& database, std::string_view query_string) {
-  const auto q = parse_query(query_string);
-  static const std::vector<std::string> known = {"since", "until", "key", "team", "user", "model", "provider",
-                                                 "status", "tag", "cache", "session", "group_by"};
-  for (const auto& [name, v] : q)
-    if (std::find(known.begin(), known.end(), name) == known.end())
-      return error(400, "unknown query parameter '" + name + "'", name);
-  std::string group = "model";
-  if (auto it = q.find("group_by"); it != q.end()) group = it->second;
-  // The grouping expression over requests r (tags through their own table).
-  static const std::map<std::string, std::string> groups = {
-      {"key", "r.key_id"},       {"team", "r.team_id"},         {"user", "r.user_id"},
-      {"model", "r.model"},      {"provider", "r.provider"},    {"tag", "t.tag"},
-      {"day", "strftime('%Y-%m-%d', r.start_us / 1000000, 'unixepoch')"},
-      {"hour", "strftime('%Y-%m-%dT%H:00:00Z', r.start_us / 1000000, 'unixepoch')"},
-  };
-  auto g = groups.find(group);
-  if (g == groups.end())
-    return error(400, "group_by: expected key, team, user, model, provider, tag, day or hour, got '" + group + "'",
-                 "group_by");
-  Filters f;
-  if (auto e = read_filters(q, f, "r")) return *e;
-  QueryAnswer answer;
-  store::Database db;
-  if (!open_reader(database, db, answer)) return answer;
-  const std::string from = group == "tag" ? " FROM request_tags t JOIN requests r ON r.id = t.request" : " FROM requests r";
-  const std::string sql =
-      "SELECT " + g->second +
-      " AS grp, count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), "
-      "sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(r.cache IN ('hit', 'semantic-hit')), "
-      "sum(r.cost_usd IS NULL AND r.status < 400) " +
-      from + f.where + " GROUP BY grp ORDER BY total(r.cost_usd) DESC, grp";
-  store::Statement st;
-  std::string err;
-  if (!db.prepare(sql, st, err)) return store_failure(db);
-  f.bind(st);
-  json::array data;
-  double total_cost = 0;
-  int64_t total_requests = 0;
-  while (st.step()) {
-    json::object o;
-    o["group"] = nullable_text(st, 0);
-    o["requests"] = st.int64(1);
-    o["input_tokens"] = st.int64(2);
-    o["output_tokens"] = st.int64(3);
-    o["cached_tokens"] = st.int64(4);
-    o["cache_write_tokens"] = st.int64(5);
-    o["reasoning_tokens"] = st.int64(6);
-    o["cost_usd"] = st.real(7);
-    o["errors"] = st.int64(8);
-    o["cache_hits"] = st.int64(9);
-    o["unpriced_requests"] = st.int64(10);
-    total_cost += st.real(7);
-    total_requests += st.int64(1);
-    data.push_back(std::move(o));
-  }
-  if (!st.ok()) return store_failure(db);
-  json::object root;
-  root["object"] = "spend_report";
-  root["group_by"] = group;
-  root["data"] = std::move(data);
-  json::object total;
-  total["requests"] = total_requests;
-  total["cost_usd"] = total_cost;
-  root["total"] = std::move(total);
-  answer.body = json::serialize(root);
   return answer;
 }
 

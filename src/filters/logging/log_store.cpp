@@ -2,6 +2,9 @@
 
 #include "filters/logging/redact.hpp"
 
+#include <map>
+#include <tuple>
+
 namespace torii::filters::logging {
 
 namespace {
@@ -66,6 +69,31 @@ CREATE TABLE request_bodies (
 );
 CREATE INDEX request_bodies_start ON request_bodies (start_us);
 )sql",
+    // 2: spend rollups per hour (period 0) and per day (period 1), one row
+    // per dimension value (dim 'all', 'key', 'team', 'user', 'model',
+    // 'provider', 'tag'; a missing value is ''), so a 30-day report reads a
+    // few thousand rows instead of every request.
+    R"sql(
+CREATE TABLE spend_rollup (
+  period INTEGER NOT NULL, dim TEXT NOT NULL, bucket INTEGER NOT NULL, value TEXT NOT NULL,
+  requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, errors INTEGER NOT NULL, cache_hits INTEGER NOT NULL, unpriced INTEGER NOT NULL,
+  PRIMARY KEY (period, dim, bucket, value)
+) WITHOUT ROWID;
+INSERT INTO spend_rollup SELECT 0, 'all', r.start_us / 3600000000, '', count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3;
+INSERT INTO spend_rollup SELECT 0, 'key', r.start_us / 3600000000, coalesce(r.key_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 0, 'team', r.start_us / 3600000000, coalesce(r.team_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 0, 'user', r.start_us / 3600000000, coalesce(r.user_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 0, 'model', r.start_us / 3600000000, coalesce(r.model, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 0, 'provider', r.start_us / 3600000000, coalesce(r.provider, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 0, 'tag', r.start_us / 3600000000, t.tag, count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM request_tags t JOIN requests r ON r.id = t.request GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'all', r.start_us / 86400000000, '', count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3;
+INSERT INTO spend_rollup SELECT 1, 'key', r.start_us / 86400000000, coalesce(r.key_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'team', r.start_us / 86400000000, coalesce(r.team_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'user', r.start_us / 86400000000, coalesce(r.user_id, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'model', r.start_us / 86400000000, coalesce(r.model, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'provider', r.start_us / 86400000000, coalesce(r.provider, ''), count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM requests r GROUP BY 3, 4;
+INSERT INTO spend_rollup SELECT 1, 'tag', r.start_us / 86400000000, t.tag, count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', 'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400) FROM request_tags t JOIN requests r ON r.id = t.request GROUP BY 3, 4;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -76,6 +104,41 @@ constexpr const char* kInsert =
     "reasoning_tokens, audio_tokens, usage_estimated, cost_usd) VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
     "?25, ?26, ?27, ?28, ?29, ?30, ?31)";
+
+// One group's totals in a batch, as the rollups keep them.
+struct Measures {
+  int64_t requests = 0, input = 0, output = 0, cached = 0, cache_write = 0, reasoning = 0, errors = 0, cache_hits = 0,
+          unpriced = 0;
+  double cost = 0;
+  void add(const LogRecord& r) {
+    ++requests;
+    input += r.usage.input;
+    output += r.usage.output;
+    cached += r.usage.cached_read;
+    cache_write += r.usage.cache_write;
+    reasoning += r.usage.reasoning;
+    if (r.cost_usd) cost += *r.cost_usd;
+    if (r.status >= 400) ++errors;
+    if (!r.cost_usd && r.status < 400) ++unpriced;
+  }
+  // Binds the ten measures from parameter `first` on.
+  void bind(store::Statement& s, int first) const {
+    int i = first;
+    for (int64_t v : {requests, input, output, cached, cache_write, reasoning}) s.bind(i++, v);
+    s.bind(i++, cost);
+    for (int64_t v : {errors, cache_hits, unpriced}) s.bind(i++, v);
+  }
+};
+
+constexpr const char* kMeasureUpdate =
+    "requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens, "
+    "output_tokens = output_tokens + excluded.output_tokens, cached_tokens = cached_tokens + excluded.cached_tokens, "
+    "cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, "
+    "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+    "errors = errors + excluded.errors, cache_hits = cache_hits + excluded.cache_hits, unpriced = unpriced + excluded.unpriced";
+
+constexpr int64_t kHourUs = 3'600'000'000LL;
+constexpr int64_t kDayUs = 24 * kHourUs;
 
 }  // namespace
 
@@ -112,14 +175,18 @@ bool LogStore::open(const std::string& path, std::string& error) {
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
                      insert_body_, error) &&
          db_.prepare("INSERT OR IGNORE INTO request_tags (request, tag, start_us) VALUES (?1, ?2, ?3)", insert_tag_,
-                     error);
+                     error) &&
+         db_.prepare(std::string("INSERT INTO spend_rollup VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                                 "?13, ?14) ON CONFLICT (period, dim, bucket, value) DO UPDATE SET ") +
+                         kMeasureUpdate,
+                     upsert_rollup_, error);
 }
 
 bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std::string& error) {
   if (!db_.exec("BEGIN", error)) return false;
   auto fail = [&] {
     error = db_.last_error();
-    for (store::Statement* st : {&insert_, &insert_body_, &insert_tag_}) {
+    for (store::Statement* st : {&insert_, &insert_body_, &insert_tag_, &upsert_rollup_}) {
       st->reset();
       st->clear();
     }
@@ -191,6 +258,37 @@ bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std:
       insert_tag_.reset();
     }
   }
+  // The batch's totals into the rollups, in the same transaction.
+  using RollupKey = std::tuple<int, std::string_view, int64_t, std::string_view>;  // period, dim, bucket, value
+  std::map<RollupKey, Measures> rollups;
+  for (const auto& r : batch) {
+    for (int period = 0; period < 2; ++period) {
+      const int64_t bucket = r->start_us / (period == 0 ? kHourUs : kDayUs);
+      rollups[{period, "all", bucket, ""}].add(*r);
+      rollups[{period, "key", bucket, r->key_id}].add(*r);
+      rollups[{period, "team", bucket, r->team_id}].add(*r);
+      rollups[{period, "user", bucket, r->user_id}].add(*r);
+      rollups[{period, "model", bucket, r->model}].add(*r);
+      rollups[{period, "provider", bucket, r->provider}].add(*r);
+      std::string_view tags = r->tags;
+      while (!tags.empty()) {
+        size_t comma = tags.find(',');
+        std::string_view tag = tags.substr(0, comma);
+        tags = comma == std::string_view::npos ? std::string_view() : tags.substr(comma + 1);
+        if (!tag.empty()) rollups[{period, "tag", bucket, tag}].add(*r);
+      }
+    }
+  }
+  for (const auto& [k, m] : rollups) {
+    upsert_rollup_.bind(1, int64_t(std::get<0>(k)));
+    upsert_rollup_.bind_static(2, std::get<1>(k));
+    upsert_rollup_.bind(3, std::get<2>(k));
+    upsert_rollup_.bind_static(4, std::get<3>(k));
+    m.bind(upsert_rollup_, 5);
+    upsert_rollup_.step();
+    if (!upsert_rollup_.ok()) return fail();
+    upsert_rollup_.reset();
+  }
   if (!db_.exec("COMMIT", error)) return fail();
   return true;
 }
@@ -212,6 +310,9 @@ int64_t LogStore::purge(int64_t rows_before_us, int64_t bodies_before_us, int li
       "DELETE FROM request_tags WHERE request IN (SELECT id FROM purge_ids); "
       "DELETE FROM request_bodies WHERE request IN (SELECT id FROM purge_ids); "
       "DELETE FROM requests WHERE id IN (SELECT id FROM purge_ids); "
+      // An hour (a day) leaves the rollups once all of it is past the retention.
+      "DELETE FROM spend_rollup WHERE period = 0 AND bucket < " + std::to_string(rows_before_us / kHourUs) + "; "
+      "DELETE FROM spend_rollup WHERE period = 1 AND bucket < " + std::to_string(rows_before_us / kDayUs) + "; "
       "COMMIT;";
   if (!db_.exec(rows, error)) {
     std::string ignored;

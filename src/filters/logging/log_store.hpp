@@ -13,7 +13,7 @@
 namespace torii::filters::logging {
 
 // The schema version this build writes; older databases are migrated on open.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Opens (creating) `path` and brings its schema to kSchemaVersion.
 bool open_log_database(const std::string& path, store::Database& db, std::string& error);
@@ -28,7 +28,7 @@ class LogStore {
 
  private:
   store::Database db_;
-  store::Statement insert_, insert_body_, insert_tag_;
+  store::Statement insert_, insert_body_, insert_tag_, upsert_rollup_;
 };
 
 }  // namespace torii::filters::logging

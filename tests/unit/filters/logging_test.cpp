@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include <boost/json.hpp>
+
 #include "filters/logging/log_query.hpp"
 #include "filters/logging/log_store.hpp"
 #include "filters/logging/logging_filter.hpp"
@@ -113,5 +115,114 @@ TEST(LogStoreTest, WritesBatchesAndPurgesByAge) {
   // Reopening finds the schema at its version and migrates nothing.
   LogStore again;
   EXPECT_TRUE(again.open(db, error)) << error;
+  std::filesystem::remove_all(dir);
+}
+
+// The spend report reads whole hours from the rollups and the partial hours
+// at the ends of the range from the rows: the sum must be exact either way.
+TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
+  auto dir = std::filesystem::temp_directory_path() / ("torii_spend_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "torii.db").string();
+  LogStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(db, error)) << error;
+  const int64_t hour = 3'600'000'000LL, base = 1'764'547'200'000'000LL;  // 2025-12-01T00:00:00Z
+  std::vector<std::unique_ptr<LogRecord>> batch;
+  // One request every 10 minutes for 10 hours, costing 1, 2, 3... cents.
+  for (int i = 0; i < 60; ++i) {
+    auto r = std::make_unique<LogRecord>();
+    r->request_id = "s" + std::to_string(i);
+    r->start_us = base + int64_t(i) * hour / 6;
+    r->surface = "openai";
+    r->method = "POST";
+    r->path = "/v1/chat/completions";
+    r->model = i % 2 ? "odd" : "even";
+    r->status = 200;
+    r->tags = i % 3 == 0 ? "third" : "";
+    r->usage.input = 10;
+    r->cost_usd = 0.01 * (i + 1);
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store.insert(batch, error)) << error;
+  auto expected = [&](int64_t since, int64_t until, auto pred) {
+    double sum = 0;
+    for (int i = 0; i < 60; ++i) {
+      int64_t t = base + int64_t(i) * hour / 6;
+      if (t >= since && t < until && pred(i)) sum += 0.01 * (i + 1);
+    }
+    return sum;
+  };
+  auto cost_of = [](const std::string& body, const std::string& group) {
+    auto v = boost::json::parse(body);
+    for (const auto& g : v.at("data").as_array())
+      if (g.at("group").is_string() && g.at("group").as_string() == group) return g.at("cost_usd").to_number<double>();
+    return -1.0;
+  };
+  // Mid-hour to mid-hour: two partial hours and whole hours between.
+  const int64_t since = base + hour + hour / 4, until = base + 7 * hour + hour / 2;
+  auto iso = [](int64_t us) { return std::to_string(us / 1'000'000); };
+  auto a = spend_report(db, "group_by=model&since=" + iso(since) + "&until=" + iso(until));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_NEAR(cost_of(a.body, "odd"), expected(since, until, [](int i) { return i % 2 == 1; }), 1e-9);
+  EXPECT_NEAR(cost_of(a.body, "even"), expected(since, until, [](int i) { return i % 2 == 0; }), 1e-9);
+  auto t = spend_report(db, "group_by=tag&since=" + iso(since) + "&until=" + iso(until));
+  EXPECT_NEAR(cost_of(t.body, "third"), expected(since, until, [](int i) { return i % 3 == 0; }), 1e-9) << t.body;
+  auto d = spend_report(db, "group_by=hour&model=odd&since=" + iso(since));
+  double hours_sum = 0;
+  const boost::json::value hours = boost::json::parse(d.body);
+  for (const auto& g : hours.at("data").as_array()) hours_sum += g.at("cost_usd").to_number<double>();
+  EXPECT_NEAR(hours_sum, expected(since, INT64_MAX, [](int i) { return i % 2 == 1; }), 1e-9);
+  // Over days: whole days from the daily rollups, the hours around them
+  // from the hourly ones, the partial hours from the rows.
+  std::vector<std::unique_ptr<LogRecord>> days;
+  double multi_expected = 0;
+  const int64_t m_since = base + 20 * hour + hour / 3, m_until = base + 4 * 24 * hour + 5 * hour + hour / 2;
+  for (int i = 0; i < 5 * 24 * 4; ++i) {  // every 15 minutes for 5 days
+    auto r = std::make_unique<LogRecord>();
+    r->request_id = "m" + std::to_string(i);
+    r->start_us = base + int64_t(i) * hour / 4;
+    r->surface = "openai";
+    r->method = "POST";
+    r->path = "/p";
+    r->model = "multi";
+    r->key_id = i % 2 ? "k1" : "k2";
+    r->status = 200;
+    r->cost_usd = 0.001 * (i % 7 + 1);
+    if (r->start_us >= m_since && r->start_us < m_until && i % 2) multi_expected += *r->cost_usd;
+    days.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store.insert(days, error)) << error;
+  auto md = spend_report(db, "group_by=day&model=multi&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  auto mk = spend_report(db, "group_by=key&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  EXPECT_NEAR(cost_of(mk.body, "k1"), multi_expected, 1e-9) << mk.body;
+  double days_sum = 0;
+  const boost::json::value dv = boost::json::parse(md.body);
+  for (const auto& g : dv.at("data").as_array()) days_sum += g.at("cost_usd").to_number<double>();
+  EXPECT_NEAR(days_sum, multi_expected, 1e-9) << md.body;  // two dimension filters: from the rows
+  auto kd = spend_report(db, "group_by=day&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  double kd_sum = 0;
+  const boost::json::value kdv = boost::json::parse(kd.body);
+  for (const auto& g : kdv.at("data").as_array()) kd_sum += g.at("cost_usd").to_number<double>();
+  EXPECT_NEAR(kd_sum, multi_expected, 1e-9) << kd.body;
+  EXPECT_EQ(kdv.at("data").as_array().size(), 5u);
+
+  // A filter the rollups do not carry reads the rows, with the same answer.
+  auto s = spend_report(db, "group_by=model&status=200&since=" + iso(since) + "&until=" + iso(until));
+  EXPECT_NEAR(cost_of(s.body, "odd"), cost_of(a.body, "odd"), 1e-9);
+
+  // A version-1 database (no rollups) is migrated on open, its rows summed in.
+  const std::string before_migration =
+      spend_report(db, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until)).body;
+  {
+    torii::store::Database raw;
+    ASSERT_TRUE(raw.open(db, error)) << error;
+    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; PRAGMA user_version = 1;", error)) << error;
+  }
+  LogStore migrated;
+  ASSERT_TRUE(migrated.open(db, error)) << error;
+  auto m = spend_report(db, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until));
+  EXPECT_EQ(m.body, before_migration);
   std::filesystem::remove_all(dir);
 }
