@@ -26,8 +26,7 @@ boost::asio::awaitable<AttemptOutcome> attempt(http::UpstreamClient& client, Att
                                        std::string(endpoint_path(request.endpoint)),
                               "unsupported_endpoint", "model")};
   } else {
-    const Family& family = family_of(p.kind);
-    out = co_await family.prepare(client, request);
+    out = co_await p.family->prepare(client, request);
   }
   out.latency = std::chrono::steady_clock::now() - start;
   co_return out;

@@ -1,27 +1,57 @@
 #pragma once
-// A provider family: the one place that knows what its providers serve, which
-// wire format a client's body can be forwarded to them in untouched, and how
-// one attempt is made. The router and the surfaces ask the family; they never
-// name one. A new family is its folder under src/providers/ plus its line in
-// families.cpp.
+// A provider family: the one place that knows which config types it serves,
+// what its providers serve, where requests go, how credentials are sent,
+// which wire format a client's body can be forwarded to it in untouched, and
+// how one attempt is made. The router and the surfaces ask the family; they
+// never name one. Each folder under src/providers/ registers its families
+// (CMake generates the calls), so a new family is a new folder (and its type
+// name in the config's list of types, config/config.cpp, which validates
+// the type-specific fields).
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "config/config.hpp"
 #include "providers/attempt.hpp"
-#include "providers/usage_meter.hpp"
 
 namespace torii::providers {
 
 struct Family {
-  const char* name;
+  std::string name;
+  std::vector<std::string> types;  // config `type` values served by this family
   // Bodies already in this format go as they are (but for `model`); every
   // other request is translated to the canonical format first.
   std::optional<WireFormat> native;
-  bool (*supports)(Endpoint);
-  boost::asio::awaitable<AttemptOutcome> (*prepare)(http::UpstreamClient&, const AttemptRequest&);
+  bool (*supports)(Endpoint) = nullptr;
+  // Path and query of a request for `model` (origin.path included).
+  std::string (*target)(const Provider&, Endpoint, std::string_view model, bool stream) = nullptr;
+  // Puts the credentials of the config into the provider (headers, keys).
+  void (*credentials)(Provider&, const ProviderConfig&) = nullptr;
+  bool needs_base_url = true;  // false: answered in-process
+  boost::asio::awaitable<AttemptOutcome> (*prepare)(http::UpstreamClient&, const AttemptRequest&) = nullptr;
 };
 
-const Family& family_of(Kind kind);
+class FamilyRegistry {
+ public:
+  void add(Family f) { families_.push_back(std::move(f)); }
+  const Family* find(std::string_view type) const;
+  // Every folder's families (the generated registrations, once).
+  static const FamilyRegistry& builtin();
+
+ private:
+  std::vector<Family> families_;
+};
+
+// Shared by the families' targets: a path segment percent-encoded
+// (deployment and model names are user-chosen; ":" in "...-v1:0" goes as %3A).
+std::string encode_segment(std::string_view s);
+// The credentials most OpenAI-like hosts take: Authorization: Bearer KEY.
+void bearer_credentials(Provider& p, const ProviderConfig& cfg);
+bool serves_everything(Endpoint);
+bool serves_chat_only(Endpoint e);
+bool serves_all_but_legacy_completions(Endpoint e);
 
 }  // namespace torii::providers

@@ -2,40 +2,7 @@
 
 #include "providers/family.hpp"
 
-#include <cctype>
-
 namespace torii::providers {
-
-namespace {
-
-Kind kind_of(const std::string& type) {
-  if (type == "azure") return Kind::azure;
-  if (type == "anthropic") return Kind::anthropic;
-  if (type == "gemini") return Kind::gemini;
-  if (type == "bedrock") return Kind::bedrock;
-  if (type == "cohere") return Kind::cohere;
-  if (type == "mock") return Kind::mock;
-  return Kind::openai;  // openai, openai-compatible and its presets
-}
-
-// Percent-encodes a path segment (deployment names are user-chosen).
-std::string encode_segment(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += char(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string_view endpoint_path(Endpoint e) {
   switch (e) {
@@ -46,36 +13,12 @@ std::string_view endpoint_path(Endpoint e) {
   return "";
 }
 
-bool Provider::supports(Endpoint e) const { return family_of(kind).supports(e); }
+bool Provider::supports(Endpoint e) const { return family->supports(e); }
 
-bool Provider::forwards_as_is(WireFormat format) const { return family_of(kind).native == format; }
+bool Provider::forwards_as_is(WireFormat format) const { return family->native == format; }
 
 std::string Provider::target(Endpoint e, std::string_view model, bool stream) const {
-  std::string t = origin.path;
-  if (kind == Kind::azure) {
-    t += "/openai/deployments/";
-    t += encode_segment(model);
-    t += endpoint_path(e);
-    t += "?api-version=";
-    t += encode_segment(api_version);
-    return t;
-  }
-  if (kind == Kind::anthropic) return t + "/v1/messages";
-  if (kind == Kind::cohere) return t + "/v2/chat";
-  // The model id is one segment, so ":" in "...-v1:0" goes as %3A.
-  if (kind == Kind::bedrock) {
-    t += "/model/" + encode_segment(model);
-    if (e == Endpoint::embeddings) return t + "/invoke";
-    return t + (stream ? "/converse-stream" : "/converse");
-  }
-  if (kind == Kind::gemini) {
-    t += "/v1beta/models/";
-    t += encode_segment(model);
-    if (e == Endpoint::embeddings) return t + ":batchEmbedContents";
-    return t + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
-  }
-  t += endpoint_path(e);
-  return t;
+  return family->target(*this, e, model, stream);
 }
 
 namespace {
@@ -99,32 +42,21 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& 
   p->name = cfg.name;
   p->type = cfg.type;
   p->genai_name = genai_name_of(cfg);
-  p->kind = kind_of(cfg.type);
+  p->family = FamilyRegistry::builtin().find(cfg.type);
+  if (!p->family) {
+    error = "provider '" + cfg.name + "': no provider family serves type '" + cfg.type + "'";
+    return nullptr;
+  }
   p->api_version = cfg.api_version;
   p->timeout = std::chrono::milliseconds(cfg.timeout_ms);
   p->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
-  if (p->kind != Kind::mock) {
+  if (p->family->needs_base_url) {
     if (!http::parse_url(cfg.base_url, p->origin, error)) {
       error = "provider '" + cfg.name + "': base_url '" + cfg.base_url + "': " + error;
       return nullptr;
     }
   }
-  p->has_credentials = !cfg.api_key.empty();
-  if (!cfg.api_key.empty()) {
-    switch (p->kind) {
-      case Kind::azure: p->upstream_headers.add("api-key", cfg.api_key); break;
-      case Kind::anthropic: p->upstream_headers.add("x-api-key", cfg.api_key); break;
-      case Kind::gemini: p->upstream_headers.add("x-goog-api-key", cfg.api_key); break;
-      default: p->upstream_headers.add("Authorization", "Bearer " + cfg.api_key); break;
-    }
-  }
-  if (p->kind == Kind::bedrock) {
-    p->has_credentials = !cfg.access_key_id.empty() || !cfg.api_key.empty();
-    p->region = cfg.region;
-    p->access_key_id = cfg.access_key_id;
-    p->secret_access_key = cfg.secret_access_key;
-    p->session_token = cfg.session_token;
-  }
+  p->family->credentials(*p, cfg);
   for (const auto& [k, v] : cfg.headers) p->upstream_headers.set(k, v);
   if (!p->upstream_headers.find("content-type")) p->header_block += "Content-Type: application/json\r\n";
   for (const auto& h : p->upstream_headers) {

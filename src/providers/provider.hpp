@@ -12,7 +12,7 @@
 
 namespace torii::providers {
 
-enum class Kind { openai, azure, anthropic, gemini, bedrock, cohere, mock };
+struct Family;
 
 // The wire formats a body or an answer can be in (the canonical one is openai).
 enum class WireFormat { openai, anthropic };
@@ -23,7 +23,7 @@ enum class Endpoint { chat, completions, embeddings };
 struct Provider {
   std::string name;
   std::string type;  // canonical type name from the config
-  Kind kind = Kind::openai;
+  const Family* family = nullptr;  // never null once made
   // The OpenTelemetry GenAI name of the provider (gen_ai.provider.name):
   // openai, anthropic, aws.bedrock, gcp.gemini, groq, ...
   std::string genai_name;

@@ -9,6 +9,7 @@
 #include "http/client.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/route_table.hpp"
+#include "providers/family.hpp"
 
 using namespace torii;
 using namespace torii::pipeline;
@@ -121,4 +122,19 @@ TEST(FilterChain, BuiltinRegistryHasAuthFirstAndOnlyWhenConfigured) {
   FilterChain chain(FilterRegistry::builtin(), keyed);
   ASSERT_NE(chain.find("auth"), nullptr);
   EXPECT_EQ(FilterRegistry::builtin().entries().front().name, "auth");
+}
+
+// Every provider type the config accepts is served by a registered family
+// (the folders under src/providers/), and each family's type names are its own.
+TEST(ProviderFamilies, EveryConfigTypeHasItsFamily) {
+  const auto& registry = torii::providers::FamilyRegistry::builtin();
+  for (const auto& type : torii::provider_types()) {
+    const torii::providers::Family* f = registry.find(type);
+    ASSERT_NE(f, nullptr) << type;
+    EXPECT_NE(f->prepare, nullptr) << type;
+    EXPECT_NE(f->target, nullptr) << type;
+  }
+  EXPECT_EQ(registry.find("azure")->name, "azure");
+  EXPECT_EQ(registry.find("openai-compatible")->name, "openai");
+  EXPECT_EQ(registry.find("no-such-type"), nullptr);
 }

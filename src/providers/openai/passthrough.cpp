@@ -6,7 +6,7 @@ namespace torii::providers {
 
 boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient& client, const AttemptRequest& req) {
   const Provider& p = *req.provider;
-  if (!p.has_credentials && (p.type == "openai" || p.kind == Kind::azure)) {
+  if (!p.has_credentials && (p.type == "openai" || p.type == "azure")) {
     // Not worth sending: another target may still serve the request.
     AttemptOutcome out;
     out.failure = {FailureClass::connect,

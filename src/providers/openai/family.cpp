@@ -1,0 +1,36 @@
+// OpenAI, every OpenAI-compatible host (and the presets), and Azure OpenAI:
+// the OpenAI body as is.
+#include "providers/family.hpp"
+#include "providers/openai/passthrough.hpp"
+#include "providers/provider.hpp"
+
+namespace torii::providers {
+
+namespace {
+
+std::string openai_target(const Provider& p, Endpoint e, std::string_view, bool) {
+  return p.origin.path + std::string(endpoint_path(e));
+}
+
+// Deployments by name, with the configured api-version.
+std::string azure_target(const Provider& p, Endpoint e, std::string_view model, bool) {
+  return p.origin.path + "/openai/deployments/" + encode_segment(model) + std::string(endpoint_path(e)) +
+         "?api-version=" + encode_segment(p.api_version);
+}
+
+void azure_credentials(Provider& p, const ProviderConfig& cfg) {
+  p.has_credentials = !cfg.api_key.empty();
+  if (!cfg.api_key.empty()) p.upstream_headers.add("api-key", cfg.api_key);
+}
+
+}  // namespace
+
+// Registered by the generated family_registrations.cpp (this folder's name).
+void register_openai_family(FamilyRegistry& registry) {
+  registry.add({"openai", {"openai", "openai-compatible"}, WireFormat::openai, serves_everything, openai_target,
+                bearer_credentials, true, prepare_passthrough});
+  registry.add({"azure", {"azure"}, WireFormat::openai, serves_everything, azure_target, azure_credentials, true,
+                prepare_passthrough});
+}
+
+}  // namespace torii::providers
