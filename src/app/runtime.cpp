@@ -207,7 +207,10 @@ std::string Runtime::metrics_gauges() const {
            "torii_log_written_total " + std::to_string(s.written) + "\n"
            "# HELP torii_log_store_errors_total Failed writes of a batch of request-log records.\n"
            "# TYPE torii_log_store_errors_total counter\n"
-           "torii_log_store_errors_total " + std::to_string(s.store_errors) + "\n";
+           "torii_log_store_errors_total " + std::to_string(s.store_errors) + "\n"
+           "# HELP torii_log_spooled Request-log records in the spool file, waiting for the store.\n"
+           "# TYPE torii_log_spooled gauge\n"
+           "torii_log_spooled " + std::to_string(s.spooled) + "\n";
   }
   if (auto* exporter = filters::tracing::Exporter::running()) {
     const auto s = exporter->stats();

@@ -262,4 +262,38 @@ describe('request log durability', () => {
       rmSync(store, { recursive: true, force: true });
     }
   });
+
+  it('SIGTERM during a store outage spools the records; the next start writes them', { timeout: 60_000 }, async () => {
+    const store = writeConfig('').dir;
+    const cfg = baseConfig(good, bad, { store: { path: store } });
+    let torii = await startTorii(cfg);
+    let holder;
+    try {
+      await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: KEY });
+      await logs(torii);
+      holder = spawn('sqlite3', [path.join(store, 'torii.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
+      holder.stdin.write('PRAGMA busy_timeout=5000; BEGIN EXCLUSIVE; SELECT \'locked\';\n');
+      await new Promise((resolve) => holder.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); }));
+      const N = 15;
+      for (let i = 0; i < N; i++) {
+        const r = await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: { ...KEY, 'x-torii-tags': 'spooled' } });
+        assert.equal(r.status, 200);
+      }
+      await torii.stop({ timeoutMs: 30_000 });
+      const spool = path.join(store, 'log-spool.jsonl');
+      assert.ok(existsSync(spool), 'the records were spooled');
+      assert.equal(readFileSync(spool, 'utf8').trim().split('\n').filter((l) => l.includes('"spooled"')).length, N);
+      holder.stdin.end('COMMIT;\n');
+      await new Promise((resolve) => holder.on('close', resolve));
+      holder = null;
+      torii = await startTorii(cfg);
+      const page = await logs(torii, '?tag=spooled&limit=1000');
+      assert.equal(page.data.length, N);
+      assert.ok(!existsSync(spool), 'the spool is gone once written');
+    } finally {
+      if (holder) holder.kill();
+      await torii.stop();
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "filters/logging/log_store.hpp"
+#include "filters/logging/spool.hpp"
 
 namespace torii::filters::logging {
 
@@ -43,6 +44,11 @@ LogWriter* LogWriter::start(const WriterSettings& settings, std::string& error) 
     return nullptr;
   }
   w->store_->open = true;
+  if (!settings.spool_path.empty()) {
+    w->spool_ = std::make_unique<Spool>(settings.spool_path, settings.spool_max_bytes);
+    // What a previous run could not write goes in first.
+    w->replay_spool();
+  }
   w->thread_ = std::thread([w] { w->run(); });
   g_writer = w;
   return w;
@@ -94,12 +100,8 @@ void LogWriter::write_pending(bool retry_now) {
   std::vector<std::unique_ptr<LogRecord>> fresh;
   drain(fresh);
   for (auto& r : fresh) backlog_.push_back(std::move(r));
-  // Past the cap, the oldest records go (counted) so the newest are kept.
-  while (backlog_.size() > settings_.backlog_max_records) {
-    backlog_.pop_front();
-    const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
-    if ((n & (n - 1)) == 0) log::error("request log: the store is failing and the backlog is full, {} records dropped", n);
-  }
+  // Past the cap, the oldest records spill to the spool.
+  if (backlog_.size() > settings_.backlog_max_records) spill(backlog_.size() - settings_.backlog_max_records);
   backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
   const auto now = std::chrono::steady_clock::now();
   if (backlog_.empty() || (!store_ok_.load() && !retry_now && now < next_retry_)) return;
@@ -123,6 +125,48 @@ void LogWriter::write_pending(bool retry_now) {
     if (!store_ok_.exchange(true)) log::info("request log: {} is writable again", settings_.database);
   }
   backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
+  if (backlog_.empty() && store_ok_.load() && spooled_.load() > 0) replay_spool();
+}
+
+void LogWriter::spill(size_t count) {
+  size_t spooled = spool_ ? spool_->append(backlog_, count) : 0;
+  spooled_.fetch_add(spooled, std::memory_order_relaxed);
+  for (size_t i = 0; i < count && !backlog_.empty(); ++i) backlog_.pop_front();
+  if (spooled < count) {
+    const uint64_t lost = count - spooled;
+    const uint64_t n = dropped_.fetch_add(lost, std::memory_order_relaxed) + lost;
+    log::error("request log: the store is failing and the backlog and spool are full; {} records dropped ({} in all)",
+               lost, n);
+  }
+  backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
+}
+
+void LogWriter::replay_spool() {
+  if (!spool_ || spool_->empty()) {
+    spooled_.store(0);
+    return;
+  }
+  std::vector<std::unique_ptr<LogRecord>> records = spool_->load();
+  size_t done = 0;
+  std::string error;
+  while (done < records.size()) {
+    std::vector<std::unique_ptr<LogRecord>> batch;
+    for (size_t i = done; i < records.size() && batch.size() < kBatch; ++i) batch.push_back(std::move(records[i]));
+    if (!store_->store.insert(batch, error)) {
+      // Back where they were: the rest stays spooled for the next try.
+      for (size_t i = 0; i < batch.size(); ++i) records[done + i] = std::move(batch[i]);
+      break;
+    }
+    written_.fetch_add(batch.size(), std::memory_order_relaxed);
+    done += batch.size();
+  }
+  spool_->clear();
+  std::deque<std::unique_ptr<LogRecord>> rest;
+  for (size_t i = done; i < records.size(); ++i) rest.push_back(std::move(records[i]));
+  const size_t kept = rest.empty() ? 0 : spool_->append(rest, rest.size());
+  spooled_.store(kept);
+  if (done) log::info("request log: {} spooled records written to {}", done, settings_.database);
+  if (kept < rest.size()) dropped_.fetch_add(rest.size() - kept, std::memory_order_relaxed);
 }
 
 void LogWriter::purge_if_due() {
@@ -174,8 +218,12 @@ void LogWriter::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  if (!backlog_.empty())
-    log::error("request log: {} records could not be written to {} before exit", backlog_.size(), settings_.database);
+  if (!backlog_.empty()) {
+    const size_t n = backlog_.size();
+    spill(n);
+    log::warn("request log: {} records could not be written to {} before exit; spooled to {} for the next start", n,
+              settings_.database, spool_ ? spool_->path() : std::string("(no spool)"));
+  }
 }
 
 WriterStats LogWriter::stats() const {
@@ -188,6 +236,7 @@ WriterStats LogWriter::stats() const {
   s.written = written_.load(std::memory_order_relaxed);
   s.dropped = dropped_.load(std::memory_order_relaxed);
   s.store_errors = store_errors_.load(std::memory_order_relaxed);
+  s.spooled = spooled_.load(std::memory_order_relaxed);
   s.store_ok = store_ok_.load();
   return s;
 }

@@ -2,10 +2,12 @@
 // The request log's writer: one thread for the process, fed by a lock-free
 // ring per worker thread, writing batches into the store. The request path
 // only moves a record into its own thread's ring; it never waits for the
-// disk. While the store fails (full disk, read-only file), batches are held
-// in memory up to `backlog_max_records` and retried every second; records
-// past that are dropped, counted and logged. stop() (SIGTERM) writes out
-// everything queued before it returns.
+// disk. While the store fails (full disk, locked or read-only file), batches
+// are held in memory up to `backlog_max_records` and retried every second;
+// older ones spill to the spool file (spool.hpp, up to `spool_max_bytes`),
+// which is replayed once the store takes writes again, also after a
+// restart. Only records that fit neither are dropped, counted and logged.
+// stop() (SIGTERM) writes out everything queued, or spools it, before it returns.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,11 +23,15 @@
 
 namespace torii::filters::logging {
 
+class Spool;
+
 struct WriterSettings {
   std::string database;  // file path
   uint64_t backlog_max_records = 100000;
   uint32_t retention_days = 30;
   uint32_t content_retention_days = 7;
+  std::string spool_path;  // "" = no spool
+  uint64_t spool_max_bytes = 64ull << 20;
 };
 
 struct WriterStats {
@@ -33,6 +39,7 @@ struct WriterStats {
   uint64_t written = 0;
   uint64_t dropped = 0;
   uint64_t store_errors = 0;
+  uint64_t spooled = 0;  // in the spool file, waiting for the store
   bool store_ok = true;
 };
 
@@ -65,6 +72,8 @@ class LogWriter {
   size_t drain(std::vector<std::unique_ptr<LogRecord>>& into);
   void write_pending(bool retry_now);
   void purge_if_due();
+  void spill(size_t count);
+  void replay_spool();
 
   WriterSettings settings_;
   std::thread thread_;
@@ -80,7 +89,8 @@ class LogWriter {
   std::unique_ptr<StoreHandle> store_;
   std::chrono::steady_clock::time_point next_retry_{}, next_purge_{};
 
-  std::atomic<uint64_t> written_{0}, dropped_{0}, store_errors_{0}, backlog_size_{0};
+  std::unique_ptr<Spool> spool_;
+  std::atomic<uint64_t> written_{0}, dropped_{0}, store_errors_{0}, backlog_size_{0}, spooled_{0};
   std::atomic<bool> store_ok_{true};
 };
 

@@ -64,7 +64,7 @@ std::any parse_section(config::Reader& r, const config::Field& f) {
   if (!r.is_map(f, "")) return s;
   for (const auto& x : r.fields(f.value, "logging",
                                 {"enabled", "bodies", "max_body_bytes", "retention_days", "content_retention_days",
-                                 "backlog_max_records"})) {
+                                 "backlog_max_records", "spool_max_bytes"})) {
     if (x.name == "enabled") {
       if (auto b = r.bool_field(x, "logging")) s.enabled = *b;
     } else if (x.name == "bodies") {
@@ -75,6 +75,8 @@ std::any parse_section(config::Reader& r, const config::Field& f) {
       r.set_uint(x, "logging", s.retention_days, 1, 36500);
     } else if (x.name == "content_retention_days") {
       r.set_uint(x, "logging", s.content_retention_days, 1, 36500);
+    } else if (x.name == "spool_max_bytes") {
+      r.set_uint(x, "logging", s.spool_max_bytes, 0, 1ull << 40);
     } else {
       r.set_uint(x, "logging", s.backlog_max_records, 0, 100'000'000);
     }
@@ -104,6 +106,8 @@ LogWriter* start_writer(const Config& config, std::string& error) {
   settings.backlog_max_records = section.backlog_max_records;
   settings.retention_days = section.retention_days;
   settings.content_retention_days = section.content_retention_days;
+  settings.spool_path = (std::filesystem::path(config.store.resolved_path) / "log-spool.jsonl").string();
+  settings.spool_max_bytes = section.spool_max_bytes;
   LogWriter* w = LogWriter::start(settings, error);
   if (!w) error = "cannot open " + settings.database + ": " + error;
   return w;

@@ -14,6 +14,7 @@ struct LoggingSection {
   uint32_t retention_days = 30;     // rows
   uint32_t content_retention_days = 7;  // bodies
   uint64_t backlog_max_records = 100000;  // held in memory while the store fails
+  uint64_t spool_max_bytes = 64ull << 20;  // then spooled to {store.path}/log-spool.jsonl
 };
 
 const LoggingSection& logging_section(const Config& config);

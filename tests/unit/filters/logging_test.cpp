@@ -13,6 +13,7 @@
 #include "filters/logging/logging_filter.hpp"
 #include "filters/logging/redact.hpp"
 #include "filters/logging/ring.hpp"
+#include "filters/logging/spool.hpp"
 
 using namespace torii;
 using namespace torii::filters::logging;
@@ -225,4 +226,43 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   auto m = spend_report(db, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until));
   EXPECT_EQ(m.body, before_migration);
   std::filesystem::remove_all(dir);
+}
+
+TEST(LogSpool, RecordsRoundTripThroughTheFile) {
+  LogRecord r;
+  r.request_id = "id-1";
+  r.start_us = 123456789;
+  r.duration_ms = 1.5;
+  r.ttft_ms = 0.25;
+  r.surface = "anthropic";
+  r.method = "POST";
+  r.path = "/v1/messages";
+  r.model = "m";
+  r.status = 499;
+  r.cancelled = true;
+  r.tags = "a,b";
+  r.metadata = R"({"x":1})";
+  r.usage.input = 3;
+  r.usage.output = 4;
+  r.usage.estimated = true;
+  r.cost_usd = 0.5;
+  r.has_bodies = true;
+  r.request_body = "line\nbreak \"quoted\"";
+  LogRecord back;
+  ASSERT_TRUE(record_from_json(record_to_json(r), back));
+  EXPECT_EQ(record_to_json(back), record_to_json(r));
+  EXPECT_EQ(back.usage, r.usage);
+  EXPECT_FALSE(record_from_json("{\"v\":2}", back));
+  EXPECT_FALSE(record_from_json("{\"v\":1,\"request_id\":\"torn", back));
+
+  auto path = std::filesystem::temp_directory_path() / ("torii_spool_" + std::to_string(::getpid()));
+  Spool spool(path.string(), 1 << 20);
+  std::deque<std::unique_ptr<LogRecord>> q;
+  for (int i = 0; i < 3; ++i) q.push_back(std::make_unique<LogRecord>(r));
+  EXPECT_EQ(spool.append(q, 3), 3u);
+  EXPECT_EQ(spool.load().size(), 3u);
+  Spool tiny(path.string(), 10);  // already past its cap: nothing more fits
+  EXPECT_EQ(tiny.append(q, 3), 0u);
+  spool.clear();
+  EXPECT_TRUE(spool.empty());
 }
