@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "app/config_report.hpp"
 #include "app/gateway.hpp"
 #include "filters/logging/log_query.hpp"
 #include "filters/logging/log_writer.hpp"
@@ -76,6 +77,16 @@ boost::asio::awaitable<void> Gateway::admin_reload(pipeline::RequestContext& ctx
   for (const auto& c : changes) list.push_back(boost::json::value(c));
   boost::json::object body{{"reloaded", true}, {"changes", std::move(list)}};
   http::Response r = json_answer(200, boost::json::serialize(body), ex.response_headers);
+  co_await ex.out.send(std::move(r));
+}
+
+boost::asio::awaitable<void> Gateway::admin_config(pipeline::RequestContext& ctx) const {
+  providers::Exchange& ex = ctx.ex;
+  if (std::optional<ApiError> refused = admin_refusal(ctx)) {
+    co_await send_error(ex, *refused);
+    co_return;
+  }
+  http::Response r = json_answer(200, config_report(config_), ex.response_headers);
   co_await ex.out.send(std::move(r));
 }
 

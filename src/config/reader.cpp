@@ -1,5 +1,7 @@
 #include "config/reader.hpp"
 
+#include "config/section.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -375,6 +377,12 @@ void Reader::key_list_section(const Field& f, std::vector<std::string>& keys) {
   if (keys.empty() && !key_error)
     error(keys_line, section + ".keys",
           "no key configured (remove the " + section + " section to run without it)");
+}
+
+std::string mask_secret(std::string_view secret) {
+  if (secret.empty()) return "";
+  if (secret.size() < 12) return "****";
+  return "****" + std::string(secret.substr(secret.size() - 4));
 }
 
 }  // namespace torii::config

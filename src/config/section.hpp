@@ -20,7 +20,14 @@ struct Section {
   // Reads the section; errors go to the reader. The value is stored even
   // when there were errors, but a config with errors is never used.
   std::function<std::any(Reader&, const Field&)> parse;
+  // The parsed value for GET /admin/config as JSON text, secrets masked
+  // (see mask_secret); none: the section is listed without its contents.
+  std::function<std::string(const std::any&)> describe;
 };
+
+// "****" and the last four characters of a secret long enough to keep them
+// unguessable, else "****".
+std::string mask_secret(std::string_view secret);
 
 class Sections {
  public:

@@ -11,6 +11,7 @@ RouteTable RouteTable::standard() {
   t.add({"/admin/logs", "GET", Handler::admin_logs, Surface::admin, false});
   t.add({"/admin/logs/", "GET", Handler::admin_log, Surface::admin, false, true});
   t.add({"/admin/spend", "GET", Handler::admin_spend, Surface::admin, false});
+  t.add({"/admin/config", "GET", Handler::admin_config, Surface::admin, false});
   t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
   // SDKs configured with a bare host call the same routes without "/v1".
   for (std::string prefix : {"/v1", ""}) {

@@ -19,6 +19,7 @@ enum class Handler {
   admin_logs,
   admin_log,
   admin_spend,
+  admin_config,
   models,
   chat,
   completions,

@@ -1,6 +1,9 @@
 #include "filters/auth/auth_filter.hpp"
 
+#include <boost/json.hpp>
+
 #include "config/reader.hpp"
+#include "config/section.hpp"
 #include "filters/auth/auth_section.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
@@ -30,6 +33,12 @@ void register_auth(pipeline::FilterRegistry& registry) {
                           AuthSection section;
                           reader.key_list_section(field, section.keys);
                           return section;
+                        },
+                        [](const std::any& v) {
+                          const auto& s = std::any_cast<const AuthSection&>(v);
+                          boost::json::array keys;
+                          for (const auto& k : s.keys) keys.emplace_back(config::mask_secret(k));
+                          return boost::json::serialize(boost::json::object{{"keys", std::move(keys)}});
                         }});
   registry.add({"auth", 100, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
                   // Open only when neither auth nor admin is configured.

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "config/reader.hpp"
+#include "config/section.hpp"
 #include "core/log.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
@@ -213,7 +214,17 @@ namespace torii::filters {
 
 // Registered by the generated filter_registrations.cpp (this folder's name).
 void register_logging(pipeline::FilterRegistry& registry) {
-  registry.add_section({"logging", logging::parse_section});
+  registry.add_section({"logging", logging::parse_section, [](const std::any& v) {
+                          const auto& s = std::any_cast<const logging::LoggingSection&>(v);
+                          boost::json::object o{{"enabled", s.enabled},
+                                                {"bodies", s.bodies},
+                                                {"max_body_bytes", s.max_body_bytes},
+                                                {"retention_days", s.retention_days},
+                                                {"content_retention_days", s.content_retention_days},
+                                                {"backlog_max_records", s.backlog_max_records},
+                                                {"spool_max_bytes", s.spool_max_bytes}};
+                          return boost::json::serialize(o);
+                        }});
   // Right after auth: a request refused for a bad key is logged, and one
   // with bad attribution headers is refused before anything else runs.
   registry.add({"logging", 150, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {

@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include <boost/json.hpp>
+
 #include "config/reader.hpp"
+#include "config/section.hpp"
 #include "filters/metrics/metrics_section.hpp"
 #include "filters/metrics/series.hpp"
 #include "pipeline/filter_chain.hpp"
@@ -98,7 +101,11 @@ namespace torii::filters {
 
 // Registered by the generated filter_registrations.cpp (this folder's name).
 void register_metrics(pipeline::FilterRegistry& registry) {
-  registry.add_section({"metrics", metrics::parse_section});
+  registry.add_section({"metrics", metrics::parse_section, [](const std::any& v) {
+                          const auto& s = std::any_cast<const metrics::MetricsSection&>(v);
+                          return boost::json::serialize(
+                              boost::json::object{{"enabled", s.enabled}, {"path", s.path}, {"auth", s.auth}});
+                        }});
   // Last in the chain: its on_complete runs first, before the slower concerns.
   registry.add({"metrics", 1000, [](const Config& config, size_t) -> std::unique_ptr<pipeline::Filter> {
                   if (!metrics::metrics_section(config).enabled) return nullptr;

@@ -3,7 +3,10 @@
 #include <chrono>
 #include <cstring>
 
+#include <boost/json.hpp>
+
 #include "config/reader.hpp"
+#include "config/section.hpp"
 #include "core/log.hpp"
 #include "filters/tracing/trace_context.hpp"
 #include "http/client.hpp"
@@ -213,7 +216,17 @@ namespace torii::filters {
 
 // Registered by the generated filter_registrations.cpp (this folder's name).
 void register_tracing(pipeline::FilterRegistry& registry) {
-  registry.add_section({"tracing", tracing::parse_section});
+  registry.add_section({"tracing", tracing::parse_section, [](const std::any& v) {
+                          const auto& s = std::any_cast<const tracing::TracingSection&>(v);
+                          boost::json::object headers;
+                          for (const auto& [k, value] : s.headers) headers[k] = config::mask_secret(value);
+                          boost::json::object o{{"otlp_endpoint", s.otlp_endpoint},
+                                                {"sample_ratio", s.sample_ratio},
+                                                {"service_name", s.service_name},
+                                                {"timeout_ms", s.timeout_ms},
+                                                {"headers", std::move(headers)}};
+                          return boost::json::serialize(o);
+                        }});
   // First: a request refused by auth is traced too.
   registry.add({"tracing", 50, [](const Config& config, size_t) -> std::unique_ptr<pipeline::Filter> {
                   const tracing::TracingSection* s = tracing::tracing_section(config);
