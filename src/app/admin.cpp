@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "app/admin_pool.hpp"
 #include "app/config_report.hpp"
 #include "app/gateway.hpp"
 #include "filters/logging/log_query.hpp"
@@ -22,13 +23,6 @@ http::Response json_answer(int status, std::string body, const http::Headers& he
   r.headers = headers;
   r.body = std::move(body);
   return r;
-}
-
-// Store queries block on the disk, so they run here, never on a worker's
-// event loop.
-boost::asio::thread_pool& admin_pool() {
-  static boost::asio::thread_pool pool(1);
-  return pool;
 }
 
 }  // namespace

@@ -184,6 +184,9 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
     case pipeline::Handler::metrics:
       co_await metrics(ctx);
       break;
+    case pipeline::Handler::admin_keys:
+      co_await admin_keys(ctx);
+      break;
     case pipeline::Handler::admin_config:
       co_await admin_config(ctx);
       break;

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "filters/auth/virtual_keys.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/metrics/exposition.hpp"
 #include "filters/tracing/tracing_filter.hpp"
@@ -28,6 +29,16 @@ std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
   // that cannot be created stops the start with the reason.
   if (!filters::logging::start_writer(config, error) && !error.empty()) return nullptr;
   if (!filters::tracing::start_exporter(config, error) && !error.empty()) return nullptr;
+  // Virtual keys are issued through the admin API, so they live where it does.
+  if (config.admin_enabled) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.store.resolved_path, ec);
+    const std::string db = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
+    if (!filters::KeyDirectory::start(db, error)) {
+      error = "cannot open the key store " + db + ": " + error;
+      return nullptr;
+    }
+  }
   auto gw = Gateway::create(std::move(config), rt->hooks(), error);
   if (!gw) return nullptr;
   rt->current_ = std::move(gw);

@@ -35,6 +35,8 @@ struct RequestContext {
   // Who the request is from: the key's id ("" on an open gateway, or before
   // auth ran).
   std::string key_id;
+  // A virtual key's attribution (empty for static keys).
+  std::string key_alias, team_id, key_user_id;
 
   // What came of it, filled as the answer goes out.
   int status = 0;            // of the answer's head; 0 = nothing was answered

@@ -20,6 +20,7 @@ enum class Handler {
   admin_log,
   admin_spend,
   admin_config,
+  admin_keys,
   models,
   chat,
   completions,

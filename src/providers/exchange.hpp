@@ -92,6 +92,9 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   TraceContext trace;
+  // The caller's model allow-list (names or globs); null = any model. Set by
+  // auth, checked by the surfaces once the model is resolved.
+  const std::vector<std::string>* allowed_models = nullptr;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.

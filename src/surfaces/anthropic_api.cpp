@@ -8,6 +8,7 @@
 #include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
+#include "surfaces/model_access.hpp"
 
 namespace torii::surfaces {
 
@@ -92,6 +93,10 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
   const routing::Model* model = nullptr;
   if (std::optional<ApiError> error = decode(models, headers, scan, *parsed, direct, model)) {
     co_await send_error(ex, *error);
+    co_return;
+  }
+  if (std::optional<ApiError> refused = model_refusal(ex, *model)) {
+    co_await send_error(ex, *refused);
     co_return;
   }
   ex.translator = std::make_shared<AnthropicOutput>(scan.model);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_scan.hpp"
+#include "surfaces/model_access.hpp"
 
 namespace torii::surfaces {
 
@@ -49,6 +50,10 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   const routing::Model* model = nullptr;
   if (std::optional<ApiError> error = decode(models, headers, endpoint, scan, direct, model)) {
     co_await send_error(ex, *error);
+    co_return;
+  }
+  if (std::optional<ApiError> refused = model_refusal(ex, *model)) {
+    co_await send_error(ex, *refused);
     co_return;
   }
   if (!scan.user_token.empty()) ex.route.body_user = llm::body_user(body, scan);

@@ -24,27 +24,6 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + int64_t(doe) - 719468;
 }
 
-std::string rfc3339(int64_t us) {
-  int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
-  int64_t micros = us - secs * 1'000'000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t rem = secs - days * 86400;
-  // civil_from_days
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = unsigned(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = int64_t(yoe) + era * 400 + (m <= 2);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m, d,
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(micros));
-  return buf;
-}
 
 constexpr const char* kColumns =
     "r.id, r.request_id, r.start_us, r.duration_ms, r.ttft_ms, r.upstream_ms, r.surface, r.method, r.path, r.model, "
@@ -56,7 +35,7 @@ constexpr const char* kColumns =
 json::object row_json(const store::Statement& st) {
   json::object o;
   o["request_id"] = st.text(1);
-  o["start_time"] = rfc3339(st.int64(2));
+  o["start_time"] = format_time(st.int64(2));
   o["duration_ms"] = st.real(3);
   o["ttft_ms"] = nullable_real(st, 4);
   o["upstream_ms"] = nullable_real(st, 5);
@@ -107,6 +86,28 @@ json::object row_json(const store::Statement& st) {
 }
 
 }  // namespace
+
+std::string format_time(int64_t us) {
+  int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
+  int64_t micros = us - secs * 1'000'000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  // civil_from_days
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const unsigned doe = unsigned(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = int64_t(yoe) + era * 400 + (m <= 2);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m, d,
+                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
+                static_cast<long long>(rem % 60), static_cast<long long>(micros));
+  return buf;
+}
 
 bool parse_time(std::string_view s, int64_t& out_us) {
   int64_t secs;

@@ -12,12 +12,6 @@
 
 namespace torii::filters::logging {
 
-// The schema version this build writes; older databases are migrated on open.
-inline constexpr int kSchemaVersion = 2;
-
-// Opens (creating) `path` and brings its schema to kSchemaVersion.
-bool open_log_database(const std::string& path, store::Database& db, std::string& error);
-
 class LogStore {
  public:
   bool open(const std::string& path, std::string& error);

@@ -187,10 +187,12 @@ void LoggingFilter::on_complete(pipeline::RequestContext& ctx) const {
   r->error_code = r->cancelled ? std::string("client_cancelled") : route.error_code;
   r->streamed = ctx.streamed;
   r->key_id = ctx.key_id;
+  r->team_id = ctx.team_id;
   if (check_attribution(h)) {
     // Refused for its attribution headers: logged without them.
   } else {
     if (const std::string* u = h.find("x-torii-user")) r->user_id = *u;
+    else if (!ctx.key_user_id.empty()) r->user_id = ctx.key_user_id;
     else r->user_id = route.body_user.substr(0, kMaxIdBytes);
     if (const std::string* sid = h.find("x-torii-session-id")) r->session_id = *sid;
     if (const std::string* t = h.find("x-torii-tags")) normalise_tags(*t, r->tags);

@@ -219,7 +219,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
-    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; PRAGMA user_version = 1;", error)) << error;
+    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; PRAGMA user_version = 1;", error)) << error;
   }
   LogStore migrated;
   ASSERT_TRUE(migrated.open(db, error)) << error;

@@ -1,0 +1,159 @@
+#include "filters/auth/virtual_keys.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <boost/json.hpp>
+
+namespace torii::filters {
+
+namespace {
+
+std::mutex g_mutex;
+KeyDirectory* g_directory = nullptr;
+
+bool glob(std::string_view p, std::string_view s) {
+  // '*' matches any run of characters; iterative with one backtrack point.
+  size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (pi < p.size() && p[pi] == s[si]) {
+      ++pi;
+      ++si;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (unsigned i = 0; i < n; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string new_key_secret() {
+  static constexpr char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string out = "tk-";
+  while (out.size() < 43) {
+    unsigned char buf[64];
+    if (RAND_bytes(buf, sizeof buf) != 1) continue;
+    for (unsigned char b : buf) {
+      if (b >= 248) continue;  // 248 = 4 * 62: no bias
+      out += alphabet[b % 62];
+      if (out.size() == 43) break;
+    }
+  }
+  return out;
+}
+
+bool model_allowed(const std::vector<std::string>& patterns, std::string_view model) {
+  if (patterns.empty()) return true;
+  for (const auto& p : patterns)
+    if (glob(p, model)) return true;
+  return false;
+}
+
+KeyDirectory* KeyDirectory::start(const std::string& database, std::string& error) {
+  std::lock_guard lock(g_mutex);
+  if (g_directory) return g_directory;
+  auto* d = new KeyDirectory;
+  if (!d->store_.open(database, error) || !d->reload(error)) {
+    delete d;
+    return nullptr;
+  }
+  g_directory = d;
+  return d;
+}
+
+KeyDirectory* KeyDirectory::running() {
+  std::lock_guard lock(g_mutex);
+  return g_directory;
+}
+
+bool KeyDirectory::reload(std::string& error) {
+  std::vector<store::KeyRow> rows;
+  if (!store_.list(rows, error)) return false;
+  auto table = std::make_shared<KeyTable>();
+  for (const auto& r : rows) {
+    if (r.revoked_us) continue;
+    auto k = std::make_shared<VirtualKey>();
+    k->id = r.id;
+    k->alias = r.alias;
+    k->team_id = r.team_id;
+    k->user_id = r.user_id;
+    boost::system::error_code ec;
+    auto models = boost::json::parse(r.models_json, ec);
+    if (!ec && models.is_array())
+      for (const auto& m : models.as_array())
+        if (m.is_string()) k->models.emplace_back(m.as_string());
+    k->expires_at_us = r.expires_at_us;
+    k->blocked = r.blocked;
+    table->by_hash[r.hash] = {k, 0};
+    if (!r.previous_hash.empty()) table->by_hash[r.previous_hash] = {k, r.previous_until_us};
+  }
+  {
+    std::lock_guard lock(mutex_);
+    table_ = std::move(table);
+  }
+  version_.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+const KeyTable* KeyDirectory::current() const {
+  // The thread's own reference, renewed when the version moved: the request
+  // path reads one shared counter and writes nothing shared.
+  struct Cached {
+    const KeyDirectory* owner = nullptr;
+    uint64_t version = ~0ull;
+    std::shared_ptr<const KeyTable> table;
+  };
+  thread_local Cached cached;
+  const uint64_t v = version_.load(std::memory_order_acquire);
+  if (cached.owner != this || cached.version != v) {
+    std::lock_guard lock(mutex_);
+    cached = {this, v, table_};
+  }
+  return cached.table.get();
+}
+
+std::shared_ptr<const VirtualKey> KeyDirectory::find(std::string_view secret, int64_t now_us, const char*& why) const {
+  why = "unknown";
+  const KeyTable* table = current();
+  if (!table) return nullptr;
+  auto it = table->by_hash.find(sha256_hex(secret));
+  if (it == table->by_hash.end()) return nullptr;
+  const KeyTable::Entry& e = it->second;
+  if (e.valid_until_us && now_us >= e.valid_until_us) {
+    why = "rotated";
+    return nullptr;
+  }
+  if (e.key->blocked) {
+    why = "blocked";
+    return nullptr;
+  }
+  if (e.key->expires_at_us && now_us >= *e.key->expires_at_us) {
+    why = "expired";
+    return nullptr;
+  }
+  return e.key;
+}
+
+}  // namespace torii::filters

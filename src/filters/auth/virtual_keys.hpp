@@ -1,0 +1,67 @@
+#pragma once
+// Virtual keys on the request path: the table of live keys by the SHA-256 of
+// their secret, rebuilt from the store whenever a key changes and published
+// to the workers without a lock on the request path (each thread keeps its
+// own reference and takes a new one only when the version moves).
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "store/key_store.hpp"
+
+namespace torii::filters {
+
+struct VirtualKey {
+  std::string id, alias, team_id, user_id;
+  std::vector<std::string> models;  // allow-list; empty = every model
+  std::optional<int64_t> expires_at_us;
+  bool blocked = false;
+};
+
+struct KeyTable {
+  struct Entry {
+    std::shared_ptr<const VirtualKey> key;
+    int64_t valid_until_us = 0;  // 0 = no end (a rotated-out secret has one)
+  };
+  std::unordered_map<std::string, Entry> by_hash;  // SHA-256 hex of the secret
+};
+
+class KeyDirectory {
+ public:
+  // The process's directory over {store}/torii.db, opened on first use.
+  static KeyDirectory* start(const std::string& database, std::string& error);
+  static KeyDirectory* running();
+
+  // Request path: the key a secret belongs to, when it is live at `now_us`
+  // (not revoked, blocked, expired, or a rotated-out secret past its grace).
+  // `why` says which when it is not.
+  std::shared_ptr<const VirtualKey> find(std::string_view secret, int64_t now_us, const char*& why) const;
+
+  // Admin thread: the store, and a rebuild of the table after a change.
+  store::KeyStore& store() { return store_; }
+  bool reload(std::string& error);
+
+ private:
+  // The calling thread's table; valid until this thread's next call.
+  const KeyTable* current() const;
+
+  store::KeyStore store_;
+  mutable std::mutex mutex_;  // guards table_ for publication; readers take it only when version_ moved
+  std::shared_ptr<const KeyTable> table_;
+  std::atomic<uint64_t> version_{0};
+};
+
+// SHA-256 of `text`, lower-case hex.
+std::string sha256_hex(std::string_view text);
+// "tk-" and 40 random base62 characters.
+std::string new_key_secret();
+// Whether `model` is allowed by `patterns` (names, or globs with '*').
+bool model_allowed(const std::vector<std::string>& patterns, std::string_view model);
+
+}  // namespace torii::filters
