@@ -105,21 +105,30 @@ int serve(const Args& args) {
     runtime->reload(changes);  // logs what changed, or why the file was refused
   };
 
-  torii::http::Server server(opt, runtime->handler_factory(), torii::app::Gateway::error_responder());
-  runtime->set_draining_probe([&server] { return server.draining(); });
-  if (config->watch) runtime->start_watching();
-  uint16_t port;
-  try {
-    port = server.bind();
-  } catch (const std::exception& e) {
-    std::cerr << "cannot listen on " << host_port(opt.host, opt.port) << ": " << e.what() << "\n";
-    return 1;
-  }
-  // Tests and scripts wait for this exact line.
-  std::cout << "torii listening on " << host_port(opt.host, port) << std::endl;
-  torii::log::info("torii {} serving {} model(s), {} provider(s), {} worker(s)", TORII_VERSION,
-                   config->models.size(), config->providers.size(), opt.workers);
-  server.run();
+  // The server lives in this scope: once it is gone its signal handling is
+  // too, and the rest of the shutdown must not be cut short by a second signal.
+  const int served = [&]() -> int {
+    torii::http::Server server(opt, runtime->handler_factory(), torii::app::Gateway::error_responder());
+    runtime->set_draining_probe([&server] { return server.draining(); });
+    if (config->watch) runtime->start_watching();
+    uint16_t port;
+    try {
+      port = server.bind();
+    } catch (const std::exception& e) {
+      std::cerr << "cannot listen on " << host_port(opt.host, opt.port) << ": " << e.what() << "\n";
+      return 1;
+    }
+    // Tests and scripts wait for this exact line.
+    std::cout << "torii listening on " << host_port(opt.host, port) << std::endl;
+    torii::log::info("torii {} serving {} model(s), {} provider(s), {} worker(s)", TORII_VERSION,
+                     config->models.size(), config->providers.size(), opt.workers);
+    server.run();
+    runtime->set_draining_probe([] { return true; });
+    return 0;
+  }();
+  if (served != 0) return served;
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
   // Every request the workers finished is in the log before the process ends.
   if (auto* writer = torii::filters::logging::LogWriter::running()) writer->stop();
   if (auto* exporter = torii::filters::tracing::Exporter::running()) exporter->stop();

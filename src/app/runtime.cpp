@@ -205,35 +205,27 @@ std::string Runtime::metrics_gauges() const {
     in_flight += "torii_upstream_in_flight" + labels + " " + std::to_string(s.in_flight) + "\n";
   }
   out += in_flight;
+  // One unlabelled sample with its HELP and TYPE lines.
+  auto single = [&out](const char* name, const char* type, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
   if (auto* writer = filters::logging::LogWriter::running()) {
     const auto s = writer->stats();
-    out += "# HELP torii_log_queue_depth Request-log records not yet written (queued or held while the store fails).\n"
-           "# TYPE torii_log_queue_depth gauge\n"
-           "torii_log_queue_depth " + std::to_string(s.queued) + "\n"
-           "# HELP torii_log_dropped_total Request-log records dropped (queue or backlog full).\n"
-           "# TYPE torii_log_dropped_total counter\n"
-           "torii_log_dropped_total " + std::to_string(s.dropped) + "\n"
-           "# HELP torii_log_written_total Request-log records written to the store.\n"
-           "# TYPE torii_log_written_total counter\n"
-           "torii_log_written_total " + std::to_string(s.written) + "\n"
-           "# HELP torii_log_store_errors_total Failed writes of a batch of request-log records.\n"
-           "# TYPE torii_log_store_errors_total counter\n"
-           "torii_log_store_errors_total " + std::to_string(s.store_errors) + "\n"
-           "# HELP torii_log_spooled Request-log records in the spool file, waiting for the store.\n"
-           "# TYPE torii_log_spooled gauge\n"
-           "torii_log_spooled " + std::to_string(s.spooled) + "\n";
+    single("torii_log_queue_depth", "gauge", "Request-log records not yet written (queued or held while the store fails).",
+           s.queued);
+    single("torii_log_dropped_total", "counter", "Request-log records dropped (backlog and spool full, or queue full).",
+           s.dropped);
+    single("torii_log_written_total", "counter", "Request-log records written to the store.", s.written);
+    single("torii_log_store_errors_total", "counter", "Failed writes of a batch of request-log records.", s.store_errors);
+    single("torii_log_spooled", "gauge", "Request-log records in the spool file, waiting for the store.", s.spooled);
   }
   if (auto* exporter = filters::tracing::Exporter::running()) {
     const auto s = exporter->stats();
-    out += "# HELP torii_trace_spans_exported_total Spans the OTLP collector accepted.\n"
-           "# TYPE torii_trace_spans_exported_total counter\n"
-           "torii_trace_spans_exported_total " + std::to_string(s.exported) + "\n"
-           "# HELP torii_trace_spans_dropped_total Spans lost: queue full, or their export failed.\n"
-           "# TYPE torii_trace_spans_dropped_total counter\n"
-           "torii_trace_spans_dropped_total " + std::to_string(s.dropped) + "\n"
-           "# HELP torii_trace_export_failures_total Exports the collector refused or could not be reached for.\n"
-           "# TYPE torii_trace_export_failures_total counter\n"
-           "torii_trace_export_failures_total " + std::to_string(s.failed_exports) + "\n";
+    single("torii_trace_spans_exported_total", "counter", "Spans the OTLP collector accepted.", s.exported);
+    single("torii_trace_spans_dropped_total", "counter", "Spans lost: queue full, or their export failed.", s.dropped);
+    single("torii_trace_export_failures_total", "counter",
+           "Exports the collector refused or could not be reached for.", s.failed_exports);
   }
   return out;
 }

@@ -694,3 +694,26 @@ export function connectionRefused(port, { timeoutMs = 2000 } = {}) {
     s.once('error', (err) => { clearTimeout(t); resolve(err.code === 'ECONNREFUSED'); });
   });
 }
+
+// The providers and models the observability tests share: `good` answers,
+// `bad` fails with 503, so `flaky` falls back to `mini`.
+export function fallbackFixture(good, bad) {
+  return {
+    providers: [
+      { name: 'oai', type: 'openai', base_url: good.v1, api_key: 'sk-upstream-secret-do-not-log' },
+      { name: 'down', type: 'openai', base_url: bad.v1, api_key: 'k' },
+      { name: 'claude', type: 'anthropic', base_url: good.url, api_key: 'k' },
+    ],
+    models: [
+      { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+      { name: 'haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001' }] },
+      { name: 'flaky', targets: [{ provider: 'down', model: 'gpt-4o-mini' }], fallbacks: ['mini'], retry: { attempts: 1 } },
+    ],
+  };
+}
+
+// The value of an unlabelled sample on torii's /metrics (NaN when absent).
+export async function metricValue(torii, name) {
+  const text = (await http(`${torii.url}/metrics`)).text;
+  return Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+}

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody } from './harness.mjs';
+import { startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, fallbackFixture } from './harness.mjs';
 
 function promtool(text) {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -63,18 +63,8 @@ describe('metrics', () => {
     bad = await startMock(['--fail-status', '503']);
     torii = await startTorii({
       workers: 2,
-      providers: [
-        { name: 'oai', type: 'openai', base_url: good.v1, api_key: 'k' },
-        { name: 'down', type: 'openai', base_url: bad.v1, api_key: 'k' },
-        { name: 'claude', type: 'anthropic', base_url: good.url, api_key: 'k' },
-      ],
-      models: [
-        { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
-        { name: 'unpriced', targets: [{ provider: 'oai', model: 'my-finetune' }] },
-        { name: 'haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001' }] },
-        { name: 'flaky', targets: [{ provider: 'down', model: 'gpt-4o-mini' }], fallbacks: ['mini'],
-          retry: { attempts: 1 } },
-      ],
+      providers: fallbackFixture(good, bad).providers,
+      models: [...fallbackFixture(good, bad).models, { name: 'unpriced', targets: [{ provider: 'oai', model: 'my-finetune' }] }],
     });
   }, { timeout: 30_000 });
   after(async () => { await stopAllOf(torii, good, bad); }, { timeout: 30_000 });

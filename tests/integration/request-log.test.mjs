@@ -9,6 +9,7 @@ import { readFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, waitFor, writeConfig,
+  fallbackFixture, metricValue,
 } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm' };
@@ -31,16 +32,7 @@ function baseConfig(good, bad, extra = {}) {
     auth: { keys: ['user-key'] },
     admin: { keys: ['adm'] },
     logging: { bodies: true },
-    providers: [
-      { name: 'oai', type: 'openai', base_url: good.v1, api_key: 'sk-upstream-secret-do-not-log' },
-      { name: 'down', type: 'openai', base_url: bad.v1, api_key: 'k' },
-      { name: 'claude', type: 'anthropic', base_url: good.url, api_key: 'k' },
-    ],
-    models: [
-      { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
-      { name: 'haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001' }] },
-      { name: 'flaky', targets: [{ provider: 'down', model: 'gpt-4o-mini' }], fallbacks: ['mini'], retry: { attempts: 1 } },
-    ],
+    ...fallbackFixture(good, bad),
     ...extra,
   };
 }
@@ -245,11 +237,7 @@ describe('request log durability', () => {
         const r = await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: { ...KEY, 'x-torii-tags': 'outage' } });
         assert.equal(r.status, 200, 'requests are served while the store is down');
       }
-      const metric = async (name) => {
-        const m = await http(`${torii.url}/metrics`);
-        const line = m.text.split('\n').find((l) => l.startsWith(`${name} `));
-        return Number(line.split(' ')[1]);
-      };
+      const metric = (name) => metricValue(torii, name);
       await waitFor(async () => (await metric('torii_log_store_errors_total')) > 0, { timeoutMs: 15_000, what: 'a failed write' });
       assert.ok((await metric('torii_log_queue_depth')) > 0, 'the records are held');
       holder.stdin.end('COMMIT;\n');

@@ -7,7 +7,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { startMock, startTorii, stopAllOf, postJson, http, chatBody, waitFor, mockStats, closedPort, HOST } from './harness.mjs';
+import {
+  startMock, startTorii, stopAllOf, postJson, chatBody, waitFor, mockStats, closedPort, HOST, fallbackFixture, metricValue,
+} from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -66,16 +68,7 @@ describe('tracing', () => {
       workers: 2,
       logging: { enabled: false },
       tracing: { otlp_endpoint: collector.url, sample_ratio: 1.0, service_name: 'torii-test', headers: { 'x-collector-key': 'c1' } },
-      providers: [
-        { name: 'oai', type: 'openai', base_url: good.v1, api_key: 'k' },
-        { name: 'down', type: 'openai', base_url: bad.v1, api_key: 'k' },
-        { name: 'claude', type: 'anthropic', base_url: good.url, api_key: 'k' },
-      ],
-      models: [
-        { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
-        { name: 'haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001' }] },
-        { name: 'flaky', targets: [{ provider: 'down', model: 'gpt-4o-mini' }], fallbacks: ['mini'], retry: { attempts: 1 } },
-      ],
+      ...fallbackFixture(good, bad),
     });
   }, { timeout: 30_000 });
   after(async () => { await stopAllOf(torii, good, bad); await collector.stop(); }, { timeout: 30_000 });
@@ -175,7 +168,7 @@ describe('tracing without a collector', () => {
     });
     try {
       for (let i = 0; i < 20; i++) assert.equal((await postJson(`${torii.v1}/chat/completions`, chatBody('echo'))).status, 200);
-      const metric = async (name) => Number((await http(`${torii.url}/metrics`)).text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+      const metric = (name) => metricValue(torii, name);
       await waitFor(async () => (await metric('torii_trace_export_failures_total')) > 0, { timeoutMs: 5000, what: 'a failed export' });
       assert.ok((await metric('torii_trace_spans_dropped_total')) > 0);
     } finally {

@@ -59,46 +59,20 @@ LogWriter* LogWriter::running() {
   return g_writer;
 }
 
-LogWriter::LogWriter(WriterSettings s) : settings_(std::move(s)) {}
+LogWriter::LogWriter(WriterSettings s) : settings_(std::move(s)), rings_(kRingCapacity) {}
 
 LogWriter::~LogWriter() { stop(); }
 
-LogWriter::Ring& LogWriter::local_ring() {
-  // One ring per (writer, thread); the writer is one per process.
-  thread_local Ring* ring = nullptr;
-  if (!ring) {
-    std::lock_guard lock(mutex_);
-    rings_.push_back(std::make_unique<Ring>(kRingCapacity));
-    ring = rings_.back().get();
-  }
-  return *ring;
-}
-
 bool LogWriter::submit(std::unique_ptr<LogRecord> record) {
-  if (local_ring().push(record)) return true;
+  if (rings_.push(record)) return true;
   const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
   if ((n & (n - 1)) == 0) log::error("request log: the queue is full, {} records dropped so far", n);
   return false;
 }
 
-size_t LogWriter::drain(std::vector<std::unique_ptr<LogRecord>>& into) {
-  std::vector<Ring*> rings;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& r : rings_) rings.push_back(r.get());
-  }
-  size_t n = 0;
-  for (Ring* r : rings)
-    while (auto rec = r->pop()) {
-      into.push_back(std::move(rec));
-      ++n;
-    }
-  return n;
-}
-
 void LogWriter::write_pending(bool retry_now) {
   std::vector<std::unique_ptr<LogRecord>> fresh;
-  drain(fresh);
+  rings_.drain(fresh);
   for (auto& r : fresh) backlog_.push_back(std::move(r));
   // Past the cap, the oldest records spill to the spool.
   if (backlog_.size() > settings_.backlog_max_records) spill(backlog_.size() - settings_.backlog_max_records);
@@ -228,11 +202,7 @@ void LogWriter::stop() {
 
 WriterStats LogWriter::stats() const {
   WriterStats s;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& r : rings_) s.queued += r->size();
-  }
-  s.queued += backlog_size_.load(std::memory_order_relaxed);
+  s.queued = rings_.size() + backlog_size_.load(std::memory_order_relaxed);
   s.written = written_.load(std::memory_order_relaxed);
   s.dropped = dropped_.load(std::memory_order_relaxed);
   s.store_errors = store_errors_.load(std::memory_order_relaxed);

@@ -65,11 +65,8 @@ class LogWriter {
   const WriterSettings& settings() const { return settings_; }
 
  private:
-  using Ring = SpscRing<LogRecord>;
   explicit LogWriter(WriterSettings s);
   void run();
-  Ring& local_ring();
-  size_t drain(std::vector<std::unique_ptr<LogRecord>>& into);
   void write_pending(bool retry_now);
   void purge_if_due();
   void spill(size_t count);
@@ -77,9 +74,9 @@ class LogWriter {
 
   WriterSettings settings_;
   std::thread thread_;
-  mutable std::mutex mutex_;  // rings_ registration, wake-ups and flush waits: never per record
+  ThreadRings<LogRecord> rings_;
+  mutable std::mutex mutex_;  // wake-ups and flush waits: never per record
   std::condition_variable wake_, flushed_;
-  std::vector<std::unique_ptr<Ring>> rings_;
   bool stopping_ = false;
   uint64_t flush_requests_ = 0, flush_done_ = 0;
 

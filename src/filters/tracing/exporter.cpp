@@ -30,39 +30,20 @@ Exporter* g_exporter = nullptr;
 }  // namespace
 
 struct Exporter::Impl {
-  using Ring = logging::SpscRing<TraceBatch>;
-
   ExporterSettings settings;
   http::Url url;
   std::string target;  // path of {endpoint}/v1/traces
   asio::io_context io;
   std::thread thread;
-  std::mutex mutex;  // rings_ registration and stop; never per span
-  std::vector<std::unique_ptr<Ring>> rings;
+  logging::ThreadRings<TraceBatch> rings{kRingCapacity};
   std::atomic<bool> stopping{false};
   asio::steady_timer* timer = nullptr;  // the loop's, for stop() to cut its wait short
   std::atomic<uint64_t> exported{0}, dropped{0}, failed{0};
   uint64_t failures_logged = 0;
 
-  Ring& local_ring() {
-    thread_local Ring* ring = nullptr;
-    if (!ring) {
-      std::lock_guard lock(mutex);
-      rings.push_back(std::make_unique<Ring>(kRingCapacity));
-      ring = rings.back().get();
-    }
-    return *ring;
-  }
-
   std::vector<std::unique_ptr<TraceBatch>> drain() {
-    std::vector<Ring*> all;
-    {
-      std::lock_guard lock(mutex);
-      for (auto& r : rings) all.push_back(r.get());
-    }
     std::vector<std::unique_ptr<TraceBatch>> out;
-    for (Ring* r : all)
-      while (auto b = r->pop()) out.push_back(std::move(b));
+    rings.drain(out);
     return out;
   }
 
@@ -153,7 +134,7 @@ Exporter::~Exporter() { stop(); }
 
 bool Exporter::submit(std::unique_ptr<TraceBatch> batch) {
   const size_t n = batch->spans.size();
-  if (impl_->local_ring().push(batch)) return true;
+  if (impl_->rings.push(batch)) return true;
   impl_->dropped.fetch_add(n, std::memory_order_relaxed);
   return false;
 }
@@ -173,8 +154,7 @@ ExporterStats Exporter::stats() const {
   s.exported = impl_->exported.load(std::memory_order_relaxed);
   s.dropped = impl_->dropped.load(std::memory_order_relaxed);
   s.failed_exports = impl_->failed.load(std::memory_order_relaxed);
-  std::lock_guard lock(impl_->mutex);
-  for (const auto& r : impl_->rings) s.queued += r->size();
+  s.queued = impl_->rings.size();
   return s;
 }
 
