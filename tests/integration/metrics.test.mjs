@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, fallbackFixture } from './harness.mjs';
+import { startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, fallbackFixture, waitFor } from './harness.mjs';
 
 function promtool(text) {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -47,6 +47,19 @@ function value(families, name, labels) {
   const f = family(families, name);
   const match = f.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
   return match.reduce((sum, m) => sum + Number(m.value), 0);
+}
+
+const requestsTotal = (families) => family(families, 'torii_requests_total').metrics.reduce((s, m) => s + Number(m.value), 0);
+
+// A request is counted right after its last byte is written, so a scrape
+// sent the moment the answer arrives may run first: scrape until the
+// requests made since `before` are all counted.
+async function scrapeCounted(torii, before, n) {
+  const want = requestsTotal(before) + n;
+  return waitFor(async () => {
+    const f = await scrape(torii);
+    return requestsTotal(f) >= want ? f : null;
+  }, { timeoutMs: 5000, what: `${n} more requests counted` });
 }
 
 function histogramCount(families, name, { model, provider }) {
@@ -92,7 +105,7 @@ describe('metrics', () => {
     }
     const a = await postJson(`${torii.url}/v1/messages`, { model: 'haiku', max_tokens: 40, messages: [{ role: 'user', content: 'hello there' }] });
     assert.equal(a.status, 200, a.text);
-    const after = await scrape(torii);
+    const after = await scrapeCounted(torii, before, N + 1);
     const delta = (name, labels) => value(after, name, labels) - value(before, name, labels);
     assert.equal(delta('torii_requests_total', { model: 'mini', provider: 'oai', status: '2xx' }), N);
     assert.equal(delta('torii_tokens_total', { model: 'mini', type: 'input' }), input);
@@ -110,7 +123,7 @@ describe('metrics', () => {
     const res = await postStream(`${torii.v1}/chat/completions`, chatBody('mini', 'stream me a few words', { stream: true }));
     assert.equal(res.status, 200);
     await readSSE(res);
-    const after = await scrape(torii);
+    const after = await scrapeCounted(torii, before, 1);
     for (const name of ['torii_time_to_first_token_seconds', 'torii_time_per_output_token_seconds'])
       assert.equal(histogramCount(after, name, MINI) - histogramCount(before, name, MINI), 1, name);
   });
@@ -122,7 +135,7 @@ describe('metrics', () => {
     assert.equal(r.headers.get('x-torii-fallback'), 'mini');
     const missing = await postJson(`${torii.v1}/chat/completions`, chatBody('no-such-model'));
     assert.equal(missing.status, 404);
-    const after = await scrape(torii);
+    const after = await scrapeCounted(torii, before, 2);
     const delta = (name, labels) => value(after, name, labels) - value(before, name, labels);
     assert.equal(delta('torii_fallbacks_total', { model: 'flaky', provider: 'oai' }), 1);
     assert.equal(delta('torii_attempts_total', { model: 'flaky' }), 2);
@@ -134,15 +147,16 @@ describe('metrics', () => {
     const before = await scrape(torii);
     const r = await postJson(`${torii.v1}/chat/completions`, chatBody('unpriced'));
     assert.equal(r.status, 200);
-    const after = await scrape(torii);
+    const after = await scrapeCounted(torii, before, 1);
     assert.equal(value(after, 'torii_cost_unknown_total', { model: 'unpriced' }) - value(before, 'torii_cost_unknown_total', { model: 'unpriced' }), 1);
     assert.equal(value(after, 'torii_cost_usd_total', { model: 'unpriced' }), 0);
   });
 
   it('label values are escaped: a direct provider/model name with quotes still parses', async () => {
+    const before = await scrape(torii);
     const r = await postJson(`${torii.v1}/chat/completions`, chatBody('oai/we"ird\\name'));
     assert.equal(r.status, 200, r.text);
-    const f = await scrape(torii);
+    const f = await scrapeCounted(torii, before, 1);
     assert.equal(value(f, 'torii_requests_total', { model: 'oai/we"ird\\name', status: '2xx' }), 1);
   });
 });

@@ -20,11 +20,13 @@ const logs = async (torii, query = '') => {
   assert.equal(r.status, 200, r.text);
   return r.json;
 };
-const logOf = async (torii, id) => {
+// A request is handed to the log right after its last byte is written, so
+// one read the moment its answer arrives may come first: read until it is there.
+const logOf = (torii, id) => waitFor(async () => {
   const r = await http(`${torii.url}/admin/logs/${encodeURIComponent(id)}`, { headers: ADMIN });
-  assert.equal(r.status, 200, r.text);
-  return r.json;
-};
+  if (r.status !== 200 && r.status !== 404) assert.fail(`GET /admin/logs/${id}: ${r.status} ${r.text}`);
+  return r.status === 200 ? r.json : null;
+}, { timeoutMs: 5000, what: `request ${id} in the log` });
 
 function baseConfig(good, bad, extra = {}) {
   return {
@@ -136,7 +138,10 @@ describe('request log', () => {
     const byTag = await logs(torii, '?tag=search');
     assert.ok(byTag.data.some((x) => x.request_id === 'log-attr-1'));
     assert.ok(byTag.data.every((x) => x.tags.includes('search')));
-    const byUser = await logs(torii, '?user=bob');
+    const byUser = await waitFor(async () => {
+      const page = await logs(torii, '?user=bob');
+      return page.data.length ? page : null;
+    }, { timeoutMs: 5000, what: 'bob\'s request' });
     assert.deepEqual(byUser.data.map((x) => x.request_id), ['log-attr-2']);
   });
 
@@ -160,6 +165,7 @@ describe('request log', () => {
 
   it('filters and pages with a cursor through every row', async () => {
     for (let i = 0; i < 5; i++) await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: { ...KEY, 'x-torii-tags': 'paging' } });
+    await waitFor(async () => (await logs(torii, '?tag=paging&limit=1000')).data.length === 5, { timeoutMs: 5000, what: 'the five requests logged' });
     const seen = [];
     let cursor = null;
     do {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig } from './harness.mjs';
+import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig, waitFor } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-secret' };
 const admin = (torii, method, p, body) => http(`${torii.url}${p}`, { method, headers: ADMIN, body });
@@ -67,7 +67,11 @@ describe('virtual keys', () => {
   it('logs the key, its team and user; spend shows on the key', async () => {
     const r = await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: { authorization: `Bearer ${created.key}`, 'x-request-id': 'vk-log-1' } });
     assert.equal(r.status, 200);
-    const row = (await admin(torii, 'GET', '/admin/logs/vk-log-1')).json;
+    // Logged right after the answer's last byte: read until it is there.
+    const row = await waitFor(async () => {
+      const r = await admin(torii, 'GET', '/admin/logs/vk-log-1');
+      return r.status === 200 ? r.json : null;
+    }, { timeoutMs: 5000, what: 'the request in the log' });
     assert.equal(row.key_id, created.id);
     assert.equal(row.team_id, 'team-1');
     assert.equal(row.user_id, 'alice');
