@@ -9,8 +9,9 @@ namespace torii::filters {
 
 namespace {
 
-std::mutex g_mutex;
-KeyDirectory* g_directory = nullptr;
+std::mutex g_mutex;  // start() only
+// Read on every request with a virtual key: an atomic, not the mutex.
+std::atomic<KeyDirectory*> g_directory{nullptr};
 
 bool glob(std::string_view p, std::string_view s) {
   // '*' matches any run of characters; iterative with one backtrack point.
@@ -73,20 +74,17 @@ bool model_allowed(const std::vector<std::string>& patterns, std::string_view mo
 
 KeyDirectory* KeyDirectory::start(const std::string& database, std::string& error) {
   std::lock_guard lock(g_mutex);
-  if (g_directory) return g_directory;
+  if (KeyDirectory* d = g_directory.load()) return d;
   auto* d = new KeyDirectory;
   if (!d->store_.open(database, error) || !d->reload(error)) {
     delete d;
     return nullptr;
   }
-  g_directory = d;
+  g_directory.store(d, std::memory_order_release);
   return d;
 }
 
-KeyDirectory* KeyDirectory::running() {
-  std::lock_guard lock(g_mutex);
-  return g_directory;
-}
+KeyDirectory* KeyDirectory::running() { return g_directory.load(std::memory_order_acquire); }
 
 bool KeyDirectory::reload(std::string& error) {
   std::vector<store::KeyRow> rows;
