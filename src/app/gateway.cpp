@@ -196,7 +196,10 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
       co_await admin_log_query(ctx, match.route->handler);
       break;
     case pipeline::Handler::models: {
-      http::Response r = json_response(200, models_body_, ex.response_headers);
+      // A key with an allow-list sees the models it may use.
+      http::Response r = json_response(
+          200, ex.allowed_models ? surfaces::openai_models_body(*models_, ex.allowed_models) : models_body_,
+          ex.response_headers);
       co_await ex.out.send(std::move(r));
       break;
     }

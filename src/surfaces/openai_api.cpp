@@ -66,9 +66,10 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   co_await routing::route_request(ctx, ex, std::move(in));
 }
 
-std::string openai_models_body(const routing::ModelTable& models) {
+std::string openai_models_body(const routing::ModelTable& models, const std::vector<std::string>* allowed) {
   boost::json::array data;
   for (const auto& name : models.model_names()) {
+    if (allowed && !filters::model_allowed(*allowed, name)) continue;
     boost::json::object m;
     m["id"] = name;
     m["object"] = "model";

@@ -2,6 +2,7 @@
 // The OpenAI-compatible inbound API: /v1/chat/completions, /v1/completions,
 // /v1/embeddings and /v1/models.
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -19,6 +20,7 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, provi
                                               providers::Endpoint endpoint, std::string body);
 
 // The /v1/models body for the configured model names, computed once.
-std::string openai_models_body(const routing::ModelTable& models);
+// `allowed` (a key's allow-list, names or globs) narrows the list; null = every model.
+std::string openai_models_body(const routing::ModelTable& models, const std::vector<std::string>* allowed = nullptr);
 
 }  // namespace torii::surfaces

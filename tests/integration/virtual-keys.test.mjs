@@ -94,6 +94,11 @@ describe('virtual keys', () => {
       { headers: { 'x-api-key': key } });
     assert.equal(b.status, 403);
     assert.equal(b.json.error.type, 'permission_error');
+    // /v1/models lists what the key may use; a key without a list sees every model.
+    const listed = await http(`${torii.v1}/models`, { headers: { authorization: `Bearer ${key}` } });
+    assert.deepEqual(listed.json.data.map((m) => m.id).sort(), ['claude-haiku', 'mini']);
+    const all = await http(`${torii.v1}/models`, { headers: { authorization: `Bearer ${created.key}` } });
+    assert.deepEqual(all.json.data.map((m) => m.id).sort(), ['big', 'claude-haiku', 'mini']);
   });
 
   it('blocks, expires, rotates with a grace period, and revokes', async () => {
