@@ -1,5 +1,3 @@
-#include <cctype>
-
 #include "providers/family.hpp"
 #include "providers/provider.hpp"
 
@@ -22,22 +20,6 @@ const Family* FamilyRegistry::find(std::string_view type) const {
     for (const auto& t : f.types)
       if (t == type) return &f;
   return nullptr;
-}
-
-std::string encode_segment(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += char(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 void bearer_credentials(Provider& p, const ProviderConfig& cfg) {

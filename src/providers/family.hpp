@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "config/config.hpp"
+#include "http/percent.hpp"
 #include "providers/attempt.hpp"
 
 namespace torii::providers {
@@ -45,9 +46,6 @@ class FamilyRegistry {
   std::vector<Family> families_;
 };
 
-// Shared by the families' targets: a path segment percent-encoded
-// (deployment and model names are user-chosen; ":" in "...-v1:0" goes as %3A).
-std::string encode_segment(std::string_view s);
 // The credentials most OpenAI-like hosts take: Authorization: Bearer KEY.
 void bearer_credentials(Provider& p, const ProviderConfig& cfg);
 bool serves_everything(Endpoint);

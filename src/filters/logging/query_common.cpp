@@ -3,34 +3,12 @@
 #include <charconv>
 
 #include "core/errors.hpp"
+#include "http/percent.hpp"
 
 namespace torii::filters::logging {
 
 namespace json = boost::json;
 
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += char(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
-
-// name -> value; a repeated name keeps its last value.
-}  // namespace
 
 QueryAnswer query_error(int status, std::string message, std::string param) {
   return {status, openai_error_body(make_error(status, std::move(message), "invalid_query", std::move(param)))};
@@ -44,7 +22,8 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     if (part.empty()) continue;
     size_t eq = part.find('=');
-    out[percent_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
+    out[http::percent_decode(part.substr(0, eq), true)] =
+        eq == std::string_view::npos ? "" : http::percent_decode(part.substr(eq + 1), true);
   }
   return out;
 }

@@ -9,7 +9,7 @@ namespace torii::providers {
 namespace {
 
 std::string bedrock_target(const Provider& p, Endpoint e, std::string_view model, bool stream) {
-  std::string t = p.origin.path + "/model/" + encode_segment(model);
+  std::string t = p.origin.path + "/model/" + http::percent_encode(model);
   if (e == Endpoint::embeddings) return t + "/invoke";
   return t + (stream ? "/converse-stream" : "/converse");
 }

@@ -1,5 +1,7 @@
 #include "providers/bedrock/sigv4.hpp"
 
+#include "http/percent.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -18,33 +20,6 @@ namespace {
 using Clock = std::chrono::system_clock;
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
-
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A '%' not followed by two hex digits stays literal (and is re-encoded as %25).
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -263,21 +238,7 @@ std::string amz_date(Clock::time_point t) {
   return buf;
 }
 
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-    }
-  }
-  return out;
-}
+std::string uri_encode(std::string_view s, bool keep_slash) { return http::percent_encode(s, keep_slash); }
 
 std::string encode_path_segment(std::string_view segment) { return uri_encode(segment, false); }
 
@@ -294,7 +255,7 @@ std::string canonical_query(std::string_view wire_query) {
     size_t eq = part.find('=');
     std::string_view key = part.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-    pairs.emplace_back(uri_encode(percent_decode(key), false), uri_encode(percent_decode(value), false));
+    pairs.emplace_back(uri_encode(http::percent_decode(key), false), uri_encode(http::percent_decode(value), false));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;

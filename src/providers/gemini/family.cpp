@@ -8,7 +8,7 @@ namespace torii::providers {
 namespace {
 
 std::string gemini_target(const Provider& p, Endpoint e, std::string_view model, bool stream) {
-  std::string t = p.origin.path + "/v1beta/models/" + encode_segment(model);
+  std::string t = p.origin.path + "/v1beta/models/" + http::percent_encode(model);
   if (e == Endpoint::embeddings) return t + ":batchEmbedContents";
   return t + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
 }

@@ -14,8 +14,8 @@ std::string openai_target(const Provider& p, Endpoint e, std::string_view, bool)
 
 // Deployments by name, with the configured api-version.
 std::string azure_target(const Provider& p, Endpoint e, std::string_view model, bool) {
-  return p.origin.path + "/openai/deployments/" + encode_segment(model) + std::string(endpoint_path(e)) +
-         "?api-version=" + encode_segment(p.api_version);
+  return p.origin.path + "/openai/deployments/" + http::percent_encode(model) + std::string(endpoint_path(e)) +
+         "?api-version=" + http::percent_encode(p.api_version);
 }
 
 void azure_credentials(Provider& p, const ProviderConfig& cfg) {
