@@ -9,6 +9,7 @@
 #include "app/runtime.hpp"
 #include "filters/logging/log_writer.hpp"
 #include "filters/tracing/exporter.hpp"
+#include "governance/ledger.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
@@ -129,7 +130,8 @@ int serve(const Args& args) {
   if (served != 0) return served;
   std::signal(SIGTERM, SIG_IGN);
   std::signal(SIGINT, SIG_IGN);
-  // Every request the workers finished is in the log before the process ends.
+  // Every request the workers finished is in the ledger and the log before the process ends.
+  if (auto* ledger = torii::governance::Ledger::running()) ledger->stop();
   if (auto* writer = torii::filters::logging::LogWriter::running()) writer->stop();
   if (auto* exporter = torii::filters::tracing::Exporter::running()) exporter->stop();
   torii::log::info("torii stopped");

@@ -116,6 +116,17 @@ class CompletionGuard {
   pipeline::RequestContext& ctx_;
 };
 
+// The surfaces' way into the chain's on_admit, for this request.
+class ChainGate final : public pipeline::AdmissionGate {
+ public:
+  ChainGate(const pipeline::FilterChain& chain, pipeline::RequestContext& ctx) : chain_(chain), ctx_(ctx) {}
+  std::optional<ApiError> admit(const pipeline::Admission& a) const override { return chain_.on_admit(ctx_, a); }
+
+ private:
+  const pipeline::FilterChain& chain_;
+  pipeline::RequestContext& ctx_;
+};
+
 }  // namespace
 
 boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_ptr<const PinnedSnapshot> pinned,
@@ -129,6 +140,8 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
   if (match.surface == pipeline::Surface::anthropic) ex.error_body = &anthropic_error_body;
   pipeline::RequestContext ctx(req, match.surface, ex);
   sink.attach(ctx);
+  ChainGate gate(chain_, ctx);
+  ex.gate = &gate;
   CompletionGuard complete(chain_, ctx);
   // The request's attempts (hedges included) route with this snapshot's
   // view of the worker's health, held by `pinned` until the request ends.
@@ -185,7 +198,9 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
       co_await metrics(ctx);
       break;
     case pipeline::Handler::admin_keys:
-      co_await admin_keys(ctx);
+    case pipeline::Handler::admin_teams:
+    case pipeline::Handler::admin_users:
+      co_await admin_resource(ctx, match.route->handler);
       break;
     case pipeline::Handler::admin_config:
       co_await admin_config(ctx);
@@ -196,10 +211,10 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
       co_await admin_log_query(ctx, match.route->handler);
       break;
     case pipeline::Handler::models: {
-      // A key with an allow-list sees the models it may use.
-      http::Response r = json_response(
-          200, ex.allowed_models ? surfaces::openai_models_body(*models_, ex.allowed_models) : models_body_,
-          ex.response_headers);
+      // A key with an allow-list (of its own, its user's or team's) sees the models it may use.
+      const bool listed = ex.allowed_models[0] || ex.allowed_models[1] || ex.allowed_models[2];
+      http::Response r = json_response(200, listed ? surfaces::openai_models_body(*models_, &ex) : models_body_,
+                                       ex.response_headers);
       co_await ex.out.send(std::move(r));
       break;
     }

@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "filters/auth/static_keys.hpp"
 #include "filters/auth/virtual_keys.hpp"
+#include "governance/ledger.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/metrics/exposition.hpp"
 #include "filters/tracing/tracing_filter.hpp"
@@ -29,11 +31,16 @@ std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
   // that cannot be created stops the start with the reason.
   if (!filters::logging::start_writer(config, error) && !error.empty()) return nullptr;
   if (!filters::tracing::start_exporter(config, error) && !error.empty()) return nullptr;
-  // Virtual keys are issued through the admin API, so they live where it does.
-  if (config.admin_enabled) {
+  // Virtual keys, teams, users and the spend ledger live in the store once
+  // keys can exist: issued through the admin API, or declared under `keys:`.
+  if (config.admin_enabled || filters::static_keys_section(config)) {
     std::error_code ec;
     std::filesystem::create_directories(config.store.resolved_path, ec);
     const std::string db = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
+    if (!governance::Ledger::start(db, error)) {
+      error = "cannot open the spend ledger " + db + ": " + error;
+      return nullptr;
+    }
     if (!filters::KeyDirectory::start(db, error)) {
       error = "cannot open the key store " + db + ": " + error;
       return nullptr;

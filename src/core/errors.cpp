@@ -29,6 +29,7 @@ std::string_view openai_error_type(int status) {
 std::string_view anthropic_error_type(int status) {
   switch (status) {
     case 401: return "authentication_error";
+    case 402: return "billing_error";
     case 403: return "permission_error";
     case 404: return "not_found_error";
     case 413: return "request_too_large";

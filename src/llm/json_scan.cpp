@@ -258,6 +258,18 @@ class Scanner {
     }
   }
 
+  // A non-negative integer token below 2^40 as a number; -1 otherwise (the
+  // provider refuses what is not a count; this is only for estimates).
+  static int64_t small_count(std::string_view t) {
+    if (t.empty() || t.size() > 12) return -1;
+    int64_t v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
   // The top-level object, recording the fields the router needs. Duplicate
   // keys: the last one wins, as in most JSON parsers upstream.
   bool top_object(RequestScan& scan) {
@@ -307,6 +319,10 @@ class Scanner {
         scan.user_token = {value_begin, pos_};
       } else if (!key_escaped && key == "metadata") {
         scan.metadata_token = {value_begin, pos_};
+      } else if (!key_escaped && (key == "max_tokens" || key == "max_completion_tokens" || key == "max_output_tokens")) {
+        scan.max_output_tokens = small_count(token);
+      } else if (!key_escaped && key == "n") {
+        scan.choices = std::max<int64_t>(1, small_count(token));
       }
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') {

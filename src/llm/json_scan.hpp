@@ -33,6 +33,11 @@ struct RequestScan {
   Span user_token;
   Span metadata_token;
 
+  // The most output the request asks for: max_tokens, max_completion_tokens
+  // or max_output_tokens (-1: none set), and how many choices ("n", 1 by default).
+  int64_t max_output_tokens = -1;
+  int64_t choices = 1;
+
   // An answer's top-level "usage" value (empty when absent), so that usage
   // is read off a forwarded answer without a second pass over it.
   Span usage_token;

@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "http/message.hpp"
+#include "pipeline/admission.hpp"
 
 namespace torii::pipeline {
 
@@ -21,6 +22,10 @@ class Filter {
   // Before the request is routed. An error answers the request locally (in
   // the surface's shape); the filters after this one and the router do not run.
   virtual std::optional<ApiError> on_request(RequestContext&) const { return std::nullopt; }
+  // Once the model is resolved, before the first upstream attempt (inference
+  // requests only). An error answers the request; the filters before this
+  // one see `ctx.admission_refused` in on_complete and undo what they took.
+  virtual std::optional<ApiError> on_admit(RequestContext&, const Admission&) const { return std::nullopt; }
   // The answer's status and headers, just before they are written; filters
   // may add headers. Runs for every answer, local errors included.
   virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}

@@ -41,6 +41,15 @@ std::optional<ApiError> FilterChain::on_request(RequestContext& ctx) const {
   return std::nullopt;
 }
 
+std::optional<ApiError> FilterChain::on_admit(RequestContext& ctx, const Admission& a) const {
+  for (const auto& f : filters_)
+    if (auto e = f->on_admit(ctx, a)) {
+      ctx.admission_refused = true;
+      return e;
+    }
+  return std::nullopt;
+}
+
 void FilterChain::on_head(RequestContext& ctx, int status, http::Headers& headers) const {
   for (const auto& f : filters_) f->on_head(ctx, status, headers);
 }

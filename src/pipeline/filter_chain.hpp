@@ -50,6 +50,8 @@ class FilterChain {
 
   // Runs on_request in order; the first error stops the chain.
   std::optional<ApiError> on_request(RequestContext& ctx) const;
+  // Runs on_admit in order; the first error stops it and marks the context.
+  std::optional<ApiError> on_admit(RequestContext& ctx, const Admission& a) const;
   void on_head(RequestContext& ctx, int status, http::Headers& headers) const;
   void on_chunk(RequestContext& ctx, std::string_view data) const;
   // Every filter, in reverse order (the last to see the request first).

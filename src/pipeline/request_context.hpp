@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "governance/principal.hpp"
 #include "http/message.hpp"
 #include "providers/exchange.hpp"
 
@@ -37,6 +38,10 @@ struct RequestContext {
   std::string key_id;
   // A virtual key's attribution (empty for static keys).
   std::string key_alias, team_id, key_user_id;
+  // What the request is charged to, by governance::Level (key, user, team);
+  // null where a level does not apply. Kept alive by the auth filter's state.
+  const governance::Principal* principals[3] = {};
+  bool admission_refused = false;  // an on_admit refused it (see Filter::on_admit)
 
   // What came of it, filled as the answer goes out.
   int status = 0;            // of the answer's head; 0 = nothing was answered

@@ -12,9 +12,13 @@ RouteTable RouteTable::standard() {
   t.add({"/admin/logs/", "GET", Handler::admin_log, Surface::admin, false, true});
   t.add({"/admin/spend", "GET", Handler::admin_spend, Surface::admin, false});
   t.add({"/admin/config", "GET", Handler::admin_config, Surface::admin, false});
-  for (const char* m : {"GET", "POST"}) t.add({"/admin/keys", m, Handler::admin_keys, Surface::admin, false});
-  for (const char* m : {"GET", "PATCH", "DELETE", "POST"})
-    t.add({"/admin/keys/", m, Handler::admin_keys, Surface::admin, false, true});
+  for (auto [path, handler] : {std::pair{"/admin/keys", Handler::admin_keys}, std::pair{"/admin/teams", Handler::admin_teams},
+                               std::pair{"/admin/users", Handler::admin_users}}) {
+    for (const char* m : {"GET", "POST"}) t.add({path, m, handler, Surface::admin, false});
+    // POST on {id}: /admin/keys/{id}/rotate (refused with 404 elsewhere)
+    for (const char* m : {"GET", "PATCH", "DELETE", "POST"})
+      t.add({std::string(path) + "/", m, handler, Surface::admin, false, true});
+  }
   t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
   // SDKs configured with a bare host call the same routes without "/v1".
   for (std::string prefix : {"/v1", ""}) {

@@ -21,6 +21,8 @@ enum class Handler {
   admin_spend,
   admin_config,
   admin_keys,
+  admin_teams,
+  admin_users,
   models,
   chat,
   completions,

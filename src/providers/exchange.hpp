@@ -15,6 +15,10 @@
 #include "http/handler.hpp"
 #include "llm/usage.hpp"
 
+namespace torii::pipeline {
+class AdmissionGate;
+}
+
 namespace torii::providers {
 
 struct Provider;
@@ -92,9 +96,12 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   TraceContext trace;
-  // The caller's model allow-list (names or globs); null = any model. Set by
-  // auth, checked by the surfaces once the model is resolved.
-  const std::vector<std::string>* allowed_models = nullptr;
+  // The caller's model allow-lists (names or globs) of its key, user and
+  // team; null = any model. Set by auth, checked by the surfaces once the
+  // model is resolved.
+  const std::vector<std::string>* allowed_models[3] = {};
+  // Runs the filters' on_admit before the first attempt (null: nothing to check).
+  const pipeline::AdmissionGate* gate = nullptr;
 };
 
 // Answers `e` with the surface's error shape and the exchange's headers.

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, hash, previous_hash, previous_until_us, prefix, alias, team_id, user_id, models, expires_at_us, metadata, "
-    "tags, blocked, created_us, updated_us, revoked_us";
+    "tags, blocked, created_us, updated_us, revoked_us, max_budget_usd, budget_period, rpm, tpm, max_parallel";
 
 KeyRow read_row(const Statement& st) {
   KeyRow r;
@@ -22,7 +22,7 @@ KeyRow read_row(const Statement& st) {
   r.alias = st.text(5);
   r.team_id = st.text(6);
   r.user_id = st.text(7);
-  r.models_json = st.text(8);
+  r.policy.models_json = st.text(8);
   if (!st.is_null(9)) r.expires_at_us = st.int64(9);
   r.metadata_json = st.text(10);
   r.tags_json = st.text(11);
@@ -30,6 +30,7 @@ KeyRow read_row(const Statement& st) {
   r.created_us = st.int64(13);
   r.updated_us = st.int64(14);
   if (!st.is_null(15)) r.revoked_us = st.int64(15);
+  read_limits(st, 16, r.policy);
   return r;
 }
 
@@ -43,7 +44,7 @@ void bind_row(Statement& s, const KeyRow& r) {
   s.bind_text_or_null(6, r.alias);
   s.bind_text_or_null(7, r.team_id);
   s.bind_text_or_null(8, r.user_id);
-  s.bind(9, r.models_json);
+  s.bind(9, r.policy.models_json);
   if (r.expires_at_us) s.bind(10, *r.expires_at_us);
   else s.bind_null(10);
   s.bind(11, r.metadata_json);
@@ -53,6 +54,7 @@ void bind_row(Statement& s, const KeyRow& r) {
   s.bind(15, r.updated_us);
   if (r.revoked_us) s.bind(16, *r.revoked_us);
   else s.bind_null(16);
+  bind_limits(s, 17, r.policy);
 }
 
 bool run(Database& db, Statement& s, std::string& error) {
@@ -70,7 +72,7 @@ bool KeyStore::open(const std::string& path, std::string& error) { return open_d
 bool KeyStore::insert(const KeyRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO virtual_keys (") + kColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
                    s, error))
     return false;
   bind_row(s, row);
@@ -81,7 +83,8 @@ bool KeyStore::update(const KeyRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare("UPDATE virtual_keys SET hash = ?2, previous_hash = ?3, previous_until_us = ?4, prefix = ?5, "
                    "alias = ?6, team_id = ?7, user_id = ?8, models = ?9, expires_at_us = ?10, metadata = ?11, "
-                   "tags = ?12, blocked = ?13, created_us = ?14, updated_us = ?15, revoked_us = ?16 WHERE id = ?1",
+                   "tags = ?12, blocked = ?13, created_us = ?14, updated_us = ?15, revoked_us = ?16, max_budget_usd = ?17, "
+                   "budget_period = ?18, rpm = ?19, tpm = ?20, max_parallel = ?21 WHERE id = ?1",
                    s, error))
     return false;
   bind_row(s, row);
@@ -106,13 +109,14 @@ bool KeyStore::list(std::vector<KeyRow>& out, std::string& error) {
   return s.ok();
 }
 
-double KeyStore::spend_usd(const std::string& id) {
+int64_t KeyStore::count_members(const char* column, const std::string& id) {
   Statement s;
   std::string error;
-  if (!db_.prepare("SELECT total(cost_usd) FROM spend_rollup WHERE period = 1 AND dim = 'key' AND value = ?1", s, error))
+  if (!db_.prepare(std::string("SELECT count(*) FROM virtual_keys WHERE revoked_us IS NULL AND ") + column + " = ?1", s,
+                   error))
     return 0;
-  s.bind(1, id);
-  return s.step() ? s.real(0) : 0;
+  s.bind(1, std::string_view(id));
+  return s.step() ? s.int64(0) : 0;
 }
 
 }  // namespace torii::store

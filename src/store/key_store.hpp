@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "store/policy_columns.hpp"
 #include "store/sqlite.hpp"
 
 namespace torii::store {
@@ -18,7 +19,7 @@ struct KeyRow {
   int64_t previous_until_us = 0;
   std::string prefix;  // the secret's first characters, for display
   std::string alias, team_id, user_id;
-  std::string models_json = "[]";  // allow-list: names or globs
+  PolicyColumns policy;  // allow-list, budget, rate limits
   std::optional<int64_t> expires_at_us;
   std::string metadata_json = "{}";
   std::string tags_json = "[]";
@@ -35,8 +36,9 @@ class KeyStore {
   bool update(const KeyRow& row, std::string& error);
   std::optional<KeyRow> get(const std::string& id, std::string& error);
   bool list(std::vector<KeyRow>& out, std::string& error);
-  // Spend charged to the key, from the rollups (what the log retains).
-  double spend_usd(const std::string& id);
+  // How many live keys belong to the team (or user) `id`.
+  int64_t count_members(const char* column, const std::string& id);
+  Database& db() { return db_; }
 
  private:
   Database db_;

@@ -114,6 +114,51 @@ CREATE TABLE virtual_keys (
   revoked_us INTEGER
 );
 )sql",
+    // 4: budgets and rate limits on keys; teams and users with their own;
+    // the spend ledger (settled cost per entity per UTC hour, nano-dollars).
+    R"sql(
+ALTER TABLE virtual_keys ADD COLUMN max_budget_usd REAL;
+ALTER TABLE virtual_keys ADD COLUMN budget_period TEXT;
+ALTER TABLE virtual_keys ADD COLUMN rpm INTEGER;
+ALTER TABLE virtual_keys ADD COLUMN tpm INTEGER;
+ALTER TABLE virtual_keys ADD COLUMN max_parallel INTEGER;
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT UNIQUE,
+  models TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  max_budget_usd REAL,
+  budget_period TEXT,
+  rpm INTEGER,
+  tpm INTEGER,
+  max_parallel INTEGER,
+  blocked INTEGER NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL
+);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  name TEXT UNIQUE,
+  models TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  max_budget_usd REAL,
+  budget_period TEXT,
+  rpm INTEGER,
+  tpm INTEGER,
+  max_parallel INTEGER,
+  blocked INTEGER NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL
+);
+CREATE TABLE spend_ledger (
+  level TEXT NOT NULL,
+  id TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  spend_nusd INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  PRIMARY KEY (level, id, hour)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -1,6 +1,6 @@
 #pragma once
 // The embedded store's schema (torii.db under store.path): every table the
-// gateway keeps (request log, spend rollups, virtual keys), created and
+// gateway keeps (request log, spend rollups, virtual keys, teams, users, spend ledger), created and
 // migrated in order on open. Each connection opens through here, so the
 // first one to open an older database brings it up to date.
 #include <string>
@@ -10,7 +10,7 @@
 namespace torii::store {
 
 // The schema version this build writes (PRAGMA user_version).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Opens (creating) `path` in WAL mode and migrates it to kSchemaVersion.
 bool open_database(const std::string& path, Database& db, std::string& error);

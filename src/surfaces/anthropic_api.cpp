@@ -95,7 +95,7 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, *error);
     co_return;
   }
-  if (std::optional<ApiError> refused = model_refusal(ex, *model)) {
+  if (std::optional<ApiError> refused = admission_refusal(ex, *model, scan, body.size(), true)) {
     co_await send_error(ex, *refused);
     co_return;
   }

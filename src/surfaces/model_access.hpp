@@ -1,18 +1,43 @@
 #pragma once
-// A key's model allow-list, applied once the model is resolved, so it holds
-// for every way of naming a model (configured names, routes, provider/model).
+// What is checked once a request's model is resolved, so that it holds for
+// every way of naming a model (configured names, routes, provider/model):
+// the allow-lists of the key, its user and its team, then the filters'
+// admission (rate limits, budgets), which need to know what it may cost.
 #include <optional>
 
 #include "core/errors.hpp"
 #include "filters/auth/virtual_keys.hpp"
+#include "llm/json_scan.hpp"
+#include "pipeline/admission.hpp"
 #include "providers/exchange.hpp"
 #include "routing/model_table.hpp"
 
 namespace torii::surfaces {
 
-inline std::optional<ApiError> model_refusal(const providers::Exchange& ex, const routing::Model& model) {
-  if (!ex.allowed_models || filters::model_allowed(*ex.allowed_models, model.name)) return std::nullopt;
-  return make_error(403, "The model '" + model.name + "' is not allowed for this API key", "model_not_allowed", "model");
+inline bool models_allowed(const providers::Exchange& ex, std::string_view model, int* refused_by = nullptr) {
+  for (int level = 0; level < 3; ++level)
+    if (ex.allowed_models[level] && !filters::model_allowed(*ex.allowed_models[level], model)) {
+      if (refused_by) *refused_by = level;
+      return false;
+    }
+  return true;
+}
+
+inline std::optional<ApiError> admission_refusal(const providers::Exchange& ex, const routing::Model& model,
+                                                 const llm::RequestScan& scan, uint64_t body_bytes,
+                                                 bool produces_output) {
+  static constexpr const char* kLevels[] = {"API key", "API key's user", "API key's team"};
+  int level = 0;
+  if (!models_allowed(ex, model.name, &level))
+    return make_error(403, "The model '" + model.name + "' is not allowed for this " + kLevels[level],
+                      "model_not_allowed", "model");
+  if (!ex.gate) return std::nullopt;
+  pipeline::Admission a;
+  a.model = &model;
+  a.body_bytes = body_bytes;
+  a.produces_output = produces_output;
+  if (scan.max_output_tokens >= 0) a.max_output_tokens = scan.max_output_tokens * std::max<int64_t>(1, scan.choices);
+  return ex.gate->admit(a);
 }
 
 }  // namespace torii::surfaces

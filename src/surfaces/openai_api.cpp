@@ -52,7 +52,8 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
     co_await send_error(ex, *error);
     co_return;
   }
-  if (std::optional<ApiError> refused = model_refusal(ex, *model)) {
+  if (std::optional<ApiError> refused = admission_refusal(ex, *model, scan, body.size(),
+                                                          endpoint != providers::Endpoint::embeddings)) {
     co_await send_error(ex, *refused);
     co_return;
   }
@@ -66,10 +67,10 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   co_await routing::route_request(ctx, ex, std::move(in));
 }
 
-std::string openai_models_body(const routing::ModelTable& models, const std::vector<std::string>* allowed) {
+std::string openai_models_body(const routing::ModelTable& models, const providers::Exchange* caller) {
   boost::json::array data;
   for (const auto& name : models.model_names()) {
-    if (allowed && !filters::model_allowed(*allowed, name)) continue;
+    if (caller && !models_allowed(*caller, name)) continue;
     boost::json::object m;
     m["id"] = name;
     m["object"] = "model";

@@ -20,7 +20,7 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, provi
                                               providers::Endpoint endpoint, std::string body);
 
 // The /v1/models body for the configured model names, computed once.
-// `allowed` (a key's allow-list, names or globs) narrows the list; null = every model.
-std::string openai_models_body(const routing::ModelTable& models, const std::vector<std::string>* allowed = nullptr);
+// `caller` (its key, user and team allow-lists) narrows the list; null = every model.
+std::string openai_models_body(const routing::ModelTable& models, const providers::Exchange* caller = nullptr);
 
 }  // namespace torii::surfaces

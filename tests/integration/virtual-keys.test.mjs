@@ -34,9 +34,14 @@ describe('virtual keys', () => {
   }, { timeout: 30_000 });
   after(async () => { await stopAllOf(torii, mock); rmSync(store, { recursive: true, force: true }); }, { timeout: 30_000 });
 
-  let created;
+  let created; let teamId; let userId;
   it('issues a key once, stores only its hash, and accepts it', async () => {
-    const r = await admin(torii, 'POST', '/admin/keys', { alias: 'team-a', team_id: 'team-1', user_id: 'alice', metadata: { env: 'prod' }, tags: ['a'] });
+    const team = await admin(torii, 'POST', '/admin/teams', { name: 'team one' });
+    assert.equal(team.status, 201, team.text);
+    const user = await admin(torii, 'POST', '/admin/users', { name: 'alice' });
+    assert.equal(user.status, 201, user.text);
+    teamId = team.json.id; userId = user.json.id;
+    const r = await admin(torii, 'POST', '/admin/keys', { alias: 'team-a', team_id: teamId, user_id: userId, metadata: { env: 'prod' }, tags: ['a'] });
     assert.equal(r.status, 201, r.text);
     created = r.json;
     assert.match(created.key, /^tk-[0-9A-Za-z]{40}$/);
@@ -73,8 +78,8 @@ describe('virtual keys', () => {
       return r.status === 200 ? r.json : null;
     }, { timeoutMs: 5000, what: 'the request in the log' });
     assert.equal(row.key_id, created.id);
-    assert.equal(row.team_id, 'team-1');
-    assert.equal(row.user_id, 'alice');
+    assert.equal(row.team_id, teamId);
+    assert.equal(row.user_id, userId);
     const k = (await admin(torii, 'GET', `/admin/keys/${created.id}`)).json;
     assert.ok(k.spend_usd > 0, 'spend is charged to the key');
   });
@@ -133,7 +138,9 @@ describe('virtual keys', () => {
     const cases = [
       [{ colour: 'red' }, 'colour'], [{ alias: '' }, 'alias'], [{ models: 'mini' }, 'models'], [{ models: [1] }, 'models'],
       [{ expires_at: 'tomorrow' }, 'expires_at'], [{ metadata: [] }, 'metadata'], [{ blocked: 'yes' }, 'blocked'],
-      [{ max_budget_usd: 10 }, 'max_budget_usd'], [{ alias: 'team-a' }, 'alias'],
+      [{ max_budget_usd: -1 }, 'max_budget_usd'], [{ alias: 'team-a' }, 'alias'], [{ team_id: 'team_nope' }, 'team_id'],
+      [{ budget_period: 'month' }, 'budget_period'], [{ rpm: 0 }, 'rpm'], [{ tpm: 1.5 }, 'tpm'], [{ max_parallel: 'x' }, 'max_parallel'],
+      [{ max_budget_usd: 1, budget_period: 'fortnight' }, 'budget_period'],
     ];
     for (const [body, param] of cases) {
       const r = await admin(torii, 'POST', '/admin/keys', body);

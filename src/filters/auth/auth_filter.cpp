@@ -8,6 +8,7 @@
 #include "filters/auth/virtual_keys.hpp"
 
 #include <chrono>
+#include <tuple>
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
 
@@ -15,9 +16,10 @@ namespace torii::filters {
 
 namespace {
 
-// Keeps the request's virtual key (and so its allow-list) alive.
+// Keeps the request's key, user and team (their allow-lists, principals) alive.
 struct AuthState final : pipeline::FilterState {
   std::shared_ptr<const VirtualKey> key;
+  std::shared_ptr<const governance::Principal> user, team;
 };
 
 int64_t now_us() {
@@ -25,7 +27,39 @@ int64_t now_us() {
       .count();
 }
 
+ApiError refusal(const pipeline::RequestContext& ctx, const std::string& message) {
+  if (ctx.surface == pipeline::Surface::anthropic) return make_error(401, message);
+  return make_error(401, message, "invalid_api_key");
+}
+
 }  // namespace
+
+std::optional<ApiError> AuthFilter::accept(pipeline::RequestContext& ctx, std::shared_ptr<const VirtualKey> key) const {
+  AuthState& state = ctx.state_of<AuthState>(index_);
+  state.user = key->user;
+  state.team = key->team;
+  // Declared keys name their team and user by id: found in the store's table.
+  KeyDirectory* directory = KeyDirectory::running();
+  for (auto [id, held, level] : {std::tuple{&key->team_id, &state.team, "team"},
+                                 std::tuple{&key->user_id, &state.user, "user"}}) {
+    if (id->empty() || !directory) continue;
+    const Member* m = level[0] == 't' ? directory->team(*id) : directory->user(*id);
+    if (!m) continue;
+    if (m->blocked) return refusal(ctx, std::string("This API key's ") + level + " is blocked");
+    if (!*held) *held = m->principal;
+  }
+  ctx.key_id = key->id;
+  ctx.key_alias = key->alias;
+  ctx.team_id = key->team_id;
+  ctx.key_user_id = key->user_id;
+  const governance::Principal* levels[3] = {key->principal.get(), state.user.get(), state.team.get()};
+  for (int l = 0; l < 3; ++l) {
+    ctx.principals[l] = levels[l];
+    if (levels[l] && !levels[l]->policy.models.empty()) ctx.ex.allowed_models[l] = &levels[l]->policy.models;
+  }
+  state.key = std::move(key);
+  return std::nullopt;
+}
 
 std::optional<ApiError> AuthFilter::on_request(pipeline::RequestContext& ctx) const {
   const http::Headers& headers = ctx.request.headers;
@@ -36,25 +70,23 @@ std::optional<ApiError> AuthFilter::on_request(pipeline::RequestContext& ctx) co
     return std::nullopt;
   }
   const std::string_view presented = KeyAuth::presented_key(headers);
+  const int64_t now = now_us();
+  if (!presented.empty() && !declared_.empty()) {
+    if (auto it = declared_.find(sha256_hex(presented)); it != declared_.end()) {
+      const VirtualKey& k = *it->second;
+      if (k.blocked) return refusal(ctx, "This API key is blocked");
+      if (k.expires_at_us && now >= *k.expires_at_us) return refusal(ctx, "This API key is expired");
+      return accept(ctx, it->second);
+    }
+  }
   if (presented.starts_with("tk-")) {
     if (KeyDirectory* directory = KeyDirectory::running()) {
       const char* why = "unknown";
-      if (auto key = directory->find(presented, now_us(), why)) {
-        ctx.key_id = key->id;
-        ctx.key_alias = key->alias;
-        ctx.team_id = key->team_id;
-        ctx.key_user_id = key->user_id;
-        if (!key->models.empty()) ctx.ex.allowed_models = &key->models;
-        ctx.state_of<AuthState>(index_).key = std::move(key);
-        return std::nullopt;
-      }
+      if (auto key = directory->find(presented, now, why)) return accept(ctx, std::move(key));
       // Expired, blocked and rotated-out keys say so; unknown ones do not.
-      if (std::string_view(why) != "unknown") {
-        const std::string message = std::string("This API key is ") + why +
-                                    (std::string_view(why) == "rotated" ? " out (its grace period is over)" : "");
-        if (ctx.surface == pipeline::Surface::anthropic) return make_error(401, message);
-        return make_error(401, message, "invalid_api_key");
-      }
+      if (std::string_view(why) != "unknown")
+        return refusal(ctx, std::string("This API key is ") + why +
+                                (std::string_view(why) == "rotated" ? " out (its grace period is over)" : ""));
     }
   }
   const bool none = presented.empty();
@@ -79,12 +111,16 @@ void register_auth(pipeline::FilterRegistry& registry) {
                           for (const auto& k : s.keys) keys.emplace_back(config::mask_secret(k));
                           return boost::json::serialize(boost::json::object{{"keys", std::move(keys)}});
                         }});
+  registry.add_section({"keys", parse_static_keys, describe_static_keys});
   registry.add({"auth", 100, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
-                  // Open only when neither auth nor admin is configured.
+                  // Open only when none of auth, keys and admin is configured.
                   const AuthSection* auth = auth_section(config);
-                  if (!auth && !config.admin_enabled) return nullptr;
+                  const StaticKeysSection* declared = static_keys_section(config);
+                  if (!auth && !declared && !config.admin_enabled) return nullptr;
                   static const std::vector<std::string> none;
-                  return std::make_unique<AuthFilter>(auth ? auth->keys : none, index);
+                  return std::make_unique<AuthFilter>(auth ? auth->keys : none,
+                                                      declared ? build_static_keys(*declared) : StaticKeyTable{},
+                                                      index);
                 }});
 }
 

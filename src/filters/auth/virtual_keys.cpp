@@ -3,7 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <chrono>
+#include <tuple>
+
 #include <boost/json.hpp>
+
+#include "governance/ledger.hpp"
+#include "governance/money.hpp"
 
 namespace torii::filters {
 
@@ -86,10 +92,78 @@ KeyDirectory* KeyDirectory::start(const std::string& database, std::string& erro
 
 KeyDirectory* KeyDirectory::running() { return g_directory.load(std::memory_order_acquire); }
 
+namespace {
+
+std::vector<std::string> string_list(const std::string& json_text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json_text, ec);
+  if (!ec && v.is_array())
+    for (const auto& m : v.as_array())
+      if (m.is_string()) out.emplace_back(m.as_string());
+  return out;
+}
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::shared_ptr<governance::Principal> make_principal(governance::Level level, const std::string& id,
+                                                      const std::string& label, const store::PolicyColumns& p) {
+  auto out = std::make_shared<governance::Principal>();
+  out->level = level;
+  out->id = id;
+  out->label = label;
+  out->policy.models = string_list(p.models_json);
+  if (p.max_budget_usd) out->policy.max_budget_nusd = governance::to_nusd(*p.max_budget_usd);
+  out->policy.budget_period = governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
+  out->policy.rpm = p.rpm;
+  out->policy.tpm = p.tpm;
+  out->policy.max_parallel = p.max_parallel;
+  out->counters = governance::counters_for(level, id);
+  return out;
+}
+
+bool seed_budgets(const std::vector<const governance::Principal*>& principals, std::string& error) {
+  const int64_t now = now_us();
+  std::vector<governance::Ledger::Query> queries;
+  std::vector<const governance::Principal*> asked;
+  for (const auto* p : principals) {
+    if (!p->policy.max_budget_nusd) continue;
+    const int64_t start = governance::period_start_us(p->policy.budget_period, now);
+    if (p->counters->budget.seeded_for(p->policy.budget_period, start)) continue;
+    queries.push_back({p->level, p->id, start, 0});
+    asked.push_back(p);
+  }
+  if (queries.empty()) return true;
+  governance::Ledger* ledger = governance::Ledger::running();
+  if (!ledger) {
+    error = "the spend ledger is not running";
+    return false;
+  }
+  if (!ledger->spent_since(queries, error)) return false;
+  for (size_t i = 0; i < asked.size(); ++i)
+    asked[i]->counters->budget.seed(asked[i]->policy.budget_period, queries[i].since_us, queries[i].spent_nusd);
+  return true;
+}
+
 bool KeyDirectory::reload(std::string& error) {
   std::vector<store::KeyRow> rows;
-  if (!store_.list(rows, error)) return false;
+  std::vector<store::EntityRow> team_rows, user_rows;
+  if (!store_.list(rows, error) || !teams_.list(team_rows, error) || !users_.list(user_rows, error)) return false;
   auto table = std::make_shared<KeyTable>();
+  std::vector<const governance::Principal*> all;
+  for (auto [rows_of, level, dest] : {std::tuple{&team_rows, governance::Level::team, &table->teams},
+                                      std::tuple{&user_rows, governance::Level::user, &table->users}}) {
+    for (const auto& r : *rows_of) {
+      Member m{make_principal(level, r.id, r.name, r.policy), r.blocked};
+      all.push_back(m.principal.get());
+      (*dest)[r.id] = std::move(m);
+    }
+  }
   for (const auto& r : rows) {
     if (r.revoked_us) continue;
     auto k = std::make_shared<VirtualKey>();
@@ -97,22 +171,39 @@ bool KeyDirectory::reload(std::string& error) {
     k->alias = r.alias;
     k->team_id = r.team_id;
     k->user_id = r.user_id;
-    boost::system::error_code ec;
-    auto models = boost::json::parse(r.models_json, ec);
-    if (!ec && models.is_array())
-      for (const auto& m : models.as_array())
-        if (m.is_string()) k->models.emplace_back(m.as_string());
     k->expires_at_us = r.expires_at_us;
     k->blocked = r.blocked;
+    k->tags = string_list(r.tags_json);
+    k->principal = make_principal(governance::Level::key, r.id, r.alias, r.policy);
+    all.push_back(k->principal.get());
+    if (auto t = table->teams.find(r.team_id); t != table->teams.end()) k->team = t->second.principal;
+    if (auto u = table->users.find(r.user_id); u != table->users.end()) k->user = u->second.principal;
     table->by_hash[r.hash] = {k, 0};
     if (!r.previous_hash.empty()) table->by_hash[r.previous_hash] = {k, r.previous_until_us};
   }
+  // Budgets start from what the ledger holds for their period, before the
+  // requests see the new table.
+  if (!seed_budgets(all, error)) return false;
   {
     std::lock_guard lock(mutex_);
     table_ = std::move(table);
   }
   version_.fetch_add(1, std::memory_order_release);
   return true;
+}
+
+const Member* KeyDirectory::team(const std::string& id) const {
+  const KeyTable* t = current();
+  if (!t) return nullptr;
+  auto it = t->teams.find(id);
+  return it == t->teams.end() ? nullptr : &it->second;
+}
+
+const Member* KeyDirectory::user(const std::string& id) const {
+  const KeyTable* t = current();
+  if (!t) return nullptr;
+  auto it = t->users.find(id);
+  return it == t->users.end() ? nullptr : &it->second;
 }
 
 const KeyTable* KeyDirectory::current() const {

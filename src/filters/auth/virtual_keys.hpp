@@ -13,14 +13,24 @@
 #include <unordered_map>
 #include <vector>
 
+#include "governance/principal.hpp"
+#include "store/entity_store.hpp"
 #include "store/key_store.hpp"
 
 namespace torii::filters {
 
 struct VirtualKey {
   std::string id, alias, team_id, user_id;
-  std::vector<std::string> models;  // allow-list; empty = every model
   std::optional<int64_t> expires_at_us;
+  bool blocked = false;
+  std::vector<std::string> tags;
+  // The levels it is charged to: itself, and its user and team when it has them.
+  std::shared_ptr<const governance::Principal> principal, user, team;
+};
+
+// A team or a user as the request path sees it.
+struct Member {
+  std::shared_ptr<const governance::Principal> principal;
   bool blocked = false;
 };
 
@@ -30,6 +40,7 @@ struct KeyTable {
     int64_t valid_until_us = 0;  // 0 = no end (a rotated-out secret has one)
   };
   std::unordered_map<std::string, Entry> by_hash;  // SHA-256 hex of the secret
+  std::unordered_map<std::string, Member> teams, users;  // by id
 };
 
 class KeyDirectory {
@@ -43,8 +54,14 @@ class KeyDirectory {
   // `why` says which when it is not.
   std::shared_ptr<const VirtualKey> find(std::string_view secret, int64_t now_us, const char*& why) const;
 
+  // The team or user `id`, or null (request path, static keys).
+  const Member* team(const std::string& id) const;
+  const Member* user(const std::string& id) const;
+
   // Admin thread: the store, and a rebuild of the table after a change.
   store::KeyStore& store() { return store_; }
+  store::EntityStore& teams() { return teams_; }
+  store::EntityStore& users() { return users_; }
   bool reload(std::string& error);
 
  private:
@@ -52,6 +69,8 @@ class KeyDirectory {
   const KeyTable* current() const;
 
   store::KeyStore store_;
+  store::EntityStore teams_{store_.db(), "teams"};
+  store::EntityStore users_{store_.db(), "users"};
   mutable std::mutex mutex_;  // guards table_ for publication; readers take it only when version_ moved
   std::shared_ptr<const KeyTable> table_;
   std::atomic<uint64_t> version_{0};
@@ -63,5 +82,12 @@ std::string sha256_hex(std::string_view text);
 std::string new_key_secret();
 // Whether `model` is allowed by `patterns` (names, or globs with '*').
 bool model_allowed(const std::vector<std::string>& patterns, std::string_view model);
+
+// A principal for a stored policy; its counters are found again by level and id.
+std::shared_ptr<governance::Principal> make_principal(governance::Level level, const std::string& id,
+                                                      const std::string& label, const store::PolicyColumns& policy);
+// Brings every budget among `principals` to its current period's spend
+// from the ledger (those already there are skipped). Not for the request path.
+bool seed_budgets(const std::vector<const governance::Principal*>& principals, std::string& error);
 
 }  // namespace torii::filters

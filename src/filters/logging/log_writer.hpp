@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "filters/logging/log_record.hpp"
-#include "filters/logging/ring.hpp"
+#include "core/ring.hpp"
 
 namespace torii::filters::logging {
 
@@ -74,7 +74,7 @@ class LogWriter {
 
   WriterSettings settings_;
   std::thread thread_;
-  ThreadRings<LogRecord> rings_;
+  core::ThreadRings<LogRecord> rings_;
   mutable std::mutex mutex_;  // wake-ups and flush waits: never per record
   std::condition_variable wake_, flushed_;
   bool stopping_ = false;

@@ -35,7 +35,7 @@ struct Exporter::Impl {
   std::string target;  // path of {endpoint}/v1/traces
   asio::io_context io;
   std::thread thread;
-  logging::ThreadRings<TraceBatch> rings{kRingCapacity};
+  core::ThreadRings<TraceBatch> rings{kRingCapacity};
   std::atomic<bool> stopping{false};
   asio::steady_timer* timer = nullptr;  // the loop's, for stop() to cut its wait short
   std::atomic<uint64_t> exported{0}, dropped{0}, failed{0};

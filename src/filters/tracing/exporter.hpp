@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "filters/logging/ring.hpp"
+#include "core/ring.hpp"
 #include "filters/tracing/span.hpp"
 
 namespace torii::filters::tracing {

@@ -12,7 +12,7 @@
 #include "filters/logging/log_store.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/logging/redact.hpp"
-#include "filters/logging/ring.hpp"
+#include "core/ring.hpp"
 #include "filters/logging/spool.hpp"
 
 using namespace torii;
@@ -47,7 +47,7 @@ TEST(LogQuery, ParsesTimes) {
 }
 
 TEST(LogRing, KeepsOrderAndRefusesWhenFull) {
-  SpscRing<int> ring(4);
+  torii::core::SpscRing<int> ring(4);
   for (int i = 0; i < 4; ++i) {
     auto p = std::make_unique<int>(i);
     ASSERT_TRUE(ring.push(p));
@@ -219,7 +219,8 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
-    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; PRAGMA user_version = 1;", error)) << error;
+    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; "
+                         "PRAGMA user_version = 1;", error)) << error;
   }
   LogStore migrated;
   ASSERT_TRUE(migrated.open(db, error)) << error;

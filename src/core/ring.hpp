@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-namespace torii::filters::logging {
+namespace torii::core {
 
 template <class T>
 class SpscRing {
@@ -92,4 +92,4 @@ class ThreadRings {
   std::vector<std::unique_ptr<SpscRing<T>>> rings_;
 };
 
-}  // namespace torii::filters::logging
+}  // namespace torii::core

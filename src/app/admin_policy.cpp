@@ -1,0 +1,105 @@
+#include "app/admin_policy.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <iterator>
+#include <vector>
+
+#include "filters/logging/log_query.hpp"
+#include "governance/ledger.hpp"
+#include "governance/money.hpp"
+
+namespace torii::app {
+
+namespace json = boost::json;
+
+std::string new_entity_id(const char* prefix) {
+  unsigned char b[8];
+  RAND_bytes(b, sizeof b);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = prefix;
+  for (unsigned char c : b) {
+    id += hex[c >> 4];
+    id += hex[c & 15];
+  }
+  return id;
+}
+
+bool is_policy_field(const std::string& n) {
+  static const char* names[] = {"models", "max_budget_usd", "budget_period", "rpm", "tpm", "max_parallel"};
+  return std::find(std::begin(names), std::end(names), n) != std::end(names);
+}
+
+std::optional<Answer> apply_policy_field(const std::string& key, const json::value& v, store::PolicyColumns& p) {
+  auto bad = [&](const std::string& what) { return error_answer(400, key + ": " + what, "invalid_request", key); };
+  if (key == "models") {
+    if (!v.is_array()) return bad("expected a list of model names or globs");
+    for (const auto& item : v.as_array())
+      if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 256)
+        return bad("expected a list of non-empty strings (at most 256 characters each)");
+    p.models_json = json::serialize(v);
+  } else if (key == "max_budget_usd") {
+    if (v.is_null()) {
+      p.max_budget_usd.reset();
+      p.budget_period.clear();
+      return std::nullopt;
+    }
+    if (!v.is_number()) return bad("expected a number of US dollars (0 or more), or null for no budget");
+    const double usd = v.to_number<double>();
+    if (!(usd >= 0) || usd > 1e9) return bad("expected 0 to 1000000000 US dollars");
+    p.max_budget_usd = usd;
+  } else if (key == "budget_period") {
+    if (v.is_null()) {
+      p.budget_period.clear();
+      return std::nullopt;
+    }
+    if (!v.is_string() || !governance::parse_budget_period(v.as_string()))
+      return bad("expected one of 1h, 1d, 7d, 30d, month, or null (the budget never resets)");
+    p.budget_period = std::string(v.as_string());
+  } else {  // rpm, tpm, max_parallel
+    auto& dest = key == "rpm" ? p.rpm : key == "tpm" ? p.tpm : p.max_parallel;
+    if (v.is_null()) {
+      dest.reset();
+      return std::nullopt;
+    }
+    const int64_t max = key == "tpm" ? 1'000'000'000'000 : key == "rpm" ? 1'000'000'000 : 1'000'000;
+    if (!(v.is_int64() || v.is_uint64()) || v.to_number<int64_t>() < 1 || v.to_number<int64_t>() > max)
+      return bad("expected a whole number from 1 to " + std::to_string(max) + ", or null for no limit");
+    dest = v.to_number<int64_t>();
+  }
+  return std::nullopt;
+}
+
+std::optional<Answer> check_policy(const store::PolicyColumns& p) {
+  if (!p.budget_period.empty() && !p.max_budget_usd)
+    return error_answer(400, "budget_period: a budget period needs max_budget_usd", "invalid_request", "budget_period");
+  return std::nullopt;
+}
+
+void add_policy_json(json::object& o, governance::Level level, const std::string& id, const store::PolicyColumns& p) {
+  o["models"] = json::parse(p.models_json);
+  o["max_budget_usd"] = p.max_budget_usd ? json::value(*p.max_budget_usd) : json::value(nullptr);
+  o["budget_period"] = nullable(p.budget_period);
+  for (auto [name, v] : {std::pair{"rpm", &p.rpm}, std::pair{"tpm", &p.tpm}, std::pair{"max_parallel", &p.max_parallel}})
+    o[name] = *v ? json::value(**v) : json::value(nullptr);
+  const governance::BudgetPeriod period =
+      governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
+  const int64_t now = admin_now_us();
+  const int64_t start = p.max_budget_usd ? governance::period_start_us(period, now) : 0;
+  std::vector<governance::Ledger::Query> q{{level, id, start, 0}};
+  std::string error;
+  governance::Ledger* ledger = governance::Ledger::running();
+  const bool known = ledger && ledger->spent_since(q, error);
+  o["spend_usd"] = known ? json::value(governance::to_usd(q[0].spent_nusd)) : json::value(nullptr);
+  if (p.max_budget_usd) {
+    const int64_t limit = governance::to_nusd(*p.max_budget_usd);
+    o["budget_remaining_usd"] = known ? json::value(governance::to_usd(std::max<int64_t>(0, limit - q[0].spent_nusd)))
+                                      : json::value(nullptr);
+    o["budget_resets_at"] = period == governance::BudgetPeriod::none
+                                ? json::value(nullptr)
+                                : json::value(filters::logging::format_time(governance::period_end_us(period, start)));
+  }
+}
+
+}  // namespace torii::app

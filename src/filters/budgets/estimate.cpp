@@ -1,0 +1,59 @@
+#include "filters/budgets/estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "routing/model_table.hpp"
+
+namespace torii::filters::budgets {
+
+namespace {
+
+struct Rates {
+  double input = 0, output = 0;  // USD per 1M tokens
+};
+
+void widen(Rates& r, const llm::Rates& rates) {
+  for (const auto& v : {rates.input, rates.cache_write, rates.cached_input})
+    if (v) r.input = std::max(r.input, *v);
+  for (const auto& v : {rates.output, rates.reasoning})
+    if (v) r.output = std::max(r.output, *v);
+}
+
+// Depth-first over the model and its fallbacks, each model once.
+void collect(const routing::Model& m, Rates& r, std::string& unpriced, std::vector<const routing::Model*>& seen) {
+  if (std::find(seen.begin(), seen.end(), &m) != seen.end() || seen.size() > 64) return;
+  seen.push_back(&m);
+  for (const auto& t : m.targets) {
+    if (!t.price) {
+      if (unpriced.empty()) unpriced = (t.provider ? t.provider->name : std::string("?")) + "/" + t.model;
+      continue;
+    }
+    widen(r, t.price->base);
+    for (const auto& tier : t.price->tiers) widen(r, tier.rates);
+  }
+  for (const auto* list : {&m.fallbacks, &m.context_window_fallbacks, &m.content_policy_fallbacks})
+    for (const auto* f : *list)
+      if (f) collect(*f, r, unpriced, seen);
+}
+
+}  // namespace
+
+MaxCost max_cost(const pipeline::Admission& a) {
+  MaxCost out;
+  Rates r;
+  std::vector<const routing::Model*> seen;
+  collect(*a.model, r, out.unpriced, seen);
+  out.input_tokens = int64_t((a.body_bytes + 2) / 3);
+  if (a.produces_output)
+    out.output_tokens = a.max_output_tokens >= 0        ? a.max_output_tokens
+                        : a.model->default_max_tokens > 0 ? int64_t(a.model->default_max_tokens)
+                                                          : kReservedOutputTokens;
+  // Nano-dollars, rounded up: USD per 1M tokens is 1000 nano-dollars a token.
+  const double nusd = double(out.input_tokens) * r.input * 1000.0 + double(out.output_tokens) * r.output * 1000.0;
+  out.nusd = int64_t(std::ceil(nusd));
+  return out;
+}
+
+}  // namespace torii::filters::budgets

@@ -1,0 +1,29 @@
+#pragma once
+// A request's maximum cost, reserved against budgets before it goes
+// upstream: its prompt at one token per 3 bytes of the body (above what
+// English text and code use, so real prompts rarely cost more), plus its
+// max_tokens (else the model's default_max_tokens, else
+// kReservedOutputTokens), at the highest rates of any target the request
+// can reach (its model's targets and every fallback model's), tiers and
+// cache writes included.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "pipeline/admission.hpp"
+
+namespace torii::filters::budgets {
+
+inline constexpr int64_t kReservedOutputTokens = 4096;
+
+struct MaxCost {
+  int64_t nusd = 0;
+  int64_t input_tokens = 0, output_tokens = 0;
+  // Set when a target the request can reach has no known price: its cost
+  // could not be charged, so a request under a budget is refused.
+  std::string unpriced;  // "provider/model"
+};
+
+MaxCost max_cost(const pipeline::Admission& a);
+
+}  // namespace torii::filters::budgets

@@ -1,0 +1,77 @@
+#pragma once
+// The spend ledger's writer: settled costs, queued by the request path
+// without a lock (a ring per worker thread) and written every 100 ms, summed
+// per entity and UTC hour, in one transaction. While the store fails the
+// sums are kept in memory and retried (a few bytes per entity and hour, so
+// nothing is dropped); stop() writes out what is queued. A kill -9 loses at
+// most the last batch not yet written (up to 100 ms of settlements).
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "core/ring.hpp"
+#include "governance/principal.hpp"
+#include "store/ledger_store.hpp"
+
+namespace torii::governance {
+
+// One request's settled cost, for each level it was charged to.
+struct SpendRecord {
+  int64_t at_us = 0;
+  int64_t nusd = 0;
+  std::string ids[3];  // by Level; "" = that level did not apply
+};
+
+class Ledger {
+ public:
+  static Ledger* start(const std::string& database, std::string& error);
+  static Ledger* running();
+
+  // Request path; never blocks on the store.
+  void record(std::unique_ptr<SpendRecord> r);
+  // Admin thread: what each (level, id) spent from its `since_us` on, with
+  // everything recorded before the call written first.
+  struct Query {
+    Level level;
+    std::string id;
+    int64_t since_us = 0;
+    int64_t spent_nusd = 0;  // the answer
+  };
+  bool spent_since(std::vector<Query>& queries, std::string& error);
+  // Writes what is queued, then stops the thread.
+  void stop();
+  uint64_t store_errors() const { return store_errors_.load(std::memory_order_relaxed); }
+
+ private:
+  explicit Ledger(std::string database) : database_(std::move(database)) {}
+  void run();
+  void write_pending();  // writer thread
+
+  std::string database_;
+  store::LedgerStore store_;  // the writer thread's connection
+  core::ThreadRings<SpendRecord> rings_{4096};
+  std::mutex overflow_mutex_;  // a full ring's records (rare)
+  std::vector<std::unique_ptr<SpendRecord>> overflow_;
+  // Sums not yet written, by (level, id, hour), under pending_mutex_.
+  std::mutex pending_mutex_;
+  std::map<std::tuple<int, std::string, int64_t>, std::pair<int64_t, int64_t>> pending_;
+  std::mutex reader_mutex_;
+  store::LedgerStore reader_;  // spent_since()'s connection, opened on first use
+  bool reader_open_ = false;
+  std::mutex mutex_;  // flush requests and stop
+  std::condition_variable wake_, written_;
+  uint64_t flush_asked_ = 0, flush_done_ = 0;
+  bool stopping_ = false;
+  std::atomic<uint64_t> store_errors_{0};
+  std::thread thread_;
+};
+
+}  // namespace torii::governance

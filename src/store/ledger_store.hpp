@@ -1,0 +1,37 @@
+#pragma once
+// The spend ledger (table spend_ledger): settled cost per entity (key,
+// user, team) per UTC hour, in nano-dollars. Budgets read their period's
+// spend from it at start-up; the admin API reads entities' spend from it.
+// One connection per thread that uses it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite.hpp"
+
+namespace torii::store {
+
+struct LedgerDelta {
+  std::string level;  // "key", "user", "team"
+  std::string id;
+  int64_t hour = 0;   // start_us / 3600e6
+  int64_t nusd = 0;
+  int64_t requests = 0;
+};
+
+class LedgerStore {
+ public:
+  bool open(const std::string& path, std::string& error);
+  // Adds every delta in one transaction; false (nothing written) on failure.
+  bool add(const std::vector<LedgerDelta>& deltas, std::string& error);
+  // Spend of (level, id) from `since_us` on (0: ever).
+  std::optional<int64_t> spent_since(std::string_view level, std::string_view id, int64_t since_us, std::string& error);
+
+ private:
+  Database db_;
+  Statement upsert_;
+};
+
+}  // namespace torii::store
