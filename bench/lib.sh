@@ -119,14 +119,29 @@ start_torii() {
   [ -n "${!port_var}" ] || die "$var did not start"
 }
 
-# write_torii_config FILE WORKERS [OBSERVED]: the gateway in front of MOCK,
-# FAIL and STREAM. The plain proxy runs without the request log (metrics stay
-# on, as by default); OBSERVED=1 logs every request with its bodies into a
-# store under the file's directory.
+# create_governed_key: a virtual key on the governed torii whose budget and
+# limits are checked on every request but never reached (GOV_KEY).
+create_governed_key() {
+  GOV_KEY=$(curl -s -X POST "http://127.0.0.1:$TORII_GOV_PORT/admin/keys" -H 'authorization: Bearer bench-admin' \
+    -H 'content-type: application/json' \
+    -d '{"alias":"bench","max_budget_usd":1000000000,"budget_period":"month","rpm":1000000000,"tpm":1000000000000}' |
+    sed -n 's/.*"key":"\(tk-[0-9A-Za-z]*\)".*/\1/p')
+  [ -n "$GOV_KEY" ] || die "could not create the governed key"
+}
+
+# write_torii_config FILE WORKERS [MODE]: the gateway in front of MOCK,
+# FAIL and STREAM. The plain proxy (MODE 0) runs without the request log
+# (metrics stay on, as by default); MODE 1 (observed) logs every request with
+# its bodies into a store under the file's directory; MODE 2 (governed) has
+# the admin API and an embedded store, for a virtual key with a budget and
+# rate limits (created by create_governed_key), and prices the bench model.
 write_torii_config() {
-  local observe="logging: { enabled: false }"
+  local observe="logging: { enabled: false }" price=""
   [ "${3:-0}" = 1 ] && observe="logging: { bodies: true }
 store: { path: $(dirname "$1")/store-$2 }"
+  [ "${3:-0}" = 2 ] && observe="logging: { enabled: false }
+admin: { keys: [bench-admin] }
+store: { path: $(dirname "$1")/store-gov-$2 }" && price=", price: { input: 0.15, output: 0.6 }"
   cat >"$1" <<YAML
 listen: 127.0.0.1:0
 workers: $2
@@ -139,7 +154,7 @@ providers:
   - { name: stream-mock, type: openai-compatible, base_url: "http://127.0.0.1:$STREAM_PORT/v1", api_key: sk-bench }
   - { name: failing, type: openai-compatible, base_url: "http://127.0.0.1:$FAIL_PORT/v1", api_key: sk-bench }
 models:
-  - { name: bench, targets: [ { provider: mock, model: mock-1 } ] }
+  - { name: bench, targets: [ { provider: mock, model: mock-1$price } ] }
   - { name: stream, targets: [ { provider: stream-mock, model: mock-1 } ] }
   - name: failover
     circuit_breaker: off
@@ -294,6 +309,7 @@ use_target() {
     nginx) T_URL="http://127.0.0.1:$NGINX_PORT$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
     torii-observed) T_URL="http://127.0.0.1:$TORII_OBS_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_OBS_PID ;;
+    torii-governed) T_URL="http://127.0.0.1:$TORII_GOV_PORT$chat"; T_KEY=$GOV_KEY; T_MODEL=bench; CPU_PIDS=$TORII_GOV_PID ;;
     direct-fail) T_URL="http://127.0.0.1:$FAIL_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$FAIL_PID ;;
     nginx-failover) T_URL="http://127.0.0.1:$NGINX_PORT/failover$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii-failover) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=failover; CPU_PIDS=$TORII_PID ;;

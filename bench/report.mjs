@@ -148,6 +148,24 @@ for (const w of workersList) {
 }
 if (sec1b.length) md.push("## 1b. Request log and metrics on", "", ...sec1b);
 
+// ---------- 1c. governed: virtual key + budget + rate limits ----------
+const sec1c = [];
+for (const w of workersList) {
+  const p = grp("governed", w, "torii"), g = grp("governed", w, "torii-governed");
+  if (!p || !g) continue;
+  summary.governed ??= {};
+  summary.governed[w] = { plain: p, governed: g };
+  sec1c.push(`**workers=${w}**, ${meta.connections} connections (the same requests as section 1):`, "");
+  sec1c.push("| torii | requests/s | p50 | p99 | CPU per request (whole process) | non-2xx / socket errors |", "|---|---|---|---|---|---|");
+  for (const [name, x] of [["plain (static key)", p], ["virtual key + monthly budget + rpm/tpm (embedded store)", g]])
+    sec1c.push(`| ${name} | ${fmtInt(x.rps)} | ${us(x.p50)} | ${us(x.p99)} | ${fmt(x.cpu_us_per_req, 1)} µs | ${x.non2xx} / ${x.socket_errors} |`);
+  const cpu = ratio(g.cpu_us_per_req, p.cpu_us_per_req), thr = ratio(g.rps, p.rps);
+  sec1c.push("", `governed/plain: CPU per request **${fmt(cpu, 2)}x**, throughput **${fmt(thr, 2)}x**.`, "");
+  targetRows.push(target("Virtual key + budget + rpm/tpm: CPU per request vs plain", w, cpu, 1.3, "x", "<=",
+    g.non2xx ? `${g.non2xx} non-2xx answers on the governed path` : ""));
+}
+if (sec1c.length) md.push("## 1c. Virtual key, budget and rate limits on every request", "", ...sec1c);
+
 // ---------- 2. latency ----------
 const sec2 = [];
 for (const w of workersList) {
