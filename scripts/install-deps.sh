@@ -13,6 +13,7 @@ PACKAGES=(
   openssl ca-certificates
   iproute2 util-linux valgrind
   prometheus sqlite3
+  libhiredis-dev redis-server
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then

@@ -121,6 +121,10 @@ class ChainGate final : public pipeline::AdmissionGate {
  public:
   ChainGate(const pipeline::FilterChain& chain, pipeline::RequestContext& ctx) : chain_(chain), ctx_(ctx) {}
   std::optional<ApiError> admit(const pipeline::Admission& a) const override { return chain_.on_admit(ctx_, a); }
+  bool admits_async() const override { return chain_.admits_async(); }
+  boost::asio::awaitable<std::optional<ApiError>> admit_async(const pipeline::Admission& a) const override {
+    return chain_.on_admit_async(ctx_, a);
+  }
 
  private:
   const pipeline::FilterChain& chain_;

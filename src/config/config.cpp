@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "store/redis/redis_url.hpp"
 
 #include "config/reader.hpp"
 #include "config/section.hpp"
@@ -747,12 +748,17 @@ void Parser::parse_store(const Field& f, Config& cfg) {
       if (s && *s != "closed" && *s != "open")
         error(value_line(x), "store.on_store_error", "expected closed or open, got '" + *s + "'");
       else if (s) cfg.store.fail_closed = *s == "closed";
+    } else if (x.name == "redis") {
+      auto s = string_field(x, "store");
+      std::string why;
+      if (s && !s->empty() && !store::parse_redis_url(*s, why)) error(value_line(x), "store.redis", why);
+      else if (s) cfg.store.redis = *s;  // "" (an unset ${VAR:-}) = none
     } else {
       // Refused rather than ignored: a node that silently kept its state to
       // itself would not be sharing it.
       error(value_line(x), "store." + x.name,
-            std::string("is not supported by this build yet (") +
-                (x.name == "postgres" ? "PostgreSQL" : "Redis") + "); remove it to use the embedded SQLite store");
+            "is not supported by this build yet (PostgreSQL); remove it to keep keys, teams, users and the "
+            "ledger in the embedded SQLite store");
     }
   }
 }

@@ -98,6 +98,8 @@ struct StoreConfig {
   std::string path = "./torii-data";
   std::string resolved_path;  // `path` made absolute against the config's directory
   bool fail_closed = true;    // on_store_error: closed (503) | open
+  // redis://...: rate-limit and budget counters shared by every node ("" = in-process).
+  std::string redis;
 };
 
 struct Config {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "core/errors.hpp"
 
 namespace torii::routing {
@@ -25,7 +27,11 @@ struct Admission {
 class AdmissionGate {
  public:
   virtual ~AdmissionGate() = default;
+  // The filters that decide at once.
   virtual std::optional<ApiError> admit(const Admission&) const = 0;
+  // Then, when some filter waits on a store, those.
+  virtual bool admits_async() const = 0;
+  virtual boost::asio::awaitable<std::optional<ApiError>> admit_async(const Admission&) const = 0;
 };
 
 }  // namespace torii::pipeline

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "core/errors.hpp"
 #include "http/message.hpp"
 #include "pipeline/admission.hpp"
@@ -26,6 +28,10 @@ class Filter {
   // requests only). An error answers the request; the filters before this
   // one see `ctx.admission_refused` in on_complete and undo what they took.
   virtual std::optional<ApiError> on_admit(RequestContext&, const Admission&) const { return std::nullopt; }
+  // A filter whose admission waits on a shared store (Redis) says so; the
+  // chain then awaits on_admit_async instead, after the others' on_admit.
+  virtual bool admits_async() const { return false; }
+  virtual boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
   // The answer's status and headers, just before they are written; filters
   // may add headers. Runs for every answer, local errors included.
   virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}

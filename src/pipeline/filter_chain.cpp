@@ -32,7 +32,10 @@ FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
   for (const auto& e : registry.entries()) ordered.push_back(&e);
   std::stable_sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->order < b->order; });
   for (const auto* e : ordered)
-    if (auto f = e->make(config, filters_.size())) filters_.push_back(std::move(f));
+    if (auto f = e->make(config, filters_.size())) {
+      admits_async_ = admits_async_ || f->admits_async();
+      filters_.push_back(std::move(f));
+    }
 }
 
 std::optional<ApiError> FilterChain::on_request(RequestContext& ctx) const {
@@ -41,13 +44,32 @@ std::optional<ApiError> FilterChain::on_request(RequestContext& ctx) const {
   return std::nullopt;
 }
 
+boost::asio::awaitable<std::optional<ApiError>> Filter::on_admit_async(RequestContext& ctx, const Admission& a) const {
+  co_return on_admit(ctx, a);
+}
+
 std::optional<ApiError> FilterChain::on_admit(RequestContext& ctx, const Admission& a) const {
   for (const auto& f : filters_)
-    if (auto e = f->on_admit(ctx, a)) {
-      ctx.admission_refused = true;
-      return e;
-    }
+    if (!f->admits_async())
+      if (auto e = f->on_admit(ctx, a)) {
+        ctx.admission_refused = true;
+        return e;
+      }
   return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<ApiError>> FilterChain::on_admit_async(RequestContext& ctx,
+                                                                           const Admission& a) const {
+  for (const auto& f : filters_) {
+    if (!f->admits_async()) continue;
+    auto admitting = f->on_admit_async(ctx, a);
+    std::optional<ApiError> e = co_await std::move(admitting);
+    if (e) {
+      ctx.admission_refused = true;
+      co_return e;
+    }
+  }
+  co_return std::nullopt;
 }
 
 void FilterChain::on_head(RequestContext& ctx, int status, http::Headers& headers) const {

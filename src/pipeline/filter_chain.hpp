@@ -50,8 +50,12 @@ class FilterChain {
 
   // Runs on_request in order; the first error stops the chain.
   std::optional<ApiError> on_request(RequestContext& ctx) const;
-  // Runs on_admit in order; the first error stops it and marks the context.
+  // Runs on_admit of the filters that decide at once, in order; the first
+  // error stops it and marks the context. Then on_admit_async runs the
+  // filters that wait on a store (when admits_async()).
   std::optional<ApiError> on_admit(RequestContext& ctx, const Admission& a) const;
+  bool admits_async() const { return admits_async_; }
+  boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
   void on_head(RequestContext& ctx, int status, http::Headers& headers) const;
   void on_chunk(RequestContext& ctx, std::string_view data) const;
   // Every filter, in reverse order (the last to see the request first).
@@ -62,6 +66,7 @@ class FilterChain {
 
  private:
   std::vector<std::unique_ptr<Filter>> filters_;
+  bool admits_async_ = false;
 };
 
 }  // namespace torii::pipeline

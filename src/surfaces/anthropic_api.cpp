@@ -95,7 +95,13 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, *error);
     co_return;
   }
-  if (std::optional<ApiError> refused = admission_refusal(ex, *model, scan, body.size(), true)) {
+  const pipeline::Admission admission = admission_for(*model, scan, body.size(), true);
+  std::optional<ApiError> refused = admission_refusal(ex, admission);
+  if (!refused && ex.gate && ex.gate->admits_async()) {
+    auto admitting = ex.gate->admit_async(admission);
+    refused = co_await std::move(admitting);
+  }
+  if (refused) {
     co_await send_error(ex, *refused);
     co_return;
   }

@@ -23,20 +23,26 @@ inline bool models_allowed(const providers::Exchange& ex, std::string_view model
   return true;
 }
 
-inline std::optional<ApiError> admission_refusal(const providers::Exchange& ex, const routing::Model& model,
-                                                 const llm::RequestScan& scan, uint64_t body_bytes,
-                                                 bool produces_output) {
-  static constexpr const char* kLevels[] = {"API key", "API key's user", "API key's team"};
-  int level = 0;
-  if (!models_allowed(ex, model.name, &level))
-    return make_error(403, "The model '" + model.name + "' is not allowed for this " + kLevels[level],
-                      "model_not_allowed", "model");
-  if (!ex.gate) return std::nullopt;
+// What the metering filters need to know of a request to admit it.
+inline pipeline::Admission admission_for(const routing::Model& model, const llm::RequestScan& scan, uint64_t body_bytes,
+                                         bool produces_output) {
   pipeline::Admission a;
   a.model = &model;
   a.body_bytes = body_bytes;
   a.produces_output = produces_output;
   if (scan.max_output_tokens >= 0) a.max_output_tokens = scan.max_output_tokens * std::max<int64_t>(1, scan.choices);
+  return a;
+}
+
+// The allow-lists, then the filters that decide at once; the surface then
+// awaits the gate's admit_async when admits_async() (a shared store).
+inline std::optional<ApiError> admission_refusal(const providers::Exchange& ex, const pipeline::Admission& a) {
+  static constexpr const char* kLevels[] = {"API key", "API key's user", "API key's team"};
+  int level = 0;
+  if (!models_allowed(ex, a.model->name, &level))
+    return make_error(403, "The model '" + a.model->name + "' is not allowed for this " + kLevels[level],
+                      "model_not_allowed", "model");
+  if (!ex.gate) return std::nullopt;
   return ex.gate->admit(a);
 }
 

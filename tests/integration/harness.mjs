@@ -717,3 +717,68 @@ export async function metricValue(torii, name) {
   const text = (await http(`${torii.url}/metrics`)).text;
   return Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
 }
+
+// ---------------------------------------------------------------------------
+// Redis: a real redis-server on a loopback port, without persistence, and a
+// one-command RESP client for the tests' own reads.
+
+export async function startRedis() {
+  const port = await closedPort();
+  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const { child, out } = await spawnAndWait('redis-server', args, {
+    readyPattern: /Ready to accept connections()/,
+    name: 'redis-server',
+  });
+  return {
+    kind: 'redis',
+    child,
+    port,
+    url: `redis://${HOST}:${port}`,
+    stdout: () => out.stdout,
+    stop: (opts) => stopProcess(child, opts),
+  };
+}
+
+// Sends one command; resolves with the reply (strings, numbers, arrays, null).
+export function redisCommand(port, ...args) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, HOST);
+    let buf = '';
+    sock.setTimeout(3000, () => { sock.destroy(); reject(new Error('redis: no reply')); });
+    sock.on('error', reject);
+    sock.on('connect', () => {
+      sock.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join(''));
+    });
+    const parse = (s, i) => {
+      const end = s.indexOf('\r\n', i);
+      if (end < 0) return null;
+      const type = s[i]; const line = s.slice(i + 1, end);
+      if (type === '+' ) return [line, end + 2];
+      if (type === '-') return [new Error(line), end + 2];
+      if (type === ':') return [Number(line), end + 2];
+      if (type === '$') {
+        const n = Number(line);
+        if (n < 0) return [null, end + 2];
+        if (s.length < end + 2 + n + 2) return null;
+        return [s.slice(end + 2, end + 2 + n), end + 2 + n + 2];
+      }
+      if (type === '*') {
+        const n = Number(line); const items = []; let at = end + 2;
+        for (let k = 0; k < n; k++) {
+          const r = parse(s, at);
+          if (!r) return null;
+          items.push(r[0]); at = r[1];
+        }
+        return [items, at];
+      }
+      return [new Error(`unknown reply type ${type}`), s.length];
+    };
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      const r = parse(buf, 0);
+      if (!r) return;
+      sock.end();
+      if (r[0] instanceof Error) reject(r[0]); else resolve(r[0]);
+    });
+  });
+}

@@ -12,7 +12,7 @@
 
 #include "pipeline/admission.hpp"
 
-namespace torii::filters::budgets {
+namespace torii::filters::metering {
 
 inline constexpr int64_t kReservedOutputTokens = 4096;
 
@@ -26,4 +26,11 @@ struct MaxCost {
 
 MaxCost max_cost(const pipeline::Admission& a);
 
-}  // namespace torii::filters::budgets
+// What a request without max_tokens is charged against `tpm` before its true-up.
+inline constexpr int64_t kDefaultOutputTokens = 256;
+
+// The tokens charged against `tpm` up front: the prompt at 4 bytes a token,
+// plus max_tokens (or kDefaultOutputTokens). Trued up to the real usage.
+int64_t rate_tokens(const pipeline::Admission& a);
+
+}  // namespace torii::filters::metering

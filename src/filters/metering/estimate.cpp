@@ -1,4 +1,4 @@
-#include "filters/budgets/estimate.hpp"
+#include "filters/metering/estimate.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "routing/model_table.hpp"
 
-namespace torii::filters::budgets {
+namespace torii::filters::metering {
 
 namespace {
 
@@ -56,4 +56,9 @@ MaxCost max_cost(const pipeline::Admission& a) {
   return out;
 }
 
-}  // namespace torii::filters::budgets
+int64_t rate_tokens(const pipeline::Admission& a) {
+  return int64_t((a.body_bytes + 3) / 4) +
+         (!a.produces_output ? 0 : a.max_output_tokens >= 0 ? a.max_output_tokens : kDefaultOutputTokens);
+}
+
+}  // namespace torii::filters::metering

@@ -1,0 +1,251 @@
+#include "filters/metering/redis_meter.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "core/log.hpp"
+#include "filters/metering/estimate.hpp"
+#include "filters/metering/redis_scripts.hpp"
+#include "filters/metering/refusals.hpp"
+#include "governance/budget_period.hpp"
+#include "routing/model_table.hpp"
+#include "store/redis/redis_client.hpp"
+
+namespace torii::filters::metering {
+
+namespace {
+
+using governance::Principal;
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha1(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+const std::string& admit_sha() {
+  static const std::string sha = sha1_hex(kAdmitScript);
+  return sha;
+}
+const std::string& settle_sha() {
+  static const std::string sha = sha1_hex(kSettleScript);
+  return sha;
+}
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string new_ticket() {
+  unsigned char b[12];
+  RAND_bytes(b, sizeof b);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string t;
+  for (unsigned char c : b) {
+    t += hex[c >> 4];
+    t += hex[c & 15];
+  }
+  return t;
+}
+
+// The five keys of one level (see redis_scripts.hpp).
+void add_keys(std::vector<std::string>& args, const Principal& p, int64_t period_start) {
+  const std::string base = std::string(governance::level_name(p.level)) + ":" + p.id;
+  args.push_back("torii:rpm:" + base);
+  args.push_back("torii:tpm:" + base);
+  args.push_back("torii:par:" + base);
+  const std::string budget = "torii:budget:" + base + ":" + std::to_string(period_start);
+  args.push_back(budget);
+  args.push_back(budget + ":exp");
+}
+
+// Seconds a budget's counters are kept: a day past its period (none: forever).
+int64_t budget_ttl_s(const Principal& p, int64_t start, int64_t now) {
+  if (p.policy.budget_period == governance::BudgetPeriod::none) return 0;
+  return (governance::period_end_us(p.policy.budget_period, start) - now) / 1'000'000 + 86400;
+}
+
+// EVALSHA, and EVAL when the server does not have the script yet.
+boost::asio::awaitable<store::RedisReply> run_script(store::RedisClient& client, const char* script,
+                                                     const std::string& sha, std::vector<std::string> args,
+                                                     bool& transport) {
+  std::vector<std::string> first = args;
+  first.insert(first.begin(), {"EVALSHA", sha});
+  store::RedisReply reply = co_await client.call(std::move(first), kRedisTimeout, &transport);
+  if (reply.failed() && !transport && reply.text.starts_with("NOSCRIPT")) {
+    args.insert(args.begin(), {"EVAL", script});
+    reply = co_await client.call(std::move(args), kRedisTimeout, &transport);
+  }
+  co_return reply;
+}
+
+int64_t element(const store::RedisReply& r, size_t i) {
+  return i < r.elements.size() && r.elements[i].type == store::RedisReply::Type::integer ? r.elements[i].integer : 0;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestContext& ctx,
+                                                             const pipeline::Admission& a, MeteringState& st,
+                                                             const store::RedisEndpoint& endpoint, bool& unreachable) {
+  unreachable = false;
+  const int64_t now = now_us();
+  const int64_t tokens = rate_tokens(a);
+  std::optional<MaxCost> cost;
+  const Principal* levels[3] = {};
+  int n = 0;
+  std::vector<std::string> keys, argv;
+  st.ticket = new_ticket();
+  argv.push_back(st.ticket);
+  argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(kLease).count()));
+  argv.push_back("");  // the number of levels, below
+  for (int l = 0; l < 3; ++l) {
+    const Principal* p = ctx.principals[l];
+    if (!p || (!p->policy.limits_rate() && !p->policy.max_budget_nusd)) continue;
+    const governance::Policy& policy = p->policy;
+    int64_t start = 0, reserve = 0, limit = -1;
+    if (policy.max_budget_nusd) {
+      if (!cost) cost = max_cost(a);
+      if (!cost->unpriced.empty()) co_return price_unknown(*a.model, cost->unpriced);
+      start = governance::period_start_us(policy.budget_period, now);
+      reserve = cost->nusd;
+      limit = *policy.max_budget_nusd;
+    }
+    add_keys(keys, *p, start);
+    const int64_t seed = policy.max_budget_nusd ? p->counters->budget.view(limit, policy.budget_period, now).spent_nusd : 0;
+    for (int64_t v : {policy.rpm.value_or(0), policy.tpm.value_or(0), tokens, policy.max_parallel.value_or(0), limit,
+                      reserve, budget_ttl_s(*p, start, now), seed})
+      argv.push_back(std::to_string(v));
+    MeteringState::Taken& t = st.taken[l];
+    t.rpm = policy.rpm.value_or(0);
+    t.tpm = policy.tpm.value_or(0);
+    t.tokens = policy.tpm ? tokens : 0;
+    t.parallel = policy.max_parallel.has_value();
+    t.budget = policy.max_budget_nusd.has_value();
+    t.reserved = reserve;
+    t.period_start_us = start;
+    levels[n++] = p;
+  }
+  if (n == 0) co_return std::nullopt;
+  argv[2] = std::to_string(n);
+  std::vector<std::string> args{std::to_string(keys.size())};
+  args.insert(args.end(), keys.begin(), keys.end());
+  args.insert(args.end(), argv.begin(), argv.end());
+
+  st.executor = co_await boost::asio::this_coro::executor;
+  store::RedisClient& client = store::RedisClient::for_this_thread(st.executor, endpoint);
+  bool transport = false;
+  const std::string& sha = admit_sha();
+  store::RedisReply reply = co_await run_script(client, kAdmitScript, sha, std::move(args), transport);
+  if (reply.failed() || reply.type != store::RedisReply::Type::array || reply.elements.empty()) {
+    for (auto& t : st.taken) t = {};
+    if (!transport) log::error("redis: the admission script failed: {}", reply.text);
+    unreachable = true;
+    st.ticket.clear();
+    co_return std::nullopt;
+  }
+  if (element(reply, 0) != 1) {
+    for (auto& t : st.taken) t = {};
+    const Principal& p = *levels[element(reply, 1)];
+    const int64_t what = element(reply, 2);
+    switch (what) {
+      case 1:
+        co_return rate_limited(ctx, p, std::to_string(*p.policy.rpm) + " requests per minute (rpm)",
+                               element(reply, 3) * 1'000'000);
+      case 2:
+        co_return rate_limited(ctx, p, std::to_string(*p.policy.tpm) + " tokens per minute (tpm)",
+                               element(reply, 3) * 1'000'000);
+      case 5:
+        co_return rate_limited(ctx, p,
+                               std::to_string(*p.policy.tpm) + " tokens per minute (tpm); this request alone may use about " +
+                                   std::to_string(tokens) + " (lower max_tokens)",
+                               0);
+      case 3:
+        co_return rate_limited(ctx, p, std::to_string(*p.policy.max_parallel) + " requests in flight (max_parallel)",
+                               1'000'000'000);
+      default: {
+        governance::BudgetView v;
+        v.limit_nusd = *p.policy.max_budget_nusd;
+        v.spent_nusd = element(reply, 3);
+        v.reserved_nusd = element(reply, 4);
+        v.period_start_us = governance::period_start_us(p.policy.budget_period, now);
+        v.resets_at_us = governance::period_end_us(p.policy.budget_period, v.period_start_us);
+        co_return budget_exceeded(p, v, cost ? cost->nusd : 0);
+      }
+    }
+  }
+  st.shared = true;
+  for (int i = 0; i < n; ++i) {
+    const size_t at = 1 + size_t(i) * 5;
+    const Principal& p = *levels[i];
+    if (p.policy.rpm) {
+      governance::RateCharge r{true, element(reply, at), element(reply, at + 1) * 1000, 0, false};
+      st.note_requests(r, *p.policy.rpm);
+    }
+    if (p.policy.tpm) {
+      governance::RateCharge r{true, element(reply, at + 2), element(reply, at + 3) * 1000, 0, false};
+      st.note_tokens(r, *p.policy.tpm);
+    }
+    if (p.policy.max_budget_nusd) st.note_room(element(reply, at + 4));
+  }
+  co_return std::nullopt;
+}
+
+void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
+                   int64_t used, int64_t cost, bool refused_later) {
+  const int64_t now = now_us();
+  std::vector<std::string> keys, argv{st.ticket, ""};
+  int n = 0;
+  for (int l = 0; l < 3; ++l) {
+    const Principal* p = ctx.principals[l];
+    MeteringState::Taken& t = st.taken[l];
+    if (!p || (!t.rpm && !t.tpm && !t.parallel && !t.budget)) continue;
+    add_keys(keys, *p, t.period_start_us);
+    // A request refused further on gives its tokens back (its request
+    // count stays: Redis has no cheap undo for it, and it did arrive).
+    const int64_t refund = t.tpm ? t.tokens - (refused_later ? 0 : used) : 0;
+    for (int64_t v : {t.tpm, refund, refused_later ? 0 : cost, t.budget ? budget_ttl_s(*p, t.period_start_us, now) : 0})
+      argv.push_back(std::to_string(v));
+    argv.push_back(t.budget ? "1" : "0");
+    ++n;
+    t = {};
+  }
+  if (n == 0) return;
+  argv[1] = std::to_string(n);
+  std::vector<std::string> args{std::to_string(keys.size())};
+  args.insert(args.end(), keys.begin(), keys.end());
+  args.insert(args.end(), argv.begin(), argv.end());
+  auto settle = [endpoint, executor = st.executor, args = std::move(args)]() mutable -> boost::asio::awaitable<void> {
+    store::RedisClient& client = store::RedisClient::for_this_thread(executor, endpoint);
+    // Tried three times; after that the reservation's lease frees it, but
+    // the cost is not in the shared spend (it is in this node's ledger).
+    const std::string& sha = settle_sha();
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      bool transport = false;
+      std::vector<std::string> copy = args;
+      store::RedisReply reply = co_await run_script(client, kSettleScript, sha, std::move(copy), transport);
+      if (!reply.failed()) co_return;
+      log::warn("redis: settling a request failed ({}){}", reply.text, attempt < 2 ? ", retrying" : "");
+      boost::asio::steady_timer pause(executor, std::chrono::milliseconds(300));
+      co_await pause.async_wait(boost::asio::use_awaitable);
+    }
+  };
+  boost::asio::co_spawn(st.executor, std::move(settle), boost::asio::detached);
+  st.shared = false;
+}
+
+}  // namespace torii::filters::metering
