@@ -6,6 +6,9 @@
 #include <set>
 
 #include <boost/asio/post.hpp>
+#include <future>
+
+#include "app/admin_pool.hpp"
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
@@ -36,25 +39,50 @@ std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
   if (config.admin_enabled || filters::static_keys_section(config)) {
     std::error_code ec;
     std::filesystem::create_directories(config.store.resolved_path, ec);
-    const std::string db = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
-    if (!governance::Ledger::start(db, error)) {
-      error = "cannot open the spend ledger " + db + ": " + error;
+    store::StoreLocation where;
+    where.sqlite_path = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
+    where.postgres = config.store.postgres;
+    const std::string name = where.postgres.empty() ? where.sqlite_path : std::string("PostgreSQL (store.postgres)");
+    if (!governance::Ledger::start(where, error)) {
+      error = "cannot open the spend ledger in " + name + ": " + error;
       return nullptr;
     }
-    if (!filters::KeyDirectory::start(db, error)) {
-      error = "cannot open the key store " + db + ": " + error;
+    if (!filters::KeyDirectory::start(where, error)) {
+      error = "cannot open the key store in " + name + ": " + error;
       return nullptr;
     }
   }
+  const bool shared = !config.store.postgres.empty() && filters::KeyDirectory::running();
   auto gw = Gateway::create(std::move(config), rt->hooks(), error);
   if (!gw) return nullptr;
   rt->current_ = std::move(gw);
+  if (shared) rt->watch_shared_store();
   return rt;
+}
+
+void Runtime::watch_shared_store() {
+  // Another node's change (a key created, changed, revoked; a team or user)
+  // is in force here within 250 ms plus a reload. The check runs on the
+  // admin thread, where the store's connection lives.
+  store_watcher_ = std::thread([this] {
+    while (!stopping_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      std::promise<void> done;
+      boost::asio::post(admin_pool(), [&done] {
+        std::string error;
+        if (auto* dir = filters::KeyDirectory::running(); dir && !dir->reload_if_changed(error))
+          log::warn("shared store: cannot check for changes: {}", error);
+        done.set_value();
+      });
+      done.get_future().wait();
+    }
+  });
 }
 
 Runtime::~Runtime() {
   stopping_.store(true);
   if (watcher_.joinable()) watcher_.join();
+  if (store_watcher_.joinable()) store_watcher_.join();
 }
 
 GatewayHooks Runtime::hooks() {

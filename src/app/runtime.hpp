@@ -60,6 +60,8 @@ class Runtime {
   std::vector<std::weak_ptr<WorkerContext>> workers_;
   std::function<bool()> draining_;
   std::thread watcher_;
+  std::thread store_watcher_;  // polls the shared store for other nodes' changes
+  void watch_shared_store();
   std::atomic<bool> stopping_{false};
 };
 

@@ -738,7 +738,7 @@ void Parser::parse_routes(const Field& f, Config& cfg) {
 
 void Parser::parse_store(const Field& f, Config& cfg) {
   if (!is_map(f, "")) return;
-  for (const Field& x : fields(f.value, "store", {"path", "postgres", "redis", "on_store_error"})) {
+  for (const Field& x : fields(f.value, "store", {"path", "postgres", "redis", "on_store_error", "reservation_lease_s"})) {
     if (x.name == "path") {
       auto s = string_field(x, "store");
       if (s && s->empty()) error(value_line(x), "store.path", "must not be empty");
@@ -753,12 +753,11 @@ void Parser::parse_store(const Field& f, Config& cfg) {
       std::string why;
       if (s && !s->empty() && !store::parse_redis_url(*s, why)) error(value_line(x), "store.redis", why);
       else if (s) cfg.store.redis = *s;  // "" (an unset ${VAR:-}) = none
-    } else {
-      // Refused rather than ignored: a node that silently kept its state to
-      // itself would not be sharing it.
-      error(value_line(x), "store." + x.name,
-            "is not supported by this build yet (PostgreSQL); remove it to keep keys, teams, users and the "
-            "ledger in the embedded SQLite store");
+    } else if (x.name == "reservation_lease_s") {
+      set_uint(x, "store", cfg.store.reservation_lease_s, 1, 7 * 86400);
+    } else if (x.name == "postgres") {
+      // A libpq URI (postgresql://...) or key=value conninfo; checked by connecting at start.
+      if (auto s = string_field(x, "store")) cfg.store.postgres = *s;
     }
   }
 }

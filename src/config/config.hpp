@@ -100,6 +100,11 @@ struct StoreConfig {
   bool fail_closed = true;    // on_store_error: closed (503) | open
   // redis://...: rate-limit and budget counters shared by every node ("" = in-process).
   std::string redis;
+  // How long a reservation or an in-flight slot in Redis outlives a node
+  // that died holding it (and a request that runs longer).
+  uint32_t reservation_lease_s = 900;
+  // postgresql://...: keys, teams, users and the spend ledger shared by every node ("" = the SQLite file).
+  std::string postgres;
 };
 
 struct Config {

@@ -13,11 +13,12 @@ std::atomic<Ledger*> g_ledger{nullptr};
 constexpr int64_t kHourUs = 3'600'000'000;
 }  // namespace
 
-Ledger* Ledger::start(const std::string& database, std::string& error) {
+Ledger* Ledger::start(const store::StoreLocation& where, std::string& error) {
   std::lock_guard lock(g_start);
   if (Ledger* l = g_ledger.load()) return l;
-  auto* l = new Ledger(database);
-  if (!l->store_.open(database, error)) {
+  auto* l = new Ledger(where);
+  l->store_ = store::open_ledger_store(where, error);
+  if (!l->store_) {
     delete l;
     return nullptr;
   }
@@ -56,7 +57,7 @@ void Ledger::write_pending() {
   for (const auto& [k, v] : pending_)
     deltas.push_back({std::string(level_name(Level(std::get<0>(k)))), std::get<1>(k), std::get<2>(k), v.first, v.second});
   std::string error;
-  if (store_.add(deltas, error)) {
+  if (store_->add(deltas, error)) {
     pending_.clear();
     return;
   }
@@ -89,12 +90,12 @@ bool Ledger::spent_since(std::vector<Query>& queries, std::string& error) {
     written_.wait_for(lock, std::chrono::seconds(5), [&] { return flush_done_ >= ticket; });
   }
   std::lock_guard reader_lock(reader_mutex_);
-  if (!reader_open_) {
-    if (!reader_.open(database_, error)) return false;
-    reader_open_ = true;
+  if (!reader_) {
+    reader_ = store::open_ledger_store(where_, error);
+    if (!reader_) return false;
   }
   for (auto& q : queries) {
-    std::optional<int64_t> stored = reader_.spent_since(level_name(q.level), q.id, q.since_us, error);
+    std::optional<int64_t> stored = reader_->spent_since(level_name(q.level), q.id, q.since_us, error);
     if (!stored) return false;
     q.spent_nusd = *stored;
   }

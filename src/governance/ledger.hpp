@@ -20,6 +20,7 @@
 #include "core/ring.hpp"
 #include "governance/principal.hpp"
 #include "store/ledger_store.hpp"
+#include "store/open_stores.hpp"
 
 namespace torii::governance {
 
@@ -32,7 +33,7 @@ struct SpendRecord {
 
 class Ledger {
  public:
-  static Ledger* start(const std::string& database, std::string& error);
+  static Ledger* start(const store::StoreLocation& where, std::string& error);
   static Ledger* running();
 
   // Request path; never blocks on the store.
@@ -51,12 +52,12 @@ class Ledger {
   uint64_t store_errors() const { return store_errors_.load(std::memory_order_relaxed); }
 
  private:
-  explicit Ledger(std::string database) : database_(std::move(database)) {}
+  explicit Ledger(store::StoreLocation where) : where_(std::move(where)) {}
   void run();
   void write_pending();  // writer thread
 
-  std::string database_;
-  store::LedgerStore store_;  // the writer thread's connection
+  store::StoreLocation where_;
+  std::unique_ptr<store::LedgerStore> store_;  // the writer thread's connection
   core::ThreadRings<SpendRecord> rings_{4096};
   std::mutex overflow_mutex_;  // a full ring's records (rare)
   std::vector<std::unique_ptr<SpendRecord>> overflow_;
@@ -64,8 +65,7 @@ class Ledger {
   std::mutex pending_mutex_;
   std::map<std::tuple<int, std::string, int64_t>, std::pair<int64_t, int64_t>> pending_;
   std::mutex reader_mutex_;
-  store::LedgerStore reader_;  // spent_since()'s connection, opened on first use
-  bool reader_open_ = false;
+  std::unique_ptr<store::LedgerStore> reader_;  // spent_since()'s connection, opened on first use
   std::mutex mutex_;  // flush requests and stop
   std::condition_variable wake_, written_;
   uint64_t flush_asked_ = 0, flush_done_ = 0;

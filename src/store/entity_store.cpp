@@ -33,7 +33,7 @@ void bind_row(Statement& s, const EntityRow& r) {
 
 }  // namespace
 
-bool EntityStore::run(Statement& s, std::string& error) {
+bool SqliteEntityStore::run(Statement& s, std::string& error) {
   s.step();
   if (s.ok()) return true;
   const std::string message = db_.last_error();
@@ -41,7 +41,7 @@ bool EntityStore::run(Statement& s, std::string& error) {
   return false;
 }
 
-bool EntityStore::insert(const EntityRow& row, std::string& error) {
+bool SqliteEntityStore::insert(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO ") + table_ + " (" + kColumns +
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -51,7 +51,7 @@ bool EntityStore::insert(const EntityRow& row, std::string& error) {
   return run(s, error);
 }
 
-bool EntityStore::update(const EntityRow& row, std::string& error) {
+bool SqliteEntityStore::update(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("UPDATE ") + table_ +
                        " SET name = ?2, models = ?3, metadata = ?4, blocked = ?5, created_us = ?6, updated_us = ?7, "
@@ -62,14 +62,14 @@ bool EntityStore::update(const EntityRow& row, std::string& error) {
   return run(s, error);
 }
 
-bool EntityStore::remove(const std::string& id, std::string& error) {
+bool SqliteEntityStore::remove(const std::string& id, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("DELETE FROM ") + table_ + " WHERE id = ?1", s, error)) return false;
   s.bind(1, std::string_view(id));
   return run(s, error);
 }
 
-std::optional<EntityRow> EntityStore::get(const std::string& id, std::string& error) {
+std::optional<EntityRow> SqliteEntityStore::get(const std::string& id, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("SELECT ") + kColumns + " FROM " + table_ + " WHERE id = ?1", s, error))
     return std::nullopt;
@@ -79,7 +79,7 @@ std::optional<EntityRow> EntityStore::get(const std::string& id, std::string& er
   return std::nullopt;
 }
 
-bool EntityStore::list(std::vector<EntityRow>& out, std::string& error) {
+bool SqliteEntityStore::list(std::vector<EntityRow>& out, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("SELECT ") + kColumns + " FROM " + table_ + " ORDER BY created_us, id", s, error))
     return false;

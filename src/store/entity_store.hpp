@@ -23,14 +23,24 @@ struct EntityRow {
 
 class EntityStore {
  public:
-  // `table` is "teams" or "users"; `db` is the key store's connection.
-  EntityStore(Database& db, const char* table) : db_(db), table_(table) {}
+  virtual ~EntityStore() = default;
   // "name" when the name is taken; other failures as the store's message.
-  bool insert(const EntityRow& row, std::string& error);
-  bool update(const EntityRow& row, std::string& error);
-  bool remove(const std::string& id, std::string& error);
-  std::optional<EntityRow> get(const std::string& id, std::string& error);
-  bool list(std::vector<EntityRow>& out, std::string& error);
+  virtual bool insert(const EntityRow& row, std::string& error) = 0;
+  virtual bool update(const EntityRow& row, std::string& error) = 0;
+  virtual bool remove(const std::string& id, std::string& error) = 0;
+  virtual std::optional<EntityRow> get(const std::string& id, std::string& error) = 0;
+  virtual bool list(std::vector<EntityRow>& out, std::string& error) = 0;
+};
+
+class SqliteEntityStore final : public EntityStore {
+ public:
+  // `table` is "teams" or "users"; `db` is the key store's connection.
+  SqliteEntityStore(Database& db, const char* table) : db_(db), table_(table) {}
+  bool insert(const EntityRow& row, std::string& error) override;
+  bool update(const EntityRow& row, std::string& error) override;
+  bool remove(const std::string& id, std::string& error) override;
+  std::optional<EntityRow> get(const std::string& id, std::string& error) override;
+  bool list(std::vector<EntityRow>& out, std::string& error) override;
 
  private:
   bool run(Statement& s, std::string& error);

@@ -67,9 +67,9 @@ bool run(Database& db, Statement& s, std::string& error) {
 
 }  // namespace
 
-bool KeyStore::open(const std::string& path, std::string& error) { return open_database(path, db_, error); }
+bool SqliteKeyStore::open(const std::string& path, std::string& error) { return open_database(path, db_, error); }
 
-bool KeyStore::insert(const KeyRow& row, std::string& error) {
+bool SqliteKeyStore::insert(const KeyRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO virtual_keys (") + kColumns +
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
@@ -79,7 +79,7 @@ bool KeyStore::insert(const KeyRow& row, std::string& error) {
   return run(db_, s, error);
 }
 
-bool KeyStore::update(const KeyRow& row, std::string& error) {
+bool SqliteKeyStore::update(const KeyRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare("UPDATE virtual_keys SET hash = ?2, previous_hash = ?3, previous_until_us = ?4, prefix = ?5, "
                    "alias = ?6, team_id = ?7, user_id = ?8, models = ?9, expires_at_us = ?10, metadata = ?11, "
@@ -91,7 +91,7 @@ bool KeyStore::update(const KeyRow& row, std::string& error) {
   return run(db_, s, error);
 }
 
-std::optional<KeyRow> KeyStore::get(const std::string& id, std::string& error) {
+std::optional<KeyRow> SqliteKeyStore::get(const std::string& id, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("SELECT ") + kColumns + " FROM virtual_keys WHERE id = ?1", s, error)) return std::nullopt;
   s.bind(1, id);
@@ -100,7 +100,7 @@ std::optional<KeyRow> KeyStore::get(const std::string& id, std::string& error) {
   return std::nullopt;
 }
 
-bool KeyStore::list(std::vector<KeyRow>& out, std::string& error) {
+bool SqliteKeyStore::list(std::vector<KeyRow>& out, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("SELECT ") + kColumns + " FROM virtual_keys ORDER BY created_us, id", s, error))
     return false;
@@ -109,7 +109,7 @@ bool KeyStore::list(std::vector<KeyRow>& out, std::string& error) {
   return s.ok();
 }
 
-int64_t KeyStore::count_members(const char* column, const std::string& id) {
+int64_t SqliteKeyStore::count_members(const char* column, const std::string& id) {
   Statement s;
   std::string error;
   if (!db_.prepare(std::string("SELECT count(*) FROM virtual_keys WHERE revoked_us IS NULL AND ") + column + " = ?1", s,

@@ -1,7 +1,7 @@
 #pragma once
-// Virtual keys in the embedded store (table virtual_keys). Used from the
-// admin thread only (writes) and by the key directory's loads; never from
-// a worker's event loop.
+// Virtual keys in a store (table virtual_keys): the embedded SQLite one
+// here, PostgreSQL in store/postgres/. Used from the admin thread only
+// (writes) and by the key directory's loads; never from a worker's event loop.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,14 +30,28 @@ struct KeyRow {
 
 class KeyStore {
  public:
-  bool open(const std::string& path, std::string& error);
+  virtual ~KeyStore() = default;
   // "alias" when the alias is taken; other failures as the store's message.
-  bool insert(const KeyRow& row, std::string& error);
-  bool update(const KeyRow& row, std::string& error);
-  std::optional<KeyRow> get(const std::string& id, std::string& error);
-  bool list(std::vector<KeyRow>& out, std::string& error);
+  virtual bool insert(const KeyRow& row, std::string& error) = 0;
+  virtual bool update(const KeyRow& row, std::string& error) = 0;
+  virtual std::optional<KeyRow> get(const std::string& id, std::string& error) = 0;
+  virtual bool list(std::vector<KeyRow>& out, std::string& error) = 0;
   // How many live keys belong to the team (or user) `id`.
-  int64_t count_members(const char* column, const std::string& id);
+  virtual int64_t count_members(const char* column, const std::string& id) = 0;
+  // A number that moves whenever any node changes a key, team or user (a
+  // shared store); a store only this process writes has none.
+  virtual std::optional<int64_t> change_version(std::string&) { return std::nullopt; }
+};
+
+// The embedded store's keys (torii.db).
+class SqliteKeyStore final : public KeyStore {
+ public:
+  bool open(const std::string& path, std::string& error);
+  bool insert(const KeyRow& row, std::string& error) override;
+  bool update(const KeyRow& row, std::string& error) override;
+  std::optional<KeyRow> get(const std::string& id, std::string& error) override;
+  bool list(std::vector<KeyRow>& out, std::string& error) override;
+  int64_t count_members(const char* column, const std::string& id) override;
   Database& db() { return db_; }
 
  private:

@@ -8,7 +8,7 @@ namespace {
 constexpr int64_t kHourUs = 3'600'000'000;
 }
 
-bool LedgerStore::open(const std::string& path, std::string& error) {
+bool SqliteLedgerStore::open(const std::string& path, std::string& error) {
   if (!open_database(path, db_, error)) return false;
   return db_.prepare(
       "INSERT INTO spend_ledger (level, id, hour, spend_nusd, requests) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -17,7 +17,7 @@ bool LedgerStore::open(const std::string& path, std::string& error) {
       upsert_, error);
 }
 
-bool LedgerStore::add(const std::vector<LedgerDelta>& deltas, std::string& error) {
+bool SqliteLedgerStore::add(const std::vector<LedgerDelta>& deltas, std::string& error) {
   if (deltas.empty()) return true;
   if (!db_.exec("BEGIN IMMEDIATE", error)) return false;
   for (const auto& d : deltas) {
@@ -43,7 +43,7 @@ bool LedgerStore::add(const std::vector<LedgerDelta>& deltas, std::string& error
   return false;
 }
 
-std::optional<int64_t> LedgerStore::spent_since(std::string_view level, std::string_view id, int64_t since_us,
+std::optional<int64_t> SqliteLedgerStore::spent_since(std::string_view level, std::string_view id, int64_t since_us,
                                                 std::string& error) {
   Statement s;
   if (!db_.prepare("SELECT coalesce(sum(spend_nusd), 0) FROM spend_ledger WHERE level = ?1 AND id = ?2 AND hour >= ?3",

@@ -23,11 +23,20 @@ struct LedgerDelta {
 
 class LedgerStore {
  public:
-  bool open(const std::string& path, std::string& error);
+  virtual ~LedgerStore() = default;
   // Adds every delta in one transaction; false (nothing written) on failure.
-  bool add(const std::vector<LedgerDelta>& deltas, std::string& error);
+  virtual bool add(const std::vector<LedgerDelta>& deltas, std::string& error) = 0;
   // Spend of (level, id) from `since_us` on (0: ever).
-  std::optional<int64_t> spent_since(std::string_view level, std::string_view id, int64_t since_us, std::string& error);
+  virtual std::optional<int64_t> spent_since(std::string_view level, std::string_view id, int64_t since_us,
+                                             std::string& error) = 0;
+};
+
+class SqliteLedgerStore final : public LedgerStore {
+ public:
+  bool open(const std::string& path, std::string& error);
+  bool add(const std::vector<LedgerDelta>& deltas, std::string& error) override;
+  std::optional<int64_t> spent_since(std::string_view level, std::string_view id, int64_t since_us,
+                                     std::string& error) override;
 
  private:
   Database db_;

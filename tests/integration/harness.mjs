@@ -1,8 +1,8 @@
 // Shared helpers for the integration tests: start and stop the gateway and the
 // mock provider on ephemeral ports, raw TCP access, SSE parsing, mock control.
 // Only 127.0.0.1 is ever contacted.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, chownSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -781,4 +781,63 @@ export function redisCommand(port, ...args) {
       if (r[0] instanceof Error) reject(r[0]); else resolve(r[0]);
     });
   });
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL: a real server of Debian's postgresql-15, its cluster made by
+// initdb in a temp dir, on a loopback port; torii's schema is created by
+// torii. As root (CI), initdb and postgres run as the `postgres` user, since
+// PostgreSQL refuses to run as root.
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export async function startPostgres() {
+  const port = await closedPort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'torii-pg-'));
+  const data = path.join(dir, 'data');
+  const root = process.getuid?.() === 0;
+  const run = (bin, args) => (root ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]);
+  if (root) {
+    const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+    const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  chmodSync(dir, 0o700);
+  const [ib, ia] = run(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'torii', '--no-sync', '-E', 'UTF8']);
+  const init = spawnSync(ib, ia, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr}${init.stdout}`);
+  const [pb, pa] = run(`${PG_BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+  const child = spawn(pb, pa, { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  child.__exited = exitPromise(child);
+  let log = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`postgres did not start: ${log}`)), START_TIMEOUT_MS);
+    const onData = (d) => {
+      log += d;
+      if (log.includes('database system is ready to accept connections')) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`postgres exited (${code}): ${log}`)); });
+  });
+  return {
+    kind: 'postgres',
+    child,
+    port,
+    url: `postgresql://torii@127.0.0.1:${port}/postgres`,
+    log: () => log,
+    stop: async (opts) => {
+      await stopProcess(child, { signal: 'SIGINT', ...(opts ?? {}) });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Runs SQL through psql; resolves with its output (tuples only, unaligned).
+export function psql(pg, sql) {
+  const r = spawnSync('psql', [pg.url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return r.stdout.trim();
 }

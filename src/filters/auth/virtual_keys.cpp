@@ -78,11 +78,12 @@ bool model_allowed(const std::vector<std::string>& patterns, std::string_view mo
   return false;
 }
 
-KeyDirectory* KeyDirectory::start(const std::string& database, std::string& error) {
+KeyDirectory* KeyDirectory::start(const store::StoreLocation& where, std::string& error) {
   std::lock_guard lock(g_mutex);
   if (KeyDirectory* d = g_directory.load()) return d;
   auto* d = new KeyDirectory;
-  if (!d->store_.open(database, error) || !d->reload(error)) {
+  d->shared_ = !where.postgres.empty();
+  if (!store::open_entity_stores(where, d->stores_, error) || !d->reload(error)) {
     delete d;
     return nullptr;
   }
@@ -150,10 +151,21 @@ bool seed_budgets(const std::vector<const governance::Principal*>& principals, s
   return true;
 }
 
+bool KeyDirectory::reload_if_changed(std::string& error) {
+  std::optional<int64_t> v = stores_.keys->change_version(error);
+  if (!v) return !shared_;
+  if (seen_version_ && *seen_version_ == *v) return true;
+  return reload(error);
+}
+
 bool KeyDirectory::reload(std::string& error) {
+  // Read before the rows: a change made while they are read moves it again.
+  std::string ignored;
+  const std::optional<int64_t> version = stores_.keys->change_version(ignored);
   std::vector<store::KeyRow> rows;
   std::vector<store::EntityRow> team_rows, user_rows;
-  if (!store_.list(rows, error) || !teams_.list(team_rows, error) || !users_.list(user_rows, error)) return false;
+  if (!stores_.keys->list(rows, error) || !stores_.teams->list(team_rows, error) || !stores_.users->list(user_rows, error))
+    return false;
   auto table = std::make_shared<KeyTable>();
   std::vector<const governance::Principal*> all;
   for (auto [rows_of, level, dest] : {std::tuple{&team_rows, governance::Level::team, &table->teams},
@@ -188,6 +200,7 @@ bool KeyDirectory::reload(std::string& error) {
     std::lock_guard lock(mutex_);
     table_ = std::move(table);
   }
+  seen_version_ = version;
   version_.fetch_add(1, std::memory_order_release);
   return true;
 }

@@ -16,6 +16,7 @@
 #include "governance/principal.hpp"
 #include "store/entity_store.hpp"
 #include "store/key_store.hpp"
+#include "store/open_stores.hpp"
 
 namespace torii::filters {
 
@@ -45,8 +46,8 @@ struct KeyTable {
 
 class KeyDirectory {
  public:
-  // The process's directory over {store}/torii.db, opened on first use.
-  static KeyDirectory* start(const std::string& database, std::string& error);
+  // The process's directory over its store (torii.db or PostgreSQL), opened on first use.
+  static KeyDirectory* start(const store::StoreLocation& where, std::string& error);
   static KeyDirectory* running();
 
   // Request path: the key a secret belongs to, when it is live at `now_us`
@@ -59,18 +60,22 @@ class KeyDirectory {
   const Member* user(const std::string& id) const;
 
   // Admin thread: the store, and a rebuild of the table after a change.
-  store::KeyStore& store() { return store_; }
-  store::EntityStore& teams() { return teams_; }
-  store::EntityStore& users() { return users_; }
+  store::KeyStore& store() { return *stores_.keys; }
+  store::EntityStore& teams() { return *stores_.teams; }
+  store::EntityStore& users() { return *stores_.users; }
   bool reload(std::string& error);
+  // Admin thread, polled: rebuilds the table when another node changed a
+  // key, team or user in the shared store. False only when the store failed.
+  bool reload_if_changed(std::string& error);
+  bool shared() const { return shared_; }
 
  private:
   // The calling thread's table; valid until this thread's next call.
   const KeyTable* current() const;
 
-  store::KeyStore store_;
-  store::EntityStore teams_{store_.db(), "teams"};
-  store::EntityStore users_{store_.db(), "users"};
+  store::EntityStores stores_;
+  bool shared_ = false;
+  std::optional<int64_t> seen_version_;  // the shared store's change counter at the last load
   mutable std::mutex mutex_;  // guards table_ for publication; readers take it only when version_ moved
   std::shared_ptr<const KeyTable> table_;
   std::atomic<uint64_t> version_{0};

@@ -38,7 +38,7 @@ boost::asio::awaitable<std::optional<ApiError>> MeteringFilter::on_admit_async(p
   if (!metered(ctx)) co_return std::nullopt;
   MeteringState& st = ctx.state_of<MeteringState>(index_);
   bool unreachable = false;
-  std::optional<ApiError> verdict = co_await admit_shared(ctx, a, st, *shared_, unreachable);
+  std::optional<ApiError> verdict = co_await admit_shared(ctx, a, st, *shared_, lease_, unreachable);
   if (!unreachable) co_return verdict;
   // on_store_error: closed refuses; open falls back to this node's own counters.
   if (fail_closed_) {
@@ -118,7 +118,8 @@ void register_metering(pipeline::FilterRegistry& registry) {
                     std::string error;
                     shared = store::parse_redis_url(config.store.redis, error);  // checked by the config
                   }
-                  return std::make_unique<metering::MeteringFilter>(index, std::move(shared), config.store.fail_closed);
+                  return std::make_unique<metering::MeteringFilter>(index, std::move(shared), config.store.fail_closed,
+                                                                    std::chrono::seconds(config.store.reservation_lease_s));
                 }});
 }
 

@@ -12,6 +12,8 @@
 // the request's maximum cost is reserved against each, refused with 402
 // budget_exceeded when one has no room, and replaced by the real cost at
 // the end. Every settled cost also goes to the spend ledger.
+#include <chrono>
+
 #include "pipeline/filter.hpp"
 #include "store/redis/redis_url.hpp"
 
@@ -19,8 +21,8 @@ namespace torii::filters::metering {
 
 class MeteringFilter final : public pipeline::Filter {
  public:
-  MeteringFilter(size_t index, std::optional<store::RedisEndpoint> shared, bool fail_closed)
-      : index_(index), shared_(std::move(shared)), fail_closed_(fail_closed) {}
+  MeteringFilter(size_t index, std::optional<store::RedisEndpoint> shared, bool fail_closed, std::chrono::seconds lease)
+      : index_(index), shared_(std::move(shared)), fail_closed_(fail_closed), lease_(lease) {}
   std::string_view name() const override { return "metering"; }
   bool admits_async() const override { return shared_.has_value(); }
   std::optional<ApiError> on_admit(pipeline::RequestContext& ctx, const pipeline::Admission& a) const override;
@@ -33,6 +35,7 @@ class MeteringFilter final : public pipeline::Filter {
   size_t index_;
   std::optional<store::RedisEndpoint> shared_;
   bool fail_closed_;
+  std::chrono::seconds lease_;
 };
 
 }  // namespace torii::filters::metering

@@ -101,7 +101,8 @@ int64_t element(const store::RedisReply& r, size_t i) {
 
 boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestContext& ctx,
                                                              const pipeline::Admission& a, MeteringState& st,
-                                                             const store::RedisEndpoint& endpoint, bool& unreachable) {
+                                                             const store::RedisEndpoint& endpoint,
+                                                             std::chrono::seconds lease, bool& unreachable) {
   unreachable = false;
   const int64_t now = now_us();
   const int64_t tokens = rate_tokens(a);
@@ -111,7 +112,7 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
   std::vector<std::string> keys, argv;
   st.ticket = new_ticket();
   argv.push_back(st.ticket);
-  argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(kLease).count()));
+  argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(lease).count()));
   argv.push_back("");  // the number of levels, below
   for (int l = 0; l < 3; ++l) {
     const Principal* p = ctx.principals[l];

@@ -4,7 +4,7 @@
 // and budget, and takes them all or none, on the server's clock), one after
 // it to settle (true-up, slot back, reservation replaced by the cost).
 // Reservations and in-flight slots carry the request's ticket and a lease
-// (kLease): those of a node that died expire instead of leaking. The
+// (store.reservation_lease_s): those of a node that died expire instead of leaking. The
 // budget's spend in Redis starts, when its key is new, from this node's
 // view of the period (the ledger's).
 #include <chrono>
@@ -19,14 +19,14 @@
 
 namespace torii::filters::metering {
 
-inline constexpr std::chrono::minutes kLease{15};
 inline constexpr std::chrono::milliseconds kRedisTimeout{500};
 
 // The request's verdict; `unreachable` is set (and nothing returned) when
 // Redis could not be asked, for the caller to apply on_store_error.
 boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestContext& ctx,
                                                              const pipeline::Admission& a, MeteringState& st,
-                                                             const store::RedisEndpoint& endpoint, bool& unreachable);
+                                                             const store::RedisEndpoint& endpoint,
+                                                             std::chrono::seconds lease, bool& unreachable);
 
 // Starts the settlement on the worker's loop (on_complete cannot wait).
 void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
