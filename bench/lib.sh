@@ -119,14 +119,31 @@ start_torii() {
   [ -n "${!port_var}" ] || die "$var did not start"
 }
 
-# create_governed_key: a virtual key on the governed torii whose budget and
-# limits are checked on every request but never reached (GOV_KEY).
+# create_governed_key VAR PORT: a virtual key on the governed torii at PORT
+# whose budget and limits are checked on every request but never reached.
 create_governed_key() {
-  GOV_KEY=$(curl -s -X POST "http://127.0.0.1:$TORII_GOV_PORT/admin/keys" -H 'authorization: Bearer bench-admin' \
+  local key
+  key=$(curl -s -X POST "http://127.0.0.1:$2/admin/keys" -H 'authorization: Bearer bench-admin' \
     -H 'content-type: application/json' \
     -d '{"alias":"bench","max_budget_usd":1000000000,"budget_period":"month","rpm":1000000000,"tpm":1000000000000}' |
     sed -n 's/.*"key":"\(tk-[0-9A-Za-z]*\)".*/\1/p')
-  [ -n "$GOV_KEY" ] || die "could not create the governed key"
+  [ -n "$key" ] || die "could not create the governed key on :$2"
+  printf -v "$1" '%s' "$key"
+}
+
+# start_redis: a redis-server on a free loopback port, without persistence
+# (REDIS_PORT, REDIS_PID), for the shared-counters scenario.
+start_redis() {
+  REDIS_PORT=$("$BUILD/torii-bench-driver" free-port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/REDIS.out" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  local i
+  for i in $(seq 100); do
+    grep -q 'Ready to accept connections' "$WORK/REDIS.out" && return 0
+    sleep 0.05
+  done
+  die "redis-server did not start: $(tail -3 "$WORK/REDIS.out")"
 }
 
 # write_torii_config FILE WORKERS [MODE]: the gateway in front of MOCK,
@@ -134,9 +151,13 @@ create_governed_key() {
 # (metrics stay on, as by default); MODE 1 (observed) logs every request with
 # its bodies into a store under the file's directory; MODE 2 (governed) has
 # the admin API and an embedded store, for a virtual key with a budget and
-# rate limits (created by create_governed_key), and prices the bench model.
+# rate limits (created by create_governed_key), and prices the bench model;
+# MODE 3 (shared) is MODE 2 with its counters in Redis (REDIS_PORT).
 write_torii_config() {
   local observe="logging: { enabled: false }" price=""
+  [ "${3:-0}" = 3 ] && observe="logging: { enabled: false }
+admin: { keys: [bench-admin] }
+store: { path: $(dirname "$1")/store-shared-$2, redis: \"redis://127.0.0.1:$REDIS_PORT\" }" && price=", price: { input: 0.15, output: 0.6 }"
   [ "${3:-0}" = 1 ] && observe="logging: { bodies: true }
 store: { path: $(dirname "$1")/store-$2 }"
   [ "${3:-0}" = 2 ] && observe="logging: { enabled: false }
@@ -310,6 +331,7 @@ use_target() {
     torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
     torii-observed) T_URL="http://127.0.0.1:$TORII_OBS_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_OBS_PID ;;
     torii-governed) T_URL="http://127.0.0.1:$TORII_GOV_PORT$chat"; T_KEY=$GOV_KEY; T_MODEL=bench; CPU_PIDS=$TORII_GOV_PID ;;
+    torii-shared) T_URL="http://127.0.0.1:$TORII_SHARED_PORT$chat"; T_KEY=$SHARED_KEY; T_MODEL=bench; CPU_PIDS=$TORII_SHARED_PID ;;
     direct-fail) T_URL="http://127.0.0.1:$FAIL_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$FAIL_PID ;;
     nginx-failover) T_URL="http://127.0.0.1:$NGINX_PORT/failover$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii-failover) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=failover; CPU_PIDS=$TORII_PID ;;

@@ -166,6 +166,26 @@ for (const w of workersList) {
 }
 if (sec1c.length) md.push("## 1c. Virtual key, budget and rate limits on every request", "", ...sec1c);
 
+// ---------- 1d. shared counters in Redis ----------
+const sec1d = [];
+for (const w of workersList) {
+  const p = grp("shared", w, "torii"), g = grp("shared", w, "torii-governed"), r = grp("shared", w, "torii-shared");
+  if (!p || !r) continue;
+  const rtt = records.find((x) => x.kind === "redis_rtt" && x.workers === w);
+  summary.shared ??= {};
+  summary.shared[w] = { plain: p, governed: g, shared: r, redis_rtt: rtt ?? null };
+  sec1d.push(`**workers=${w}**, one connection:`, "");
+  sec1d.push("| torii | requests/s | p50 | p99 | CPU per request | non-2xx / socket errors |", "|---|---|---|---|---|---|");
+  for (const [name, x] of [["plain (static key)", p], ["governed, embedded counters", g], ["governed, counters in Redis", r]])
+    if (x) sec1d.push(`| ${name} | ${fmtInt(x.rps)} | ${us(x.p50)} | ${us(x.p99)} | ${fmt(x.cpu_us_per_req, 1)} µs | ${x.non2xx} / ${x.socket_errors} |`);
+  const added = r.p50 - p.p50;
+  const rttP50 = Number(rtt?.p50_us);
+  sec1d.push("", `Redis adds **${fmt(added, 0)} µs** at p50 over the plain proxy; a Redis PING round trip on the same loopback takes ${fmt(rttP50, 0)} µs (p50, redis-benchmark, one client).`, "");
+  targetRows.push(target("Redis-backed limits and budget: added latency p50 vs one Redis round trip + 50 µs", w, added,
+    Number.isFinite(rttP50) ? rttP50 + 50 : NaN, "µs", "<=", r.non2xx ? `${r.non2xx} non-2xx answers` : ""));
+}
+if (sec1d.length) md.push("## 1d. Rate limits and budget in Redis (shared counters)", "", ...sec1d);
+
 // ---------- 2. latency ----------
 const sec2 = [];
 for (const w of workersList) {
@@ -405,9 +425,19 @@ for (const w of workersList) {
   sec7.push(`| torii, invalid key | ${fmtInt(inv.rps)} | ${us(inv.p50)} | ${us(inv.p99)} | ${fmtInt(inv.non2xx)} of ${fmtInt(inv.requests)} | ${fmt(inv.cpu_us_per_req, 1)} µs | ${invDelta} |`);
   sec7.push(`| torii, valid key | ${fmtInt(val.rps)} | ${us(val.p50)} | ${us(val.p99)} | ${fmtInt(val.non2xx)} | ${fmt(val.cpu_us_per_req, 1)} µs | ${valDelta} (${fmtInt(val.requests)} answered) |`);
   if (ninv) sec7.push(`| nginx, invalid key (map + return 401) | ${fmtInt(ninv.rps)} | ${us(ninv.p50)} | ${us(ninv.p99)} | ${fmtInt(ninv.non2xx)} of ${fmtInt(ninv.requests)} | ${fmt(ninv.cpu_us_per_req, 1)} µs | ${nDelta} |`);
-  sec7.push("", `Rejections run at **${fmt(ratio(inv.rps, val.rps), 2)}x** the rate of valid requests (${fmt(ratio(inv.rps, ninv?.rps), 2)}x nginx's rejection rate).`, "");
   const allRejected = inv.non2xx === inv.requests;
   targetRows.push(target("Key flood: invalid-key requests that reached the upstream", w, invDelta, 0, "requests", "<=", allRejected ? "" : `${inv.requests - inv.non2xx} invalid-key requests were not rejected`));
+  const ginv = grp("keyflood", w, "governed-invalid"), gval = grp("keyflood", w, "governed-valid");
+  if (ginv && gval) {
+    const gDelta = delta("governed-invalid");
+    summary.keyflood[w].governed = { invalid: ginv, valid: gval, upstream_delta: gDelta };
+    sec7.push("| governed torii, invalid virtual key (tk-...) | " + `${fmtInt(ginv.rps)} | ${us(ginv.p50)} | ${us(ginv.p99)} | ${fmtInt(ginv.non2xx)} of ${fmtInt(ginv.requests)} | ${fmt(ginv.cpu_us_per_req, 1)} µs | ${gDelta} |`);
+    sec7.push("| governed torii, valid virtual key | " + `${fmtInt(gval.rps)} | ${us(gval.p50)} | ${us(gval.p99)} | ${fmtInt(gval.non2xx)} | ${fmt(gval.cpu_us_per_req, 1)} µs | ${delta("governed-valid")} (${fmtInt(gval.requests)} answered) |`);
+    targetRows.push(target("Key flood, virtual keys: CPU per invalid-key request vs a valid one", w, ratio(ginv.cpu_us_per_req, gval.cpu_us_per_req), 1, "x", "<=",
+      ginv.non2xx === ginv.requests ? (gDelta ? `${gDelta} reached the upstream` : "") : `${ginv.requests - ginv.non2xx} were not rejected`));
+  }
+  sec7.push("", `Rejections run at **${fmt(ratio(inv.rps, val.rps), 2)}x** the rate of valid requests (${fmt(ratio(inv.rps, ninv?.rps), 2)}x nginx's rejection rate).`, "");
+
 }
 if (sec7.length) md.push("## 7. Invalid-key flood", "", ...sec7);
 

@@ -7,7 +7,7 @@
 #        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
 # Environment (defaults give a run of about 8 minutes on 2 cores):
 #   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
-#   SCENARIOS       subset of: throughput observed governed latency streaming large failover keyflood memory micro logstore
+#   SCENARIOS       subset of: throughput observed governed shared latency streaming large failover keyflood memory micro logstore
 #   LOG_ROWS        rows the logstore scenario writes and queries (default 1000000)
 #   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
 #   CONNECTIONS     wrk connections for throughput and key flood (default 64)
@@ -31,7 +31,7 @@ BUILD=$(cd "$BUILD_ARG" 2>/dev/null && pwd) || { echo "no build directory $BUILD
 
 NPROC=$(nproc)
 BENCH_WORKERS=${BENCH_WORKERS:-$(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++' | xargs)}
-SCENARIOS=${SCENARIOS:-throughput observed governed latency streaming large failover keyflood memory micro logstore}
+SCENARIOS=${SCENARIOS:-throughput observed governed shared latency streaming large failover keyflood memory micro logstore}
 DURATION=${DURATION:-2}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -127,13 +127,18 @@ start_stack() {
   rm -rf "$WORK/store-gov-$w"
   write_torii_config "$WORK/torii-governed-$w.yaml" "$w" 2
   start_torii TORII_GOV "$WORK/torii-governed-$w.yaml"
-  create_governed_key
+  create_governed_key GOV_KEY "$TORII_GOV_PORT"
+  start_redis
+  rm -rf "$WORK/store-shared-$w"
+  write_torii_config "$WORK/torii-shared-$w.yaml" "$w" 3
+  start_torii TORII_SHARED "$WORK/torii-shared-$w.yaml"
+  create_governed_key SHARED_KEY "$TORII_SHARED_PORT"
   start_nginx NGINX "$w"
   log "workers=$w pinned=$PINNED: mock :$MOCK_PORT, failing mock :$FAIL_PORT, stream mock :$STREAM_PORT, torii :$TORII_PORT, nginx :$NGINX_PORT"
 }
 
 stop_stack() {
-  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
+  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$TORII_SHARED_PID" "$REDIS_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
 }
 
 # check_stack WORKERS SCENARIO: a process of the stack that died during the
@@ -141,7 +146,7 @@ stop_stack() {
 # the remaining scenarios still run; the report lists the crash.
 check_stack() {
   local w=$1 scenario=$2 var pid rc out dead=false
-  for var in TORII TORII_OBS TORII_GOV NGINX MOCK FAIL STREAM; do
+  for var in TORII TORII_OBS TORII_GOV TORII_SHARED REDIS NGINX MOCK FAIL STREAM; do
     pid=${var}_PID; pid=${!pid}
     kill -0 "$pid" 2>/dev/null && continue
     rc=0; wait "$pid" 2>/dev/null || rc=$?
@@ -167,9 +172,9 @@ timed() {  # timed NAME FUNCTION ARGS...: runs a scenario and records how long i
 }
 
 for W in $BENCH_WORKERS; do
-  if wants throughput || wants observed || wants governed || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
+  if wants throughput || wants observed || wants governed || wants shared || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
     start_stack "$W"
-    for sc in throughput observed governed latency streaming large failover keyflood; do
+    for sc in throughput observed governed shared latency streaming large failover keyflood; do
       wants "$sc" || continue
       timed "$sc w=$W" "scenario_$sc" "$W"
       check_stack "$W" "$sc"

@@ -27,7 +27,8 @@ std::string new_entity_id(const char* prefix) {
 }
 
 bool is_policy_field(const std::string& n) {
-  static const char* names[] = {"models", "max_budget_usd", "budget_period", "rpm", "tpm", "max_parallel"};
+  static const char* names[] = {"models", "max_budget_usd", "budget_period", "rpm", "tpm", "max_parallel",
+                                "model_limits"};
   return std::find(std::begin(names), std::end(names), n) != std::end(names);
 }
 
@@ -39,6 +40,30 @@ std::optional<Answer> apply_policy_field(const std::string& key, const json::val
       if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 256)
         return bad("expected a list of non-empty strings (at most 256 characters each)");
     p.models_json = json::serialize(v);
+  } else if (key == "model_limits") {
+    if (v.is_null()) {
+      p.model_limits_json = "{}";
+      return std::nullopt;
+    }
+    if (!v.is_object() || v.as_object().size() > 64)
+      return bad("expected an object of at most 64 model names or globs, each with rpm, tpm and/or max_parallel");
+    for (const auto& [pattern, limits] : v.as_object()) {
+      const std::string where = "model_limits." + std::string(pattern);
+      if (pattern.empty() || pattern.size() > 256)
+        return error_answer(400, key + ": a model name or glob has 1 to 256 characters", "invalid_request", key);
+      if (!limits.is_object() || limits.as_object().empty())
+        return error_answer(400, where + ": expected an object with rpm, tpm and/or max_parallel", "invalid_request", key);
+      for (const auto& [name, n] : limits.as_object()) {
+        const int64_t max = name == "tpm" ? 1'000'000'000'000 : name == "rpm" ? 1'000'000'000 : 1'000'000;
+        if (name != "rpm" && name != "tpm" && name != "max_parallel")
+          return error_answer(400, where + "." + std::string(name) + ": unknown field (rpm, tpm or max_parallel)",
+                              "invalid_request", key);
+        if (!(n.is_int64() || n.is_uint64()) || n.to_number<int64_t>() < 1 || n.to_number<int64_t>() > max)
+          return error_answer(400, where + "." + std::string(name) + ": expected a whole number from 1 to " + std::to_string(max),
+                              "invalid_request", key);
+      }
+    }
+    p.model_limits_json = json::serialize(v);
   } else if (key == "max_budget_usd") {
     if (v.is_null()) {
       p.max_budget_usd.reset();
@@ -83,6 +108,7 @@ void add_policy_json(json::object& o, governance::Level level, const std::string
   o["budget_period"] = nullable(p.budget_period);
   for (auto [name, v] : {std::pair{"rpm", &p.rpm}, std::pair{"tpm", &p.tpm}, std::pair{"max_parallel", &p.max_parallel}})
     o[name] = *v ? json::value(**v) : json::value(nullptr);
+  o["model_limits"] = json::parse(p.model_limits_json);
   const governance::BudgetPeriod period =
       governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
   const int64_t now = admin_now_us();

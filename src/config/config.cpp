@@ -711,9 +711,11 @@ void Parser::parse_routes(const Field& f, Config& cfg) {
       has_when = true;
       if (!is_map(x, path)) continue;
       const std::string wp = path + ".when";
-      for (const Field& w : fields(x.value, wp, {"header", "model"})) {
-        if (w.name == "model") {
-          if (auto s = string_field(w, wp)) r.requested_model = *s;
+      for (const Field& w : fields(x.value, wp, {"header", "model", "team", "key_tag"})) {
+        if (w.name == "model" || w.name == "team" || w.name == "key_tag") {
+          auto s = string_field(w, wp);
+          if (s && s->empty()) error(value_line(w), wp + "." + w.name, "must not be empty");
+          else if (s) (w.name == "model" ? r.requested_model : w.name == "team" ? r.team : r.key_tag) = *s;
           continue;
         }
         if (!is_map(w, wp)) continue;
@@ -725,8 +727,8 @@ void Parser::parse_routes(const Field& f, Config& cfg) {
           if (s) r.headers.emplace_back(k.Scalar(), *s);
         }
       }
-      if (r.headers.empty() && r.requested_model.empty())
-        error(value_line(x), wp, "needs at least one condition (header or model)");
+      if (r.headers.empty() && r.requested_model.empty() && r.team.empty() && r.key_tag.empty())
+        error(value_line(x), wp, "needs at least one condition (header, model, team or key_tag)");
     }
     if (!has_when) error(r.line, path + ".when", "is required");
     if (!has_model) error(r.line, path + ".model", "is required");

@@ -87,6 +87,8 @@ struct ModelConfig {
 struct RouteConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // name (any case) -> exact value
   std::string requested_model;  // "" = any
+  std::string team;             // the caller's team, by id or name; "" = any
+  std::string key_tag;          // a tag the caller's key carries; "" = any
   std::string model;            // model name to use
   int line = 0;
 };

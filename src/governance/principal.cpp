@@ -16,7 +16,9 @@ std::string_view level_name(Level l) {
 }
 
 std::string Principal::describe() const {
-  return std::string(level_name(level)) + " '" + (label.empty() ? id : label) + "'";
+  std::string out = std::string(level_name(level)) + " '" + (label.empty() ? id : label) + "'";
+  if (!scope.empty()) out += " on models '" + scope + "'";
+  return out;
 }
 
 std::shared_ptr<Counters> counters_for(Level level, const std::string& id) {

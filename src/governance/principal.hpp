@@ -44,8 +44,14 @@ struct Principal {
   std::string label;  // alias or name, for messages ("" = the id)
   Policy policy;
   std::shared_ptr<Counters> counters;
+  // Limits of this principal on some models only (`model_limits`): each a
+  // principal of its own, with counters of its own, whose policy.models is
+  // the one pattern it applies to and whose `scope` is that pattern.
+  std::vector<std::shared_ptr<const Principal>> model_limits;
+  std::string scope;
 
-  // "key 'team-a'", "team 'research'": how error messages name it.
+  // "key 'team-a'", "team 'research'", "key 'a' on models 'gpt-4o*'": how
+  // error messages name it.
   std::string describe() const;
 };
 

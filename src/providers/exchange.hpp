@@ -14,6 +14,7 @@
 #include "http/client.hpp"
 #include "http/handler.hpp"
 #include "llm/usage.hpp"
+#include "providers/caller.hpp"
 
 namespace torii::pipeline {
 class AdmissionGate;
@@ -100,6 +101,7 @@ struct Exchange {
   // team; null = any model. Set by auth, checked by the surfaces once the
   // model is resolved.
   const std::vector<std::string>* allowed_models[3] = {};
+  Caller caller;  // set by auth; points into what its state keeps alive
   // Runs the filters' on_admit before the first attempt (null: nothing to check).
   const pipeline::AdmissionGate* gate = nullptr;
 };

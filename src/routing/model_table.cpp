@@ -1,5 +1,7 @@
 #include "routing/model_table.hpp"
 
+#include <algorithm>
+
 namespace torii::routing {
 
 std::optional<llm::Price> target_price(std::string_view model, const PriceConfig& c) {
@@ -45,7 +47,7 @@ ModelTable::ModelTable(const Config& config, const ProviderMap& providers) : pro
     resolve_list(config.models[i].content_policy_fallbacks, models_[i]->content_policy_fallbacks);
   }
   for (const auto& rc : config.routes)
-    if (auto* m = find(rc.model)) routes_.push_back({rc.headers, rc.requested_model, m});
+    if (auto* m = find(rc.model)) routes_.push_back({rc.headers, rc.requested_model, rc.team, rc.key_tag, m});
 }
 
 const Model* ModelTable::find(std::string_view name) const {
@@ -64,8 +66,9 @@ bool ModelTable::direct(std::string_view requested, Model& out) const {
   return true;
 }
 
-const Model* ModelTable::resolve(const http::Headers& headers, std::string_view requested, Model& direct_out) const {
-  if (const Model* m = route(headers, requested)) return m;
+const Model* ModelTable::resolve(const http::Headers& headers, std::string_view requested, Model& direct_out,
+                                 const providers::Caller& caller) const {
+  if (const Model* m = route(headers, requested, caller)) return m;
   if (const Model* m = find(requested)) return m;
   if (direct(requested, direct_out)) return &direct_out;
   return nullptr;
@@ -95,9 +98,14 @@ bool acceptable_model_name(std::string_view name) {
   return true;
 }
 
-const Model* ModelTable::route(const http::Headers& headers, std::string_view requested) const {
+const Model* ModelTable::route(const http::Headers& headers, std::string_view requested,
+                               const providers::Caller& caller) const {
   for (const auto& r : routes_) {
     if (!r.requested_model.empty() && r.requested_model != requested) continue;
+    if (!r.team.empty() && (caller.team_id.empty() || (r.team != caller.team_id && r.team != caller.team_name))) continue;
+    if (!r.key_tag.empty() &&
+        (!caller.key_tags || std::find(caller.key_tags->begin(), caller.key_tags->end(), r.key_tag) == caller.key_tags->end()))
+      continue;
     bool match = true;
     for (const auto& [name, value] : r.headers)
       if (headers.get(name) != value || !headers.find(name)) {

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "http/message.hpp"
 #include "llm/pricing.hpp"
+#include "providers/caller.hpp"
 #include "providers/provider.hpp"
 #include "routing/strategy.hpp"
 
@@ -74,11 +75,13 @@ class ModelTable {
   // "provider/model" for a configured provider: fills `out` with one target.
   bool direct(std::string_view requested, Model& out) const;
   // The model a matching `routes` entry sends this request to, or nullptr.
-  const Model* route(const http::Headers& headers, std::string_view requested) const;
+  const Model* route(const http::Headers& headers, std::string_view requested,
+                     const providers::Caller& caller = {}) const;
   // The model a request naming `requested` goes to: a matching route, else a
   // configured name, else "provider/model" (built in `direct`). nullptr when
   // none applies.
-  const Model* resolve(const http::Headers& headers, std::string_view requested, Model& direct) const;
+  const Model* resolve(const http::Headers& headers, std::string_view requested, Model& direct,
+                       const providers::Caller& caller = {}) const;
 
   const std::vector<std::string>& model_names() const { return names_; }
   const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
@@ -88,6 +91,7 @@ class ModelTable {
   struct Route {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string requested_model;
+    std::string team, key_tag;
     const Model* model = nullptr;
   };
   std::vector<std::unique_ptr<Model>> models_;

@@ -5,7 +5,8 @@ namespace torii::store {
 namespace {
 
 constexpr const char* kColumns =
-    "id, name, models, metadata, blocked, created_us, updated_us, max_budget_usd, budget_period, rpm, tpm, max_parallel";
+    "id, name, models, metadata, blocked, created_us, updated_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, "
+    "model_limits";
 
 EntityRow read_row(const Statement& st) {
   EntityRow r;
@@ -44,7 +45,7 @@ bool SqliteEntityStore::run(Statement& s, std::string& error) {
 bool SqliteEntityStore::insert(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO ") + table_ + " (" + kColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                    s, error))
     return false;
   bind_row(s, row);
@@ -55,7 +56,8 @@ bool SqliteEntityStore::update(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("UPDATE ") + table_ +
                        " SET name = ?2, models = ?3, metadata = ?4, blocked = ?5, created_us = ?6, updated_us = ?7, "
-                       "max_budget_usd = ?8, budget_period = ?9, rpm = ?10, tpm = ?11, max_parallel = ?12 WHERE id = ?1",
+                       "max_budget_usd = ?8, budget_period = ?9, rpm = ?10, tpm = ?11, max_parallel = ?12, model_limits = ?13 "
+                       "WHERE id = ?1",
                    s, error))
     return false;
   bind_row(s, row);

@@ -14,10 +14,13 @@ struct PolicyColumns {
   std::optional<double> max_budget_usd;
   std::string budget_period;  // "" = none
   std::optional<int64_t> rpm, tpm, max_parallel;
+  // {"PATTERN": {"rpm": N, "tpm": N, "max_parallel": N}}: limits on the models a pattern matches.
+  std::string model_limits_json = "{}";
 };
 
-// Binds/reads max_budget_usd, budget_period, rpm, tpm, max_parallel from
-// parameter/column `first` on (models_json is placed by each table).
+// Binds/reads max_budget_usd, budget_period, rpm, tpm, max_parallel,
+// model_limits from parameter/column `first` on (models_json is placed by
+// each table).
 inline void bind_limits(Statement& s, int first, const PolicyColumns& p) {
   s.bind(first, p.max_budget_usd);
   if (p.budget_period.empty()) s.bind_null(first + 1);
@@ -28,6 +31,7 @@ inline void bind_limits(Statement& s, int first, const PolicyColumns& p) {
     else s.bind_null(i);
     ++i;
   }
+  s.bind(first + 5, std::string_view(p.model_limits_json));
 }
 
 inline void read_limits(const Statement& s, int first, PolicyColumns& p) {
@@ -38,6 +42,7 @@ inline void read_limits(const Statement& s, int first, PolicyColumns& p) {
     if (!s.is_null(i)) *v = s.int64(i);
     ++i;
   }
+  if (!s.is_null(first + 5)) p.model_limits_json = std::string(s.text(first + 5));
 }
 
 }  // namespace torii::store

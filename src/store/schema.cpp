@@ -159,6 +159,12 @@ CREATE TABLE spend_ledger (
   PRIMARY KEY (level, id, hour)
 ) WITHOUT ROWID;
 )sql",
+    // 5: rate limits on some models only, per key, team and user.
+    R"sql(
+ALTER TABLE virtual_keys ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE teams ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -59,7 +59,7 @@ class AnthropicOutput final : public providers::OutputTranslator {
 // Anthropic's own wording for the errors a client can cause here, so that
 // clients which react to them (Claude Code, the Anthropic SDK) recognise them.
 std::optional<ApiError> decode(const routing::ModelTable& models, const http::Headers& headers,
-                               const llm::RequestScan& scan, const json::value& parsed, routing::Model& direct,
+                               const providers::Caller& caller, const llm::RequestScan& scan, const json::value& parsed, routing::Model& direct,
                                const routing::Model*& model) {
   if (!scan.valid) return make_error(400, "There was an error parsing the body of your request: " + scan.error);
   if (!scan.is_object) return make_error(400, "There was an error parsing the body of your request: expected a JSON object");
@@ -71,7 +71,7 @@ std::optional<ApiError> decode(const routing::ModelTable& models, const http::He
     return make_error(400, "model: the name must be at most 256 bytes without control characters");
   if (!body.contains("max_tokens")) return make_error(400, "max_tokens: Field required");
   if (!body.contains("messages")) return make_error(400, "messages: Field required");
-  model = models.resolve(headers, scan.model, direct);
+  model = models.resolve(headers, scan.model, direct, caller);
   if (!model) return make_error(404, "model: " + scan.model);
   return std::nullopt;
 }
@@ -91,7 +91,7 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
   }
   routing::Model direct;
   const routing::Model* model = nullptr;
-  if (std::optional<ApiError> error = decode(models, headers, scan, *parsed, direct, model)) {
+  if (std::optional<ApiError> error = decode(models, headers, ex.caller, scan, *parsed, direct, model)) {
     co_await send_error(ex, *error);
     co_return;
   }

@@ -16,7 +16,7 @@ namespace {
 // Checks the body and resolves its model; an error to answer, or nothing.
 // Not a coroutine: the errors are built here, never inside a co_await operand.
 std::optional<ApiError> decode(const routing::ModelTable& models, const http::Headers& headers,
-                               providers::Endpoint endpoint, const llm::RequestScan& scan, routing::Model& direct,
+                               const providers::Caller& caller, providers::Endpoint endpoint, const llm::RequestScan& scan, routing::Model& direct,
                                const routing::Model*& model) {
   if (!scan.valid) return make_error(400, "request body is not valid JSON: " + scan.error, "invalid_json");
   if (!scan.is_object) return make_error(400, "request body must be a JSON object", "invalid_json");
@@ -26,7 +26,7 @@ std::optional<ApiError> decode(const routing::ModelTable& models, const http::He
   if (!routing::acceptable_model_name(scan.model))
     return make_error(400, "model: the name must be at most 256 bytes without control characters",
                       "invalid_model_name", "model");
-  model = models.resolve(headers, scan.model, direct);
+  model = models.resolve(headers, scan.model, direct, caller);
   if (!model)
     return make_error(404, "The model '" + scan.model + "' does not exist or is not configured", "model_not_found",
                       "model");
@@ -48,7 +48,7 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   llm::RequestScan scan = llm::scan_request(body);
   routing::Model direct;
   const routing::Model* model = nullptr;
-  if (std::optional<ApiError> error = decode(models, headers, endpoint, scan, direct, model)) {
+  if (std::optional<ApiError> error = decode(models, headers, ex.caller, endpoint, scan, direct, model)) {
     co_await send_error(ex, *error);
     co_return;
   }

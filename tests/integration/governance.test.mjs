@@ -20,9 +20,10 @@ const newKey = async (torii, body) => {
 const cost = (r) => Number(r.headers.get('x-torii-cost-usd'));
 
 describe('governance', () => {
-  let mock; let torii; let store; let cfg;
+  let mock; let slow; let torii; let store; let cfg;
   before(async () => {
     mock = await startMock();
+    slow = await startMock(['--tokens-per-sec', '20', '--reply-words', '300']);
     store = writeConfig('').dir;
     cfg = {
       admin: { keys: ['adm-secret'] },
@@ -32,17 +33,24 @@ describe('governance', () => {
         { key: 'declared-secret-2', alias: 'gitops-budget', max_budget_usd: 0.0001, budget_period: 'month' },
       ],
       providers: [{ name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' },
+        { name: 'slow-oai', type: 'openai', base_url: slow.v1, api_key: 'k' },
         { name: 'claude', type: 'anthropic', base_url: mock.url, api_key: 'k' }],
       models: [
         // Dear on purpose, so that a few requests reach a small budget.
         { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
         { name: 'claude-haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001', price: { input: 100, output: 500 } }] },
         { name: 'unpriced', targets: [{ provider: 'oai', model: 'house-model-7' }] },
+        { name: 'slow', targets: [{ provider: 'slow-oai', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
+      ],
+      // A tier picks its model without client changes.
+      routes: [
+        { when: { team: 'gold', model: 'mini' }, model: 'claude-haiku' },
+        { when: { key_tag: 'beta', model: 'mini' }, model: 'claude-haiku' },
       ],
     };
     torii = await startTorii(cfg);
   }, { timeout: 30_000 });
-  after(async () => { await stopAllOf(torii, mock); rmSync(store, { recursive: true, force: true }); }, { timeout: 30_000 });
+  after(async () => { await stopAllOf(torii, mock, slow); rmSync(store, { recursive: true, force: true }); }, { timeout: 30_000 });
 
   it('creates, lists, changes and deletes teams and users, refusing bad bodies by field', async () => {
     const t = await admin(torii, 'POST', '/admin/teams', { name: 'research', rpm: 100, max_budget_usd: 50, budget_period: 'month', models: ['mini'] });
@@ -132,6 +140,24 @@ describe('governance', () => {
     assert.match(refused.json.error.message, /tpm/);
   });
 
+  it('limits some models only (model_limits), beside the key\'s own limits', async () => {
+    const k = await newKey(torii, { alias: 'per-model', rpm: 100, model_limits: { 'claude-*': { rpm: 1 } } });
+    assert.deepEqual(k.model_limits, { 'claude-*': { rpm: 1 } });
+    const haiku = () => postJson(`${torii.v1}/chat/completions`, chatBody('claude-haiku', 'hi', { max_tokens: 5 }),
+      { headers: { authorization: `Bearer ${k.key}` } });
+    assert.equal((await haiku()).status, 200);
+    const refused = await haiku();
+    assert.equal(refused.status, 429);
+    assert.match(refused.json.error.message, /key 'per-model' on models 'claude-\*': 1 requests per minute/);
+    for (let i = 0; i < 3; i++) assert.equal((await chat(torii, k.key)).status, 200, 'other models keep the key\'s own limit');
+    for (const body of [{ model_limits: [] }, { model_limits: { 'gpt-*': {} } }, { model_limits: { 'gpt-*': { rpm: 0 } } },
+      { model_limits: { 'gpt-*': { rps: 3 } } }]) {
+      const r = await admin(torii, 'POST', '/admin/keys', body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(r.json.error.param, 'model_limits');
+    }
+  });
+
   it('limits requests in flight, and gives the slot back when a request ends', async () => {
     const k = await newKey(torii, { alias: 'par', max_parallel: 2 });
     await mockConfig(mock, { latency_ms: 400 });
@@ -218,6 +244,29 @@ describe('governance', () => {
     }, { what: 'ledger spend to equal the sum of the answered costs' });
   });
 
+  it('charges a cancelled stream for what was generated, and gives its reservation back', { timeout: 20_000 }, async () => {
+    const k = await newKey(torii, { alias: 'cut', max_budget_usd: 1 });
+    const ctrl = new AbortController();
+    const res = await postStream(`${torii.v1}/chat/completions`, chatBody('slow', 'a long story please', { stream: true, max_tokens: 400 }),
+      { headers: { authorization: `Bearer ${k.key}`, 'x-request-id': 'gov-cut' }, signal: ctrl.signal });
+    assert.equal(res.status, 200);
+    let events = 0;
+    await readSSE(res, { onEvent: () => { events += 1; if (events >= 5) { ctrl.abort(); return true; } return false; } });
+    const row = await waitFor(async () => {
+      const r = await admin(torii, 'GET', '/admin/logs/gov-cut');
+      return r.status === 200 ? r.json : null;
+    }, { what: 'the cancelled stream in the log' });
+    assert.equal(row.status, 499);
+    assert.ok(row.cost_usd > 0, `charged ${row.cost_usd} for what was generated`);
+    const max = 400 * 400 / 1e6;  // max_tokens at the output price
+    assert.ok(row.cost_usd < max / 4, 'charged for what was generated, not for max_tokens');
+    const g = await waitFor(async () => {
+      const x = (await admin(torii, 'GET', `/admin/keys/${k.id}`)).json;
+      return Math.abs(x.spend_usd - row.cost_usd) < 1e-9 ? x : null;
+    }, { what: 'the key charged the cancelled stream\'s cost' });
+    assert.ok(Math.abs(g.budget_remaining_usd - (1 - row.cost_usd)) < 1e-9, 'and its reservation released');
+  });
+
   it('refuses a model without a price under a budget, since its cost could not be charged', async () => {
     const k = await newKey(torii, { max_budget_usd: 10 });
     const r = await chat(torii, k.key, {}, 'unpriced');
@@ -255,6 +304,21 @@ describe('governance', () => {
     const poor = await postJson(`${torii.v1}/chat/completions`, chatBody('mini', 'hi', { max_tokens: 50 }),
       { headers: { authorization: 'Bearer declared-secret-2' } });
     assert.equal(poor.status, 402, 'a declared budget holds');
+  });
+
+  it('routes by the caller: a team (by name or id) or a key tag picks the model', async () => {
+    const gold = (await admin(torii, 'POST', '/admin/teams', { name: 'gold' })).json;
+    const inGold = await newKey(torii, { team_id: gold.id });
+    const tagged = await newKey(torii, { tags: ['beta'] });
+    const plain = await newKey(torii, { tags: ['alpha'] });
+    const upstream = async (key) => {
+      const r = await chat(torii, key);
+      assert.equal(r.status, 200, r.text);
+      return r.headers.get('x-torii-model');
+    };
+    assert.equal(await upstream(inGold.key), 'claude-haiku-4-5-20251001');
+    assert.equal(await upstream(tagged.key), 'claude-haiku-4-5-20251001');
+    assert.equal(await upstream(plain.key), 'gpt-4o-mini');
   });
 
   it('keeps budgets and spend across a restart', async () => {

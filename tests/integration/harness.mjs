@@ -808,31 +808,46 @@ export async function startPostgres() {
   if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr}${init.stdout}`);
   const [pb, pa] = run(`${PG_BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
-  const child = spawn(pb, pa, { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  child.__exited = exitPromise(child);
   let log = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`postgres did not start: ${log}`)), START_TIMEOUT_MS);
-    const onData = (d) => {
-      log += d;
-      if (log.includes('database system is ready to accept connections')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`postgres exited (${code}): ${log}`)); });
-  });
-  return {
+  const launch = async () => {
+    const child = spawn(pb, pa, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    child.__exited = exitPromise(child);
+    let mine = '';
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`postgres did not start: ${mine}`)), START_TIMEOUT_MS);
+      const onData = (d) => {
+        mine += d;
+        log += d;
+        if (mine.includes('database system is ready to accept connections')) { clearTimeout(timer); resolve(); }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`postgres exited (${code}): ${mine}`)); });
+    });
+    return child;
+  };
+  // pg_ctl signals the postmaster itself (runuser, in between as root, does not pass SIGINT on).
+  const shutdown = async () => {
+    const [cb, ca] = run(`${PG_BIN}/pg_ctl`, ['stop', '-D', data, '-m', 'fast', '-w']);
+    spawnSync(cb, ca, { encoding: 'utf8' });
+    await stopProcess(pg.child, { signal: 'SIGTERM' });
+  };
+  const pg = {
     kind: 'postgres',
-    child,
+    child: await launch(),
     port,
     url: `postgresql://torii@127.0.0.1:${port}/postgres`,
     log: () => log,
-    stop: async (opts) => {
-      await stopProcess(child, { signal: 'SIGINT', ...(opts ?? {}) });
+    // An outage: the server stops (fast shutdown) and starts again on the same data.
+    halt: async () => { await shutdown(); },
+    resume: async () => { pg.child = await launch(); },
+    stop: async () => {
+      await shutdown();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return pg;
 }
 
 // Runs SQL through psql; resolves with its output (tuples only, unaligned).

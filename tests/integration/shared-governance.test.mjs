@@ -31,6 +31,7 @@ describe('governance shared by two nodes through Redis', () => {
         { key: 'shared-budget-key', alias: 'crowd', max_budget_usd: 0.05 },
         { key: 'shared-parallel-key', alias: 'par', max_parallel: 2 },
         { key: 'shared-tpm-key', alias: 'tpm', tpm: 300 },
+        { key: 'shared-model-key', alias: 'per-model', model_limits: { 'mini': { rpm: 2 } } },
       ],
       providers: [{ name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' }],
       models: [{ name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] }],
@@ -57,6 +58,14 @@ describe('governance shared by two nodes through Redis', () => {
       assert.equal(r.json.error.code, 'rate_limit_exceeded');
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
     }
+  });
+
+  it('holds a per-model limit across both nodes', async () => {
+    assert.equal((await chat(a, 'shared-model-key')).status, 200);
+    assert.equal((await chat(b, 'shared-model-key')).status, 200);
+    const r = await chat(a, 'shared-model-key');
+    assert.equal(r.status, 429);
+    assert.match(r.json.error.message, /on models 'mini'/);
   });
 
   it('trues tokens up across nodes', async () => {

@@ -4,7 +4,8 @@
 // within 1 s; a $1.00 budget under 200 concurrent requests over both nodes
 // is never passed, every refusal is a 402, and the ledger equals the sum of
 // the logged costs; a node killed with SIGKILL mid-load loses no key, and
-// the reservations it held expire.
+// the reservations it held expire; a PostgreSQL outage keeps the known keys
+// serving and answers admin writes with 503.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -103,6 +104,26 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     // Both nodes report the same spend for the key.
     const [sa, sb] = [(await admin(a, 'GET', `/admin/keys/${k.id}`)).json, (await admin(b, 'GET', `/admin/keys/${k.id}`)).json];
     assert.ok(Math.abs(sa.spend_usd - sum) < 1e-6 && Math.abs(sb.spend_usd - sum) < 1e-6, `${sa.spend_usd} / ${sb.spend_usd} vs ${sum}`);
+  });
+
+  it('keeps serving known keys while PostgreSQL is down; admin writes answer 503 until it is back', async () => {
+    const k = (await admin(a, 'POST', '/admin/keys', { alias: 'outage' })).json;
+    await waitFor(async () => (await chat(b, k.key)).status === 200, { timeoutMs: 1000, what: 'the key on b' });
+    await pg.halt();
+    try {
+      assert.equal((await chat(a, k.key)).status, 200, 'the key table is in memory');
+      assert.equal((await chat(b, k.key)).status, 200);
+      const w = await admin(a, 'POST', '/admin/keys', { alias: 'during-outage' });
+      assert.equal(w.status, 503, w.text);
+      assert.equal(w.json.error.code, 'store_unavailable');
+    } finally {
+      await pg.resume();
+    }
+    const after = await waitFor(async () => {
+      const r = await admin(a, 'POST', '/admin/keys', { alias: 'after-outage' });
+      return r.status === 201 ? r : null;
+    }, { timeoutMs: 5000, what: 'admin writes once PostgreSQL is back' });
+    await waitFor(async () => (await chat(b, after.json.key)).status === 200, { timeoutMs: 2000, what: 'the new key on b' });
   });
 
   it('loses no key when a node is killed mid-load, and the dead node\'s reservations expire', async () => {

@@ -57,6 +57,9 @@ std::optional<ApiError> AuthFilter::accept(pipeline::RequestContext& ctx, std::s
     ctx.principals[l] = levels[l];
     if (levels[l] && !levels[l]->policy.models.empty()) ctx.ex.allowed_models[l] = &levels[l]->policy.models;
   }
+  ctx.ex.caller.team_id = key->team_id;
+  if (state.team) ctx.ex.caller.team_name = state.team->label;
+  ctx.ex.caller.key_tags = &key->tags;
   state.key = std::move(key);
   return std::nullopt;
 }

@@ -20,7 +20,7 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
   for (const config::Field& f :
        reader.fields(node, path,
                      {"key", "alias", "team_id", "user_id", "models", "max_budget_usd", "budget_period", "rpm", "tpm",
-                      "max_parallel", "expires_at", "metadata", "tags", "blocked"})) {
+                      "max_parallel", "model_limits", "expires_at", "metadata", "tags", "blocked"})) {
     const std::string key = config::Reader::join(path, f.name);
     const int line = config::Reader::value_line(f);
     if (f.name == "key" || f.name == "alias" || f.name == "team_id" || f.name == "user_id") {
@@ -45,6 +45,23 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
       const uint64_t max = f.name == "tpm" ? 1'000'000'000'000ull : f.name == "rpm" ? 1'000'000'000ull : 1'000'000ull;
       if (auto v = reader.uint_field(f, path, 1, max))
         (f.name == "rpm" ? k.policy.rpm : f.name == "tpm" ? k.policy.tpm : k.policy.max_parallel) = int64_t(*v);
+    } else if (f.name == "model_limits") {
+      if (!reader.is_map(f, path)) continue;
+      json::object limits;
+      for (auto it = f.value.begin(); it != f.value.end(); ++it) {
+        const std::string pattern = it->first.as<std::string>();
+        const std::string where = key + "." + pattern;
+        json::object one;
+        if (it->second.IsMap()) {
+          for (const config::Field& x : reader.fields(it->second, where, {"rpm", "tpm", "max_parallel"})) {
+            const uint64_t max = x.name == "tpm" ? 1'000'000'000'000ull : x.name == "rpm" ? 1'000'000'000ull : 1'000'000ull;
+            if (auto v = reader.uint_field(x, where, 1, max)) one[x.name] = int64_t(*v);
+          }
+        }
+        if (one.empty()) reader.error(config::Reader::line_of(it->second), where, "expected a map with rpm, tpm and/or max_parallel");
+        limits[pattern] = std::move(one);
+      }
+      k.policy.model_limits_json = json::serialize(limits);
     } else if (f.name == "expires_at") {
       auto v = reader.string_field(f, path);
       int64_t us = 0;

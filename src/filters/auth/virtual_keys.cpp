@@ -125,6 +125,25 @@ std::shared_ptr<governance::Principal> make_principal(governance::Level level, c
   out->policy.tpm = p.tpm;
   out->policy.max_parallel = p.max_parallel;
   out->counters = governance::counters_for(level, id);
+  // {"PATTERN": {"rpm": N, "tpm": N, "max_parallel": N}} (checked when it was stored).
+  boost::system::error_code ec;
+  auto limits = boost::json::parse(p.model_limits_json, ec);
+  if (!ec && limits.is_object())
+    for (const auto& [pattern, v] : limits.as_object()) {
+      if (!v.is_object()) continue;
+      auto m = std::make_shared<governance::Principal>();
+      m->level = level;
+      m->id = id + "@" + std::string(pattern);
+      m->label = label;
+      m->scope = std::string(pattern);
+      m->policy.models = {std::string(pattern)};
+      for (auto [name, dest] : {std::pair{"rpm", &m->policy.rpm}, std::pair{"tpm", &m->policy.tpm},
+                                std::pair{"max_parallel", &m->policy.max_parallel}})
+        if (const auto* x = v.as_object().if_contains(name); x && (x->is_int64() || x->is_uint64()))
+          *dest = x->to_number<int64_t>();
+      m->counters = governance::counters_for(level, m->id);
+      out->model_limits.push_back(std::move(m));
+    }
   return out;
 }
 

@@ -35,12 +35,10 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
   const int64_t tokens = rate_tokens(a);
   std::optional<MaxCost> cost;
   auto undo = [&](int upto) {
-    for (int l = 0; l <= upto; ++l)
-      if (ctx.principals[l]) give_back(*ctx.principals[l], st.taken[l], now_us);
+    for (int l = 0; l <= upto; ++l) give_back(*st.levels[l], st.taken[l], now_us);
   };
-  for (int l = 0; l < 3; ++l) {
-    const Principal* p = ctx.principals[l];
-    if (!p) continue;
+  for (int l = 0; l < st.count; ++l) {
+    const Principal* p = st.levels[l];
     const governance::Policy& policy = p->policy;
     auto& c = *p->counters;
     MeteringState::Taken& t = st.taken[l];
@@ -97,10 +95,9 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
 void settle_locally(pipeline::RequestContext& ctx, MeteringState& st, int64_t used, int64_t cost, bool refused_later) {
   const int64_t now_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  for (int l = 0; l < 3; ++l) {
-    const Principal* p = ctx.principals[l];
+  for (int l = 0; l < st.count; ++l) {
+    const Principal* p = st.levels[l];
     MeteringState::Taken& t = st.taken[l];
-    if (!p) continue;
     if (refused_later) {
       give_back(*p, t, now_us);
       continue;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "filters/auth/virtual_keys.hpp"
 #include "filters/metering/local_meter.hpp"
 #include "filters/metering/redis_meter.hpp"
 #include "filters/metering/refusals.hpp"
@@ -10,15 +11,30 @@
 #include "governance/money.hpp"
 #include "llm/pricing.hpp"
 #include "pipeline/filter_chain.hpp"
+#include "routing/model_table.hpp"
 
 namespace torii::filters::metering {
 
 namespace {
 
+bool meters(const governance::Principal& p) { return p.policy.limits_rate() || p.policy.max_budget_nusd; }
+
 bool metered(const pipeline::RequestContext& ctx) {
   for (const governance::Principal* p : ctx.principals)
-    if (p && (p->policy.limits_rate() || p->policy.max_budget_nusd)) return true;
+    if (p && (meters(*p) || !p->model_limits.empty())) return true;
   return false;
+}
+
+// The levels the request is metered against (see MeteringState::levels).
+void collect_levels(const pipeline::RequestContext& ctx, std::string_view model, MeteringState& st) {
+  st.count = 0;
+  for (const governance::Principal* p : ctx.principals) {
+    if (!p) continue;
+    if (meters(*p) && st.count < MeteringState::kMaxLevels) st.levels[st.count++] = p;
+    for (const auto& m : p->model_limits)
+      if (st.count < MeteringState::kMaxLevels && filters::model_allowed(m->policy.models, model))
+        st.levels[st.count++] = m.get();
+  }
 }
 
 MeteringState* state_of(pipeline::RequestContext& ctx, size_t index) {
@@ -30,13 +46,16 @@ MeteringState* state_of(pipeline::RequestContext& ctx, size_t index) {
 
 std::optional<ApiError> MeteringFilter::on_admit(pipeline::RequestContext& ctx, const pipeline::Admission& a) const {
   if (!metered(ctx)) return std::nullopt;
-  return admit_locally(ctx, a, ctx.state_of<MeteringState>(index_));
+  MeteringState& st = ctx.state_of<MeteringState>(index_);
+  collect_levels(ctx, a.model->name, st);
+  return admit_locally(ctx, a, st);
 }
 
 boost::asio::awaitable<std::optional<ApiError>> MeteringFilter::on_admit_async(pipeline::RequestContext& ctx,
                                                                               const pipeline::Admission& a) const {
   if (!metered(ctx)) co_return std::nullopt;
   MeteringState& st = ctx.state_of<MeteringState>(index_);
+  collect_levels(ctx, a.model->name, st);
   bool unreachable = false;
   std::optional<ApiError> verdict = co_await admit_shared(ctx, a, st, *shared_, lease_, unreachable);
   if (!unreachable) co_return verdict;

@@ -14,6 +14,12 @@
 namespace torii::filters::metering {
 
 struct MeteringState final : pipeline::FilterState {
+  // What the request is metered against: its key, user and team, and the
+  // model limits of each that match its model, in that order.
+  static constexpr int kMaxLevels = 16;
+  const governance::Principal* levels[kMaxLevels] = {};
+  int count = 0;
+
   struct Taken {
     int64_t rpm = 0, tpm = 0;  // the limits charged against (0: none)
     int64_t tokens = 0;        // charged to tpm
@@ -21,7 +27,7 @@ struct MeteringState final : pipeline::FilterState {
     bool budget = false;       // a budget applied at admission
     int64_t reserved = 0;      // nano-dollars held against it
     int64_t period_start_us = 0;
-  } taken[3];
+  } taken[kMaxLevels];
 
   // The tightest level's figures, for x-ratelimit-*.
   bool has_requests = false, has_tokens = false;

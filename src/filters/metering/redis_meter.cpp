@@ -107,16 +107,15 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
   const int64_t now = now_us();
   const int64_t tokens = rate_tokens(a);
   std::optional<MaxCost> cost;
-  const Principal* levels[3] = {};
+  const Principal* levels[MeteringState::kMaxLevels] = {};
   int n = 0;
   std::vector<std::string> keys, argv;
   st.ticket = new_ticket();
   argv.push_back(st.ticket);
   argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(lease).count()));
   argv.push_back("");  // the number of levels, below
-  for (int l = 0; l < 3; ++l) {
-    const Principal* p = ctx.principals[l];
-    if (!p || (!p->policy.limits_rate() && !p->policy.max_budget_nusd)) continue;
+  for (int l = 0; l < st.count; ++l) {
+    const Principal* p = st.levels[l];
     const governance::Policy& policy = p->policy;
     int64_t start = 0, reserve = 0, limit = -1;
     if (policy.max_budget_nusd) {
@@ -211,10 +210,10 @@ void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store
   const int64_t now = now_us();
   std::vector<std::string> keys, argv{st.ticket, ""};
   int n = 0;
-  for (int l = 0; l < 3; ++l) {
-    const Principal* p = ctx.principals[l];
+  for (int l = 0; l < st.count; ++l) {
+    const Principal* p = st.levels[l];
     MeteringState::Taken& t = st.taken[l];
-    if (!p || (!t.rpm && !t.tpm && !t.parallel && !t.budget)) continue;
+    if (!t.rpm && !t.tpm && !t.parallel && !t.budget) continue;
     add_keys(keys, *p, t.period_start_us);
     // A request refused further on gives its tokens back (its request
     // count stays: Redis has no cheap undo for it, and it did arrive).

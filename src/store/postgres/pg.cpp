@@ -94,7 +94,7 @@ bool PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params
 bool pg_ensure_schema(PgConnection& c, std::string& error) {
   static constexpr const char* kPolicy =
       "models TEXT NOT NULL, max_budget_usd DOUBLE PRECISION, budget_period TEXT, rpm BIGINT, tpm BIGINT, "
-      "max_parallel BIGINT";
+      "max_parallel BIGINT, model_limits TEXT NOT NULL DEFAULT '{}'";
   const std::string sql[] = {
       // Several nodes may start at once: the lock makes the creation one at a time.
       "SELECT pg_advisory_lock(7350189)",
@@ -113,6 +113,10 @@ bool pg_ensure_schema(PgConnection& c, std::string& error) {
       "spend_nusd BIGINT NOT NULL, requests BIGINT NOT NULL, PRIMARY KEY (level, id, hour))",
       "CREATE TABLE IF NOT EXISTS torii_changes (one INTEGER PRIMARY KEY CHECK (one = 1), version BIGINT NOT NULL)",
       "INSERT INTO torii_changes VALUES (1, 0) ON CONFLICT DO NOTHING",
+      // Columns added since the tables were first made.
+      "ALTER TABLE virtual_keys ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
+      "ALTER TABLE teams ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
+      "ALTER TABLE users ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
       "SELECT pg_advisory_unlock(7350189)",
   };
   for (const auto& s : sql)
