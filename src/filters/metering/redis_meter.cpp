@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -205,47 +207,80 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
   co_return std::nullopt;
 }
 
-void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
-                   int64_t used, int64_t cost, bool refused_later) {
-  const int64_t now = now_us();
-  std::vector<std::string> keys, argv{st.ticket, ""};
-  int n = 0;
-  for (int l = 0; l < st.count; ++l) {
-    const Principal* p = st.levels[l];
-    MeteringState::Taken& t = st.taken[l];
-    if (!t.rpm && !t.tpm && !t.parallel && !t.budget) continue;
-    add_keys(keys, *p, t.period_start_us);
-    // A request refused further on gives its tokens back (its request
-    // count stays: Redis has no cheap undo for it, and it did arrive).
-    const int64_t refund = t.tpm ? t.tokens - (refused_later ? 0 : used) : 0;
-    for (int64_t v : {t.tpm, refund, refused_later ? 0 : cost, t.budget ? budget_ttl_s(*p, t.period_start_us, now) : 0})
-      argv.push_back(std::to_string(v));
-    argv.push_back(t.budget ? "1" : "0");
-    ++n;
-    t = {};
-  }
-  if (n == 0) return;
-  argv[1] = std::to_string(n);
-  std::vector<std::string> args{std::to_string(keys.size())};
-  args.insert(args.end(), keys.begin(), keys.end());
-  args.insert(args.end(), argv.begin(), argv.end());
-  auto settle = [endpoint, executor = st.executor, args = std::move(args)]() mutable -> boost::asio::awaitable<void> {
-    store::RedisClient& client = store::RedisClient::for_this_thread(executor, endpoint);
-    // Tried three times; after that the reservation's lease frees it, but
-    // the cost is not in the shared spend (it is in this node's ledger).
-    const std::string& sha = settle_sha();
+namespace {
+
+// The settlements of one worker, sent together: every few milliseconds one
+// script call for all the requests that ended since (on the settle lane, so
+// no admission waits behind them). Saves Redis a script run and both sides
+// a wake-up per request; the cost is that a slot or a reservation comes
+// back up to kSettleDelay later.
+constexpr std::chrono::milliseconds kSettleDelay{2};
+constexpr size_t kMaxSettleLevels = 64;  // per script call
+
+struct SettleBatch {
+  std::vector<std::string> keys, argv;
+  size_t levels = 0;
+  bool scheduled = false;
+};
+
+boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor executor, store::RedisEndpoint endpoint,
+                                              SettleBatch* batch) {
+  boost::asio::steady_timer wait(executor, kSettleDelay);
+  co_await wait.async_wait(boost::asio::use_awaitable);
+  store::RedisClient& client = store::RedisClient::for_this_thread(executor, endpoint, 1);
+  const std::string& sha = settle_sha();
+  while (batch->levels > 0) {
+    // Up to kMaxSettleLevels levels per call: five keys and six arguments each.
+    const size_t n = std::min(batch->levels, kMaxSettleLevels);
+    std::vector<std::string> args{std::to_string(n * 5)};
+    args.insert(args.end(), batch->keys.begin(), batch->keys.begin() + long(n * 5));
+    args.push_back(std::to_string(n));
+    args.insert(args.end(), batch->argv.begin(), batch->argv.begin() + long(n * 6));
+    batch->keys.erase(batch->keys.begin(), batch->keys.begin() + long(n * 5));
+    batch->argv.erase(batch->argv.begin(), batch->argv.begin() + long(n * 6));
+    batch->levels -= n;
+    // Tried three times; after that the leases free what it held, but its
+    // cost is not in the shared spend (it is in this node's ledger).
     for (int attempt = 0; attempt < 3; ++attempt) {
       bool transport = false;
       std::vector<std::string> copy = args;
       store::RedisReply reply = co_await run_script(client, kSettleScript, sha, std::move(copy), transport);
-      if (!reply.failed()) co_return;
-      log::warn("redis: settling a request failed ({}){}", reply.text, attempt < 2 ? ", retrying" : "");
+      if (!reply.failed()) break;
+      log::warn("redis: settling {} request level(s) failed ({}){}", n, reply.text, attempt < 2 ? ", retrying" : "");
       boost::asio::steady_timer pause(executor, std::chrono::milliseconds(300));
       co_await pause.async_wait(boost::asio::use_awaitable);
     }
-  };
-  boost::asio::co_spawn(st.executor, std::move(settle), boost::asio::detached);
+  }
+  batch->scheduled = false;
+}
+
+}  // namespace
+
+void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
+                   int64_t used, int64_t cost, bool refused_later) {
+  (void)ctx;
+  // One batch per worker thread and Redis (a process has one store.redis).
+  thread_local SettleBatch batch;
+  const int64_t now = now_us();
+  for (int l = 0; l < st.count; ++l) {
+    const Principal* p = st.levels[l];
+    MeteringState::Taken& t = st.taken[l];
+    if (!t.rpm && !t.tpm && !t.parallel && !t.budget) continue;
+    add_keys(batch.keys, *p, t.period_start_us);
+    // A request refused further on gives its tokens back (its request
+    // count stays: Redis has no cheap undo for it, and it did arrive).
+    const int64_t refund = t.tpm ? t.tokens - (refused_later ? 0 : used) : 0;
+    batch.argv.push_back(st.ticket);
+    for (int64_t v : {t.tpm, refund, refused_later ? 0 : cost, t.budget ? budget_ttl_s(*p, t.period_start_us, now) : 0})
+      batch.argv.push_back(std::to_string(v));
+    batch.argv.push_back(t.budget ? "1" : "0");
+    ++batch.levels;
+    t = {};
+  }
   st.shared = false;
+  if (batch.levels == 0 || batch.scheduled) return;
+  batch.scheduled = true;
+  boost::asio::co_spawn(st.executor, send_settlements(st.executor, endpoint, &batch), boost::asio::detached);
 }
 
 }  // namespace torii::filters::metering

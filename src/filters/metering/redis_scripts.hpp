@@ -45,9 +45,13 @@ for i = 0, n - 1 do
       redis.call('HDEL', KEYS[k + 4], 'r:' .. id)
     end
     if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 5], '-inf', now) end
-    if redis.call('EXISTS', KEYS[k + 4]) == 0 then redis.call('HSET', KEYS[k + 4], 'spent', seed, 'reserved', 0) end
-    local spent = tonumber(redis.call('HGET', KEYS[k + 4], 'spent') or '0')
-    local reserved = tonumber(redis.call('HGET', KEYS[k + 4], 'reserved') or '0')
+    local v = redis.call('HMGET', KEYS[k + 4], 'spent', 'reserved')
+    if not v[1] then
+      redis.call('HSET', KEYS[k + 4], 'spent', seed, 'reserved', 0)
+      if ttl > 0 then redis.call('EXPIRE', KEYS[k + 4], ttl) end
+      v = {seed, '0'}
+    end
+    local spent, reserved = tonumber(v[1]), tonumber(v[2] or '0')
     if spent + reserved + reserve > limit then return {0, i, 4, spent, reserved} end
     p.budget, p.room = true, limit - spent - reserved - reserve
   end
@@ -66,11 +70,7 @@ for i = 0, n - 1 do
     local reserve, ttl = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
     redis.call('HINCRBY', KEYS[k + 4], 'reserved', reserve)
     redis.call('HSET', KEYS[k + 4], 'r:' .. ticket, reserve)
-    redis.call('ZADD', KEYS[k + 5], now + lease, ticket)
-    if ttl > 0 then
-      redis.call('EXPIRE', KEYS[k + 4], ttl)
-      redis.call('EXPIRE', KEYS[k + 5], ttl)
-    end
+    if redis.call('ZADD', KEYS[k + 5], now + lease, ticket) == 1 and ttl > 0 then redis.call('EXPIRE', KEYS[k + 5], ttl) end
   end
   table.insert(out, p.req_rem)
   table.insert(out, math.floor(p.req_reset))
@@ -81,13 +81,16 @@ end
 return out
 )lua";
 
+// Settles a batch: per level six arguments (ticket, tpm, tokens to give
+// back, cost, budget TTL, "1" when a budget applied) after the count.
 inline constexpr const char* kSettleScript = R"lua(
-local ticket, n = ARGV[1], tonumber(ARGV[2])
+local n = tonumber(ARGV[1])
 local W = 60000000
 for i = 0, n - 1 do
-  local a, k = 3 + i * 5, i * 5
-  local tpm, refund, cost, ttl = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local budget = ARGV[a + 4] == '1'
+  local a, k = 2 + i * 6, i * 5
+  local ticket = ARGV[a]
+  local tpm, refund, cost, ttl = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  local budget = ARGV[a + 5] == '1'
   if tpm > 0 and refund ~= 0 then
     local tat = tonumber(redis.call('GET', KEYS[k + 2]) or 'nil')
     if tat then redis.call('SET', KEYS[k + 2], string.format('%.3f', tat - refund * W / tpm), 'KEEPTTL') end
@@ -101,9 +104,11 @@ for i = 0, n - 1 do
       redis.call('ZREM', KEYS[k + 5], ticket)
     end
     if cost > 0 then
-      if redis.call('EXISTS', KEYS[k + 4]) == 0 then redis.call('HSET', KEYS[k + 4], 'reserved', 0) end
+      if redis.call('EXISTS', KEYS[k + 4]) == 0 then
+        redis.call('HSET', KEYS[k + 4], 'reserved', 0)
+        if ttl > 0 then redis.call('EXPIRE', KEYS[k + 4], ttl) end
+      end
       redis.call('HINCRBY', KEYS[k + 4], 'spent', cost)
-      if ttl > 0 then redis.call('EXPIRE', KEYS[k + 4], ttl) end
     end
   end
 end

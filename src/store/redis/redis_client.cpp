@@ -276,14 +276,14 @@ asio::awaitable<RedisReply> RedisClient::call(std::vector<std::string> args, std
   co_return p->reply;
 }
 
-RedisClient& RedisClient::for_this_thread(asio::any_io_executor executor, const RedisEndpoint& endpoint) {
+RedisClient& RedisClient::for_this_thread(asio::any_io_executor executor, const RedisEndpoint& endpoint, int lane) {
   struct Slot {
     std::string key;
     std::unique_ptr<RedisClient> client;
   };
   thread_local std::vector<Slot> slots;
-  const std::string key = endpoint.host + ":" + std::to_string(endpoint.port) + "/" + std::to_string(endpoint.db) +
-                          "@" + endpoint.user + ":" + endpoint.password;
+  const std::string key = std::to_string(lane) + " " + endpoint.host + ":" + std::to_string(endpoint.port) + "/" +
+                          std::to_string(endpoint.db) + "@" + endpoint.user + ":" + endpoint.password;
   for (auto& s : slots)
     if (s.key == key) return *s.client;
   slots.push_back({key, std::make_unique<RedisClient>(executor, endpoint)});

@@ -43,8 +43,11 @@ class RedisClient {
   boost::asio::awaitable<RedisReply> call(std::vector<std::string> args, std::chrono::milliseconds timeout,
                                           bool* transport_error = nullptr);
 
-  // The calling worker thread's client for `endpoint` (created on first use).
-  static RedisClient& for_this_thread(boost::asio::any_io_executor executor, const RedisEndpoint& endpoint);
+  // The calling worker thread's client for `endpoint` (created on first
+  // use). `lane` picks one of its connections, so that work nobody waits
+  // for (settlements) never queues ahead of a request's admission.
+  static RedisClient& for_this_thread(boost::asio::any_io_executor executor, const RedisEndpoint& endpoint,
+                                      int lane = 0);
 
  private:
   struct Impl;
