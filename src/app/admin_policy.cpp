@@ -45,8 +45,8 @@ std::optional<Answer> apply_policy_field(const std::string& key, const json::val
       p.model_limits_json = "{}";
       return std::nullopt;
     }
-    if (!v.is_object() || v.as_object().size() > 64)
-      return bad("expected an object of at most 64 model names or globs, each with rpm, tpm and/or max_parallel");
+    if (!v.is_object() || v.as_object().size() > 16)
+      return bad("expected an object of at most 16 model names or globs, each with rpm, tpm and/or max_parallel");
     for (const auto& [pattern, limits] : v.as_object()) {
       const std::string where = "model_limits." + std::string(pattern);
       if (pattern.empty() || pattern.size() > 256)

@@ -26,7 +26,8 @@ bool BudgetCounter::reserve(int64_t limit, BudgetPeriod period, int64_t now_us, 
   view.limit_nusd = limit;
   view.period_start_us = start_us_;
   view.resets_at_us = period_end_us(period_, start_us_);
-  const bool fits = spent_ + reserved_ + amount <= limit;
+  int64_t total = 0;
+  const bool fits = amount >= 0 && !__builtin_add_overflow(spent_ + reserved_, amount, &total) && total <= limit;
   if (fits) reserved_ += amount;
   view.spent_nusd = spent_;
   view.reserved_nusd = reserved_;

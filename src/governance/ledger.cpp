@@ -90,6 +90,8 @@ bool Ledger::spent_since(std::vector<Query>& queries, std::string& error) {
     written_.wait_for(lock, std::chrono::seconds(5), [&] { return flush_done_ >= ticket; });
   }
   std::lock_guard reader_lock(reader_mutex_);
+  // The writer cannot move sums from memory to the store between the two reads.
+  std::lock_guard pending_lock(pending_mutex_);
   if (!reader_) {
     reader_ = store::open_ledger_store(where_, error);
     if (!reader_) return false;
@@ -100,7 +102,6 @@ bool Ledger::spent_since(std::vector<Query>& queries, std::string& error) {
     q.spent_nusd = *stored;
   }
   // Sums the writer still holds (the store failed) count as spent too.
-  std::lock_guard lock(pending_mutex_);
   if (!pending_.empty())
     for (auto& q : queries)
       for (const auto& [k, v] : pending_)

@@ -31,9 +31,14 @@ RateCharge RateCounter::charge(int64_t limit, int64_t units, int64_t now_ns) {
   }
 }
 
-void RateCounter::refund(int64_t limit, int64_t units) {
+void RateCounter::refund(int64_t limit, int64_t units, int64_t now_ns) {
   if (units == 0 || limit <= 0) return;
-  tat_ns_.fetch_sub(interval_ns(limit) * units, std::memory_order_relaxed);
+  const int64_t delta = interval_ns(limit) * units;
+  int64_t tat = tat_ns_.load(std::memory_order_relaxed);
+  for (;;) {
+    const int64_t next = delta > 0 ? std::max(now_ns, tat - delta) : std::max(tat, now_ns) - delta;
+    if (next == tat || tat_ns_.compare_exchange_weak(tat, next, std::memory_order_relaxed)) return;
+  }
 }
 
 bool ParallelCounter::enter(int64_t limit, int64_t& after) {

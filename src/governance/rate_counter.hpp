@@ -22,9 +22,10 @@ struct RateCharge {
 class RateCounter {
  public:
   RateCharge charge(int64_t limit_per_min, int64_t units, int64_t now_ns);
-  // Gives units back (a refusal further on, or a true-up below the charge);
+  // Gives units back (a refusal further on, or a true-up below the charge),
+  // but never capacity that is already past (the arrival time stays >= now);
   // negative `units` charges more without a check (a true-up above it).
-  void refund(int64_t limit_per_min, int64_t units);
+  void refund(int64_t limit_per_min, int64_t units, int64_t now_ns);
 
  private:
   static int64_t interval_ns(int64_t limit) { return (kRateWindowNs + limit - 1) / limit; }

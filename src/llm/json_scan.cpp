@@ -258,10 +258,16 @@ class Scanner {
     }
   }
 
-  // A non-negative integer token below 2^40 as a number; -1 otherwise (the
-  // provider refuses what is not a count; this is only for estimates).
+  // A non-negative integer token as a number, saturated at 10^12; -1 when
+  // it is not one (the provider refuses what is not a count; this is only
+  // for estimates).
   static int64_t small_count(std::string_view t) {
-    if (t.empty() || t.size() > 12) return -1;
+    if (t.empty()) return -1;
+    if (t.size() > 12) {
+      for (char c : t)
+        if (c < '0' || c > '9') return -1;
+      return 1'000'000'000'000;
+    }
     int64_t v = 0;
     for (char c : t) {
       if (c < '0' || c > '9') return -1;
@@ -319,10 +325,22 @@ class Scanner {
         scan.user_token = {value_begin, pos_};
       } else if (!key_escaped && key == "metadata") {
         scan.metadata_token = {value_begin, pos_};
-      } else if (!key_escaped && (key == "max_tokens" || key == "max_completion_tokens" || key == "max_output_tokens")) {
-        scan.max_output_tokens = small_count(token);
-      } else if (!key_escaped && key == "n") {
-        scan.choices = std::max<int64_t>(1, small_count(token));
+      }
+      // The output caps, also under an escaped spelling ("max\u005ftokens"),
+      // which upstream parsers decode: the largest of them counts, so a
+      // budget's estimate is never below what the upstream may generate.
+      std::string unescaped;
+      std::string_view name = key;
+      if (key_escaped) {
+        boost::system::error_code kec;
+        auto k = boost::json::parse(s_.substr(key_begin, key.size() + 2), kec);
+        if (!kec && k.is_string()) unescaped = std::string(k.as_string());
+        name = unescaped;
+      }
+      if (name == "max_tokens" || name == "max_completion_tokens" || name == "max_output_tokens") {
+        scan.max_output_tokens = std::max(scan.max_output_tokens, small_count(token));
+      } else if (name == "n") {
+        scan.choices = std::max<int64_t>(scan.choices, small_count(token));
       }
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') {

@@ -33,8 +33,9 @@ struct RequestScan {
   Span user_token;
   Span metadata_token;
 
-  // The most output the request asks for: max_tokens, max_completion_tokens
-  // or max_output_tokens (-1: none set), and how many choices ("n", 1 by default).
+  // The most output the request asks for: the largest of max_tokens,
+  // max_completion_tokens and max_output_tokens (-1: none set; at most
+  // 10^12), and how many choices ("n", 1 by default).
   int64_t max_output_tokens = -1;
   int64_t choices = 1;
 

@@ -20,7 +20,8 @@ namespace torii::pipeline {
 struct Admission {
   const routing::Model* model = nullptr;
   uint64_t body_bytes = 0;         // of the request as the client sent it
-  int64_t max_output_tokens = -1;  // max_tokens (or its synonyms) × n; -1 when the body sets none
+  int64_t max_output_tokens = -1;  // max_tokens (or its synonyms); -1 when the body sets none
+  int64_t choices = 1;             // "n": every choice may generate that much
   bool produces_output = true;     // false for embeddings
 };
 

@@ -30,7 +30,8 @@ inline pipeline::Admission admission_for(const routing::Model& model, const llm:
   a.model = &model;
   a.body_bytes = body_bytes;
   a.produces_output = produces_output;
-  if (scan.max_output_tokens >= 0) a.max_output_tokens = scan.max_output_tokens * std::max<int64_t>(1, scan.choices);
+  a.max_output_tokens = scan.max_output_tokens;
+  a.choices = std::max<int64_t>(1, scan.choices);
   return a;
 }
 

@@ -61,6 +61,7 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
         if (one.empty()) reader.error(config::Reader::line_of(it->second), where, "expected a map with rpm, tpm and/or max_parallel");
         limits[pattern] = std::move(one);
       }
+      if (limits.size() > 16) reader.error(line, key, "at most 16 model names or globs");
       k.policy.model_limits_json = json::serialize(limits);
     } else if (f.name == "expires_at") {
       auto v = reader.string_field(f, path);

@@ -12,6 +12,7 @@ namespace {
 
 struct Rates {
   double input = 0, output = 0;  // USD per 1M tokens
+  uint32_t default_max_tokens = 0;  // the largest of the chain's models
 };
 
 void widen(Rates& r, const llm::Rates& rates) {
@@ -25,6 +26,7 @@ void widen(Rates& r, const llm::Rates& rates) {
 void collect(const routing::Model& m, Rates& r, std::string& unpriced, std::vector<const routing::Model*>& seen) {
   if (std::find(seen.begin(), seen.end(), &m) != seen.end() || seen.size() > 64) return;
   seen.push_back(&m);
+  r.default_max_tokens = std::max(r.default_max_tokens, m.default_max_tokens);
   for (const auto& t : m.targets) {
     if (!t.price) {
       if (unpriced.empty()) unpriced = (t.provider ? t.provider->name : std::string("?")) + "/" + t.model;
@@ -46,19 +48,23 @@ MaxCost max_cost(const pipeline::Admission& a) {
   std::vector<const routing::Model*> seen;
   collect(*a.model, r, out.unpriced, seen);
   out.input_tokens = int64_t((a.body_bytes + 2) / 3);
-  if (a.produces_output)
-    out.output_tokens = a.max_output_tokens >= 0        ? a.max_output_tokens
-                        : a.model->default_max_tokens > 0 ? int64_t(a.model->default_max_tokens)
-                                                          : kReservedOutputTokens;
+  if (a.produces_output) {
+    const int64_t each = a.max_output_tokens >= 0   ? a.max_output_tokens
+                         : r.default_max_tokens > 0 ? int64_t(r.default_max_tokens)
+                                                    : kReservedOutputTokens;
+    // Saturated: a request asking for more than this is refused by any budget.
+    out.output_tokens = std::min<int64_t>(kMaxTokens, each * std::min<int64_t>(a.choices, kMaxTokens / std::max<int64_t>(1, each)));
+  }
   // Nano-dollars, rounded up: USD per 1M tokens is 1000 nano-dollars a token.
   const double nusd = double(out.input_tokens) * r.input * 1000.0 + double(out.output_tokens) * r.output * 1000.0;
-  out.nusd = int64_t(std::ceil(nusd));
+  out.nusd = nusd >= double(kMaxNusd) ? kMaxNusd : int64_t(std::ceil(nusd));
   return out;
 }
 
 int64_t rate_tokens(const pipeline::Admission& a) {
-  return int64_t((a.body_bytes + 3) / 4) +
-         (!a.produces_output ? 0 : a.max_output_tokens >= 0 ? a.max_output_tokens : kDefaultOutputTokens);
+  const int64_t each = !a.produces_output ? 0 : a.max_output_tokens >= 0 ? a.max_output_tokens : kDefaultOutputTokens;
+  const int64_t out = each == 0 ? 0 : each * std::min<int64_t>(a.choices, kMaxTokens / each);
+  return std::min<int64_t>(kMaxTokens, int64_t((a.body_bytes + 3) / 4) + std::min<int64_t>(out, kMaxTokens));
 }
 
 }  // namespace torii::filters::metering

@@ -2,8 +2,8 @@
 // A request's maximum cost, reserved against budgets before it goes
 // upstream: its prompt at one token per 3 bytes of the body (above what
 // English text and code use, so real prompts rarely cost more), plus its
-// max_tokens (else the model's default_max_tokens, else
-// kReservedOutputTokens), at the highest rates of any target the request
+// max_tokens × n (else the largest default_max_tokens of the chain's models,
+// else kReservedOutputTokens, × n), at the highest rates of any target the request
 // can reach (its model's targets and every fallback model's), tiers and
 // cache writes included.
 #include <cstdint>
@@ -15,6 +15,9 @@
 namespace torii::filters::metering {
 
 inline constexpr int64_t kReservedOutputTokens = 4096;
+// Ceilings that keep the arithmetic in range (any budget or limit refuses more).
+inline constexpr int64_t kMaxTokens = 1'000'000'000'000;
+inline constexpr int64_t kMaxNusd = int64_t(1) << 60;
 
 struct MaxCost {
   int64_t nusd = 0;

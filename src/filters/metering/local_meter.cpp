@@ -20,8 +20,8 @@ int64_t now_ns() {
 // Gives back everything `t` took from `p` (its request too: it never went).
 void give_back(const Principal& p, MeteringState::Taken& t, int64_t now_us) {
   auto& c = *p.counters;
-  if (t.rpm) c.requests.refund(t.rpm, 1);
-  if (t.tpm && t.tokens) c.tokens.refund(t.tpm, t.tokens);
+  if (t.rpm) c.requests.refund(t.rpm, 1, now_us * 1000);
+  if (t.tpm && t.tokens) c.tokens.refund(t.tpm, t.tokens, now_us * 1000);
   if (t.parallel) c.parallel.leave();
   if (t.budget) c.budget.settle(t.reserved, 0, p.policy.budget_period, now_us);
   t = {};
@@ -70,6 +70,7 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
       }
       t.tpm = *policy.tpm;
       t.tokens = tokens;
+      t.charged_at_us = now_us;
       st.note_tokens(r, *policy.tpm);
     }
     if (policy.max_budget_nusd) {
@@ -92,7 +93,7 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
   return std::nullopt;
 }
 
-void settle_locally(pipeline::RequestContext& ctx, MeteringState& st, int64_t used, int64_t cost, bool refused_later) {
+void settle_locally(MeteringState& st, int64_t used, int64_t cost, bool refused_later) {
   const int64_t now_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   for (int l = 0; l < st.count; ++l) {
@@ -103,7 +104,9 @@ void settle_locally(pipeline::RequestContext& ctx, MeteringState& st, int64_t us
       continue;
     }
     auto& c = *p->counters;
-    if (t.tpm && t.tokens != used) c.tokens.refund(t.tpm, t.tokens - used);
+    // A charge whose minute is over has nothing left to give back.
+    const bool current = now_us - t.charged_at_us < 60'000'000;
+    if (t.tpm && t.tokens != used && (t.tokens < used || current)) c.tokens.refund(t.tpm, t.tokens - used, now_us * 1000);
     if (t.parallel) c.parallel.leave();
     // A budget set after this request was admitted counts its cost too.
     if (t.budget || p->policy.max_budget_nusd) c.budget.settle(t.reserved, cost, p->policy.budget_period, now_us);

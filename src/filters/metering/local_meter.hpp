@@ -14,7 +14,6 @@ namespace torii::filters::metering {
 std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipeline::Admission& a, MeteringState& st);
 // The request is over: `used_tokens` and `cost_nusd` are what it really took
 // (0 when it was refused further on or failed).
-void settle_locally(pipeline::RequestContext& ctx, MeteringState& st, int64_t used_tokens, int64_t cost_nusd,
-                    bool refused_later);
+void settle_locally(MeteringState& st, int64_t used_tokens, int64_t cost_nusd, bool refused_later);
 
 }  // namespace torii::filters::metering

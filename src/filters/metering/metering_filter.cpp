@@ -96,7 +96,7 @@ void MeteringFilter::on_complete(pipeline::RequestContext& ctx) const {
   const int64_t cost = charged ? governance::to_nusd(*ctx.ex.cost_usd) : 0;
   if (MeteringState* st = state_of(ctx, index_)) {
     if (st->shared) {
-      settle_shared(ctx, *st, *shared_, used, cost, refused_later);
+      settle_shared(*st, *shared_, used, cost, refused_later);
       // This node's view of each budget's period (seeds Redis if it loses it).
       const int64_t now_us =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -104,7 +104,7 @@ void MeteringFilter::on_complete(pipeline::RequestContext& ctx) const {
         for (const governance::Principal* p : ctx.principals)
           if (p && p->policy.max_budget_nusd) p->counters->budget.settle(0, cost, p->policy.budget_period, now_us);
     } else {
-      settle_locally(ctx, *st, used, cost, refused_later);
+      settle_locally(*st, used, cost, refused_later);
     }
   }
   if (cost <= 0) return;

@@ -16,7 +16,8 @@ namespace torii::filters::metering {
 struct MeteringState final : pipeline::FilterState {
   // What the request is metered against: its key, user and team, and the
   // model limits of each that match its model, in that order.
-  static constexpr int kMaxLevels = 16;
+  static constexpr int kMaxModelLimits = 16;  // per key, user or team
+  static constexpr int kMaxLevels = 3 * (1 + kMaxModelLimits);
   const governance::Principal* levels[kMaxLevels] = {};
   int count = 0;
 
@@ -27,6 +28,7 @@ struct MeteringState final : pipeline::FilterState {
     bool budget = false;       // a budget applied at admission
     int64_t reserved = 0;      // nano-dollars held against it
     int64_t period_start_us = 0;
+    int64_t charged_at_us = 0;  // when tpm was charged (a refund after its minute gives nothing back)
   } taken[kMaxLevels];
 
   // The tightest level's figures, for x-ratelimit-*.

@@ -101,6 +101,9 @@ int64_t element(const store::RedisReply& r, size_t i) {
 
 }  // namespace
 
+// Forward: releases what a ticket may hold (see settle_shared).
+void release_shared(MeteringState& st, const store::RedisEndpoint& endpoint);
+
 boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestContext& ctx,
                                                              const pipeline::Admission& a, MeteringState& st,
                                                              const store::RedisEndpoint& endpoint,
@@ -122,7 +125,10 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
     int64_t start = 0, reserve = 0, limit = -1;
     if (policy.max_budget_nusd) {
       if (!cost) cost = max_cost(a);
-      if (!cost->unpriced.empty()) co_return price_unknown(*a.model, cost->unpriced);
+      if (!cost->unpriced.empty()) {
+        for (auto& t : st.taken) t = {};
+        co_return price_unknown(*a.model, cost->unpriced);
+      }
       start = governance::period_start_us(policy.budget_period, now);
       reserve = cost->nusd;
       limit = *policy.max_budget_nusd;
@@ -140,6 +146,7 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
     t.budget = policy.max_budget_nusd.has_value();
     t.reserved = reserve;
     t.period_start_us = start;
+    t.charged_at_us = now;
     levels[n++] = p;
   }
   if (n == 0) co_return std::nullopt;
@@ -154,10 +161,15 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
   const std::string& sha = admit_sha();
   store::RedisReply reply = co_await run_script(client, kAdmitScript, sha, std::move(args), transport);
   if (reply.failed() || reply.type != store::RedisReply::Type::array || reply.elements.empty()) {
-    for (auto& t : st.taken) t = {};
     if (!transport) log::error("redis: the admission script failed: {}", reply.text);
+    // The script may have run before the reply was lost: what it would have
+    // held (in-flight slots, reservations) is released by the next
+    // settlement, which only gives back what this ticket holds. Tokens are
+    // not given back, since it may not have taken them.
+    for (int l = 0; l < n; ++l) st.taken[l].tokens = 0;
+    st.shared = true;
+    release_shared(st, endpoint);
     unreachable = true;
-    st.ticket.clear();
     co_return std::nullopt;
   }
   if (element(reply, 0) != 1) {
@@ -234,6 +246,7 @@ boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor execu
     const size_t n = std::min(batch->levels, kMaxSettleLevels);
     std::vector<std::string> args{std::to_string(n * 5)};
     args.insert(args.end(), batch->keys.begin(), batch->keys.begin() + long(n * 5));
+    args.push_back(new_ticket());  // the batch's id
     args.push_back(std::to_string(n));
     args.insert(args.end(), batch->argv.begin(), batch->argv.begin() + long(n * 6));
     batch->keys.erase(batch->keys.begin(), batch->keys.begin() + long(n * 5));
@@ -256,9 +269,8 @@ boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor execu
 
 }  // namespace
 
-void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
-                   int64_t used, int64_t cost, bool refused_later) {
-  (void)ctx;
+void settle_shared(MeteringState& st, const store::RedisEndpoint& endpoint, int64_t used, int64_t cost,
+                   bool refused_later) {
   // One batch per worker thread and Redis (a process has one store.redis).
   thread_local SettleBatch batch;
   const int64_t now = now_us();
@@ -268,8 +280,10 @@ void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store
     if (!t.rpm && !t.tpm && !t.parallel && !t.budget) continue;
     add_keys(batch.keys, *p, t.period_start_us);
     // A request refused further on gives its tokens back (its request
-    // count stays: Redis has no cheap undo for it, and it did arrive).
-    const int64_t refund = t.tpm ? t.tokens - (refused_later ? 0 : used) : 0;
+    // count stays: Redis has no cheap undo for it, and it did arrive). A
+    // charge whose minute is over has nothing left to give back.
+    int64_t refund = t.tpm ? t.tokens - (refused_later ? 0 : used) : 0;
+    if (refund > 0 && now - t.charged_at_us >= 60'000'000) refund = 0;
     batch.argv.push_back(st.ticket);
     for (int64_t v : {t.tpm, refund, refused_later ? 0 : cost, t.budget ? budget_ttl_s(*p, t.period_start_us, now) : 0})
       batch.argv.push_back(std::to_string(v));
@@ -278,9 +292,12 @@ void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store
     t = {};
   }
   st.shared = false;
+  st.count = 0;
   if (batch.levels == 0 || batch.scheduled) return;
   batch.scheduled = true;
   boost::asio::co_spawn(st.executor, send_settlements(st.executor, endpoint, &batch), boost::asio::detached);
 }
+
+void release_shared(MeteringState& st, const store::RedisEndpoint& endpoint) { settle_shared(st, endpoint, 0, 0, true); }
 
 }  // namespace torii::filters::metering

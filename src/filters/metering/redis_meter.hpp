@@ -28,8 +28,8 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
                                                              const store::RedisEndpoint& endpoint,
                                                              std::chrono::seconds lease, bool& unreachable);
 
-// Starts the settlement on the worker's loop (on_complete cannot wait).
-void settle_shared(pipeline::RequestContext& ctx, MeteringState& st, const store::RedisEndpoint& endpoint,
-                   int64_t used_tokens, int64_t cost_nusd, bool refused_later);
+// Queues the settlement on the worker's loop (on_complete cannot wait).
+void settle_shared(MeteringState& st, const store::RedisEndpoint& endpoint, int64_t used_tokens, int64_t cost_nusd,
+                   bool refused_later);
 
 }  // namespace torii::filters::metering

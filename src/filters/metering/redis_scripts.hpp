@@ -81,19 +81,31 @@ end
 return out
 )lua";
 
-// Settles a batch: per level six arguments (ticket, tpm, tokens to give
-// back, cost, budget TTL, "1" when a budget applied) after the count.
+// Settles a batch (ARGV[1] its id, ARGV[2] how many levels): per level six arguments (ticket, tpm, tokens to give
+// back (negative: to charge more), cost, budget TTL, "1" when a budget
+// applied) after the count.
 inline constexpr const char* kSettleScript = R"lua(
-local n = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = (tonumber(t[1]) - 1700000000) * 1000000 + tonumber(t[2])
+-- Once per batch: a batch retried after a lost reply changes nothing twice.
+if not redis.call('SET', 'torii:settled:' .. ARGV[1], '1', 'NX', 'EX', 60) then return 0 end
+local n = tonumber(ARGV[2])
 local W = 60000000
 for i = 0, n - 1 do
-  local a, k = 2 + i * 6, i * 5
+  local a, k = 3 + i * 6, i * 5
   local ticket = ARGV[a]
   local tpm, refund, cost, ttl = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local budget = ARGV[a + 5] == '1'
   if tpm > 0 and refund ~= 0 then
-    local tat = tonumber(redis.call('GET', KEYS[k + 2]) or 'nil')
-    if tat then redis.call('SET', KEYS[k + 2], string.format('%.3f', tat - refund * W / tpm), 'KEEPTTL') end
+    local step = W / tpm
+    local tat = tonumber(redis.call('GET', KEYS[k + 2]) or '0')
+    local nt
+    if refund > 0 then nt = math.max(now, tat - refund * step) else nt = math.max(tat, now) - refund * step end
+    if nt > now then
+      redis.call('SET', KEYS[k + 2], string.format('%.3f', nt), 'PX', math.floor((nt - now) / 1000) + 1000)
+    else
+      redis.call('DEL', KEYS[k + 2])
+    end
   end
   redis.call('ZREM', KEYS[k + 3], ticket)
   if budget then
@@ -103,13 +115,9 @@ for i = 0, n - 1 do
       redis.call('HDEL', KEYS[k + 4], 'r:' .. ticket)
       redis.call('ZREM', KEYS[k + 5], ticket)
     end
-    if cost > 0 then
-      if redis.call('EXISTS', KEYS[k + 4]) == 0 then
-        redis.call('HSET', KEYS[k + 4], 'reserved', 0)
-        if ttl > 0 then redis.call('EXPIRE', KEYS[k + 4], ttl) end
-      end
-      redis.call('HINCRBY', KEYS[k + 4], 'spent', cost)
-    end
+    -- A hash Redis lost is seeded again by the next admission, from a
+    -- node's view that holds this cost already.
+    if cost > 0 and redis.call('EXISTS', KEYS[k + 4]) == 1 then redis.call('HINCRBY', KEYS[k + 4], 'spent', cost) end
   end
 end
 return 1

@@ -194,13 +194,22 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
         co_await resolver.async_resolve(self->endpoint.host, port, asio::as_tuple(asio::use_awaitable));
     boost::system::error_code ec = rec;
     if (!ec) {
-      tcp::socket s(self->executor);
-      auto [cec, ep] = co_await asio::async_connect(s, endpoints, asio::as_tuple(asio::use_awaitable));
+      // A connect that hangs (dropped SYNs) is given up after a second, so
+      // the next command tries again instead of waiting on the kernel.
+      auto s = std::make_shared<tcp::socket>(self->executor);
+      auto watchdog = std::make_shared<asio::steady_timer>(self->executor, std::chrono::seconds(1));
+      watchdog->async_wait([s](boost::system::error_code wec) {
+        if (wec) return;  // cancelled: the connect finished first
+        boost::system::error_code ignored;
+        s->close(ignored);
+      });
+      auto [cec, ep] = co_await asio::async_connect(*s, endpoints, asio::as_tuple(asio::use_awaitable));
+      watchdog->cancel();
       ec = cec;
       if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
+        s->set_option(tcp::no_delay(true), ec);
         ec = {};
-        self->socket = std::move(s);
+        self->socket = std::move(*s);
       }
     }
     if (ec) {

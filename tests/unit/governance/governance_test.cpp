@@ -42,7 +42,7 @@ TEST(RateCounter, TokensChargeByAmountAndRefundsGiveRoomBack) {
   const int64_t t0 = 5'000 * kS;
   EXPECT_TRUE(c.charge(1000, 900, t0).admitted);
   EXPECT_FALSE(c.charge(1000, 200, t0).admitted);
-  c.refund(1000, 800);  // the request used 100 of its 900
+  c.refund(1000, 800, t0);  // the request used 100 of its 900
   RateCharge r = c.charge(1000, 200, t0);
   EXPECT_TRUE(r.admitted);
   EXPECT_EQ(r.remaining, 700);
@@ -136,4 +136,28 @@ TEST(BudgetPeriod, BoundariesAreUtcCalendarOnes) {
   EXPECT_EQ(period_start_us(BudgetPeriod::none, t), 0);
   EXPECT_FALSE(parse_budget_period("2w"));
   EXPECT_EQ(*parse_budget_period("7d"), BudgetPeriod::week);
+}
+
+TEST(BudgetCounter, RefusesANegativeOrOverflowingReservation) {
+  BudgetCounter b;
+  const int64_t now = 100 * kHourUs;
+  b.seed(BudgetPeriod::none, 0, 0);
+  BudgetView v;
+  int64_t held = 0;
+  EXPECT_FALSE(b.reserve(1000, BudgetPeriod::none, now, -5, v, held));
+  EXPECT_FALSE(b.reserve(1000, BudgetPeriod::none, now, INT64_MAX, v, held));
+  EXPECT_TRUE(b.reserve(1000, BudgetPeriod::none, now, 1000, v, held));
+  EXPECT_FALSE(b.reserve(INT64_MAX, BudgetPeriod::none, now, INT64_MAX, v, held));
+}
+
+TEST(RateCounter, ARefundNeverGivesBackCapacityThatIsPast) {
+  RateCounter c;
+  const int64_t t0 = 7'000 * kS;
+  EXPECT_TRUE(c.charge(10, 10, t0).admitted);
+  c.refund(10, 1000, t0);  // far more than was charged
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += c.charge(10, 1, t0).admitted;
+  EXPECT_EQ(admitted, 10) << "the bucket holds its limit, not more";
+  c.refund(10, -5, t0 + 120 * kS);  // a true-up above the charge, long after: charged from now
+  EXPECT_EQ(c.charge(10, 1, t0 + 120 * kS).remaining, 4);
 }
