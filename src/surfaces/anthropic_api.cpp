@@ -95,6 +95,8 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, *error);
     co_return;
   }
+  // Known from here on, for the log and the metrics of a request refused before routing.
+  ex.route.model = model->name;
   const pipeline::Admission admission = admission_for(*model, scan, body.size(), true);
   std::optional<ApiError> refused = admission_refusal(ex, admission);
   if (!refused && ex.gate && ex.gate->admits_async()) {

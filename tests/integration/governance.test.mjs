@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig, mockConfig, waitFor, postStream, readSSE } from './harness.mjs';
+import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig, mockConfig, waitFor, postStream, readSSE, metricValue } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-secret' };
 const admin = (torii, method, p, body) => http(`${torii.url}${p}`, { method, headers: ADMIN, body });
@@ -106,6 +106,12 @@ describe('governance', () => {
     assert.match(refused.json.error.message, /key 'rpm-3'.*3 requests per minute \(rpm\)/);
     const retry = Number(refused.headers.get('retry-after'));
     assert.ok(retry >= 1 && retry <= 20, `Retry-After ${retry}: one request comes back every 20 s`);
+    // Counted in /metrics, under the model it asked for.
+    const limited = await waitFor(async () => {
+      const v = await metricValue(torii, 'torii_rate_limited_total{model="mini",provider=""}');
+      return v >= 1 ? v : null;
+    }, { what: 'the refusal in torii_rate_limited_total' });
+    assert.ok(limited >= 1);
     // The Anthropic surface answers in its own shape.
     const a = await postJson(`${torii.url}/v1/messages`, { model: 'claude-haiku', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
       { headers: { 'x-api-key': k.key } });
@@ -213,6 +219,8 @@ describe('governance', () => {
     assert.equal(refused.json.error.type, 'insufficient_quota');
     assert.equal(refused.json.error.code, 'budget_exceeded');
     assert.match(refused.json.error.message, /key 'budget'.*of \$0\.02 this month.*resets at \d{4}-\d\d-01T00:00:00/);
+    await waitFor(async () => (await metricValue(torii, 'torii_budget_exceeded_total{model="mini",provider=""}')) >= 1,
+      { what: 'the refusal in torii_budget_exceeded_total' });
     const shown = await waitFor(async () => {
       const g = (await admin(torii, 'GET', `/admin/keys/${k.id}`)).json;
       return Math.abs(g.spend_usd - spent) < 1e-9 ? g : null;

@@ -21,7 +21,7 @@ struct HistogramSum {
 };
 
 struct PairSum {  // by model and provider
-  uint64_t attempts = 0, fallbacks = 0, cost_unknown = 0;
+  uint64_t attempts = 0, fallbacks = 0, cost_unknown = 0, rate_limited = 0, budget_exceeded = 0;
   double cost = 0;
   std::array<uint64_t, kTokenTypes> tokens{};
   HistogramSum duration, upstream, overhead, ttft, per_token;
@@ -106,6 +106,8 @@ std::string render_exposition(const std::string& extra) {
       p.attempts += s.attempts.get();
       p.fallbacks += s.fallbacks.get();
       p.cost_unknown += s.cost_unknown.get();
+      p.rate_limited += s.rate_limited.get();
+      p.budget_exceeded += s.budget_exceeded.get();
       p.cost += s.cost_usd.get();
       for (size_t t = 0; t < kTokenTypes; ++t) p.tokens[t] += s.tokens[t].get();
       p.duration.add(s.duration);
@@ -153,6 +155,11 @@ std::string render_exposition(const std::string& extra) {
           &PairSum::cost_unknown);
   counter(out, pairs, "torii_attempts_total", "Upstream attempts (retries and hedges included).", &PairSum::attempts);
   counter(out, pairs, "torii_fallbacks_total", "Requests answered by a fallback model.", &PairSum::fallbacks);
+  counter(out, pairs, "torii_rate_limited_total",
+          "Requests refused with 429 by a rate limit (rpm, tpm, max_parallel) of their key, user or team.",
+          &PairSum::rate_limited);
+  counter(out, pairs, "torii_budget_exceeded_total",
+          "Requests refused with 402 by a budget of their key, user or team.", &PairSum::budget_exceeded);
   out += extra;
   return out;
 }

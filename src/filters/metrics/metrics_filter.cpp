@@ -72,6 +72,9 @@ void MetricsFilter::on_complete(pipeline::RequestContext& ctx) const {
   s.attempts.add(uint64_t(route.attempts));
   if (!route.fallback_model.empty()) s.fallbacks.add(1);
   if (cancelled) s.cancelled.add(1);
+  // Refused by metering (the model was known: on_admit ran), not by an upstream.
+  if (ctx.admission_refused && ctx.status == 429) s.rate_limited.add(1);
+  if (ctx.admission_refused && ctx.status == 402) s.budget_exceeded.add(1);
 
   const llm::Usage& u = ctx.ex.usage;
   const int64_t counts[kTokenTypes] = {u.input, u.output, u.cached_read, u.cache_write, u.reasoning, u.audio};

@@ -49,6 +49,8 @@ struct Series {
   Cell<uint64_t> fallbacks;
   Cell<uint64_t> cancelled;
   Cell<uint64_t> cost_unknown;  // answered, but no price was known for its target
+  Cell<uint64_t> rate_limited;     // refused by a rate limit of its key, user or team (429)
+  Cell<uint64_t> budget_exceeded;  // refused by a budget of its key, user or team (402)
   Cell<double> cost_usd;
   std::array<Cell<uint64_t>, kTokenTypes> tokens;
   Histogram duration, upstream, overhead, ttft, per_token;
