@@ -127,6 +127,10 @@ describe('governance shared by two nodes through Redis', () => {
     try {
       const o = await chat(open, 'shared-budget-key', { max_tokens: 5 });
       assert.notEqual(o.status, 503, o.text);
+      // ... and still enforces the limits, on this node alone.
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await chat(open, 'shared-rpm-key')).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429], 'rpm 4 on the open node\'s own counters');
     } finally {
       await open.stop();
     }

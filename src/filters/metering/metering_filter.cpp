@@ -64,6 +64,7 @@ boost::asio::awaitable<std::optional<ApiError>> MeteringFilter::on_admit_async(p
     ApiError e = counters_unavailable("Redis did not answer");
     co_return e;
   }
+  collect_levels(ctx, a.model->name, st);  // the failed attempt's release cleared them
   co_return admit_locally(ctx, a, st);
 }
 

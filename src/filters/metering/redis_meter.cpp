@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -84,13 +85,13 @@ int64_t budget_ttl_s(const Principal& p, int64_t start, int64_t now) {
 // EVALSHA, and EVAL when the server does not have the script yet.
 boost::asio::awaitable<store::RedisReply> run_script(store::RedisClient& client, const char* script,
                                                      const std::string& sha, std::vector<std::string> args,
-                                                     bool& transport) {
+                                                     bool& transport, bool* sent = nullptr) {
   std::vector<std::string> first = args;
   first.insert(first.begin(), {"EVALSHA", sha});
-  store::RedisReply reply = co_await client.call(std::move(first), kRedisTimeout, &transport);
+  store::RedisReply reply = co_await client.call(std::move(first), kRedisTimeout, &transport, sent);
   if (reply.failed() && !transport && reply.text.starts_with("NOSCRIPT")) {
     args.insert(args.begin(), {"EVAL", script});
-    reply = co_await client.call(std::move(args), kRedisTimeout, &transport);
+    reply = co_await client.call(std::move(args), kRedisTimeout, &transport, sent);
   }
   co_return reply;
 }
@@ -157,18 +158,21 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
 
   st.executor = co_await boost::asio::this_coro::executor;
   store::RedisClient& client = store::RedisClient::for_this_thread(st.executor, endpoint);
-  bool transport = false;
+  bool transport = false, sent = false;
   const std::string& sha = admit_sha();
-  store::RedisReply reply = co_await run_script(client, kAdmitScript, sha, std::move(args), transport);
+  store::RedisReply reply = co_await run_script(client, kAdmitScript, sha, std::move(args), transport, &sent);
   if (reply.failed() || reply.type != store::RedisReply::Type::array || reply.elements.empty()) {
     if (!transport) log::error("redis: the admission script failed: {}", reply.text);
     // The script may have run before the reply was lost: what it would have
     // held (in-flight slots, reservations) is released by the next
     // settlement, which only gives back what this ticket holds. Tokens are
     // not given back, since it may not have taken them.
-    for (int l = 0; l < n; ++l) st.taken[l].tokens = 0;
-    st.shared = true;
-    release_shared(st, endpoint);
+    if (sent && transport) {
+      for (int l = 0; l < n; ++l) st.taken[l].tokens = 0;
+      release_shared(st, endpoint);
+    }
+    for (auto& t : st.taken) t = {};
+    st.ticket.clear();
     unreachable = true;
     co_return std::nullopt;
   }
@@ -259,7 +263,9 @@ boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor execu
       std::vector<std::string> copy = args;
       store::RedisReply reply = co_await run_script(client, kSettleScript, sha, std::move(copy), transport);
       if (!reply.failed()) break;
-      log::warn("redis: settling {} request level(s) failed ({}){}", n, reply.text, attempt < 2 ? ", retrying" : "");
+      static std::atomic<uint64_t> failures{0};
+      if (failures.fetch_add(1, std::memory_order_relaxed) % 100 == 0)
+        log::warn("redis: settling {} request level(s) failed ({}){}", n, reply.text, attempt < 2 ? ", retrying" : "");
       boost::asio::steady_timer pause(executor, std::chrono::milliseconds(300));
       co_await pause.async_wait(boost::asio::use_awaitable);
     }

@@ -251,10 +251,11 @@ RedisClient::~RedisClient() {
 }
 
 asio::awaitable<RedisReply> RedisClient::call(std::vector<std::string> args, std::chrono::milliseconds timeout,
-                                              bool* transport_error) {
+                                              bool* transport_error, bool* sent) {
   std::shared_ptr<Impl> self = impl_;
   const auto deadline = Clock::now() + timeout;
   if (transport_error) *transport_error = false;
+  if (sent) *sent = false;
   if (self->state != Impl::State::up) {
     if (self->state == Impl::State::down && Clock::now() < self->retry_at) {
       if (transport_error) *transport_error = true;
@@ -272,6 +273,7 @@ asio::awaitable<RedisReply> RedisClient::call(std::vector<std::string> args, std
   }
   auto p = std::make_shared<Impl::Pending>(self->executor);
   self->send(std::move(args), p);
+  if (sent) *sent = true;
   p->signal.expires_at(deadline);
   [[maybe_unused]] auto [ec] = co_await p->signal.async_wait(asio::as_tuple(asio::use_awaitable));
   if (!p->done) {

@@ -39,9 +39,10 @@ class RedisClient {
 
   // The reply; Type::error with a message when the server answered an
   // error, or the connection failed, or no reply came within `timeout`
-  // (`transport_error` is set then).
+  // (`transport_error` is set then). `sent` says whether the command went
+  // out on a connection (then, without a reply, it may still have run).
   boost::asio::awaitable<RedisReply> call(std::vector<std::string> args, std::chrono::milliseconds timeout,
-                                          bool* transport_error = nullptr);
+                                          bool* transport_error = nullptr, bool* sent = nullptr);
 
   // The calling worker thread's client for `endpoint` (created on first
   // use). `lane` picks one of its connections, so that work nobody waits
