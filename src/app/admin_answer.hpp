@@ -2,7 +2,6 @@
 // What the admin API's store work hands back to the worker that answers:
 // a status and a JSON body, built on the admin thread. And the few helpers
 // every admin resource (keys, teams, users) shares.
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,11 +24,6 @@ inline Answer error_answer(int status, std::string message, std::string code, st
 inline Answer store_unavailable(const std::string& error) {
   return error_answer(503, "the key store is not available" + (error.empty() ? std::string() : ": " + error),
                       "store_unavailable");
-}
-
-inline int64_t admin_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 inline boost::json::value nullable(const std::string& s) {

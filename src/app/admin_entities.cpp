@@ -5,6 +5,7 @@
 // keys still belong to cannot be deleted (409): revoke or move them first.
 #include "app/admin_answer.hpp"
 #include "app/admin_policy.hpp"
+#include "core/clock.hpp"
 #include "filters/auth/virtual_keys.hpp"
 #include "filters/logging/log_query.hpp"
 
@@ -52,7 +53,11 @@ std::optional<Answer> apply_fields(const json::object& body, store::EntityRow& r
   return check_policy(row.policy);
 }
 
-json::object entity_json(const Kind& kind, const store::EntityRow& r) {
+std::optional<int64_t> spend_of(const Kind& kind, const store::EntityRow& r) {
+  return period_spend({{kind.level, &r.id, &r.policy}})[0];
+}
+
+json::object entity_json(const Kind& kind, const store::EntityRow& r, std::optional<int64_t> spent) {
   json::object o;
   o["id"] = r.id;
   o["object"] = kind.singular;
@@ -61,7 +66,7 @@ json::object entity_json(const Kind& kind, const store::EntityRow& r) {
   o["blocked"] = r.blocked;
   o["created_at"] = filters::logging::format_time(r.created_us);
   o["updated_at"] = filters::logging::format_time(r.updated_us);
-  add_policy_json(o, kind.level, r.id, r.policy);
+  add_policy_json(o, r.policy, spent);
   return o;
 }
 
@@ -70,7 +75,7 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
   if (!dir) return store_unavailable("");
   store::EntityStore& es = kind.level == governance::Level::team ? dir->teams() : dir->users();
   std::string error;
-  const int64_t now = admin_now_us();
+  const int64_t now = core::unix_now_us();
   auto stored = [&](bool ok, const store::EntityRow& row) -> std::optional<Answer> {
     if (ok) {
       if (!dir->reload(error)) return store_unavailable(error);
@@ -86,7 +91,10 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
     std::vector<store::EntityRow> rows;
     if (!es.list(rows, error)) return store_unavailable(error);
     json::array data;
-    for (const auto& r : rows) data.push_back(entity_json(kind, r));
+    std::vector<SpendOf> of;
+    for (const auto& r : rows) of.push_back({kind.level, &r.id, &r.policy});
+    const auto spent = period_spend(of);  // one ledger read for the whole list
+    for (size_t i = 0; i < rows.size(); ++i) data.push_back(entity_json(kind, rows[i], spent[i]));
     return {200, json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}})};
   }
   if (call.id.empty()) {  // POST: create
@@ -95,21 +103,21 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
     row.created_us = row.updated_us = now;
     if (auto e = apply_fields(*call.body, row)) return *e;
     if (auto e = stored(es.insert(row, error), row)) return *e;
-    return {201, json::serialize(entity_json(kind, row))};
+    return {201, json::serialize(entity_json(kind, row, spend_of(kind, row)))};
   }
   std::optional<store::EntityRow> row = es.get(call.id, error);
   if (!row && !error.empty()) return store_unavailable(error);
   if (!row)
     return error_answer(404, std::string("No ") + kind.singular + " with id '" + call.id + "'",
                         std::string(kind.singular) + "_not_found");
-  if (call.method == "GET") return {200, json::serialize(entity_json(kind, *row))};
+  if (call.method == "GET") return {200, json::serialize(entity_json(kind, *row, spend_of(kind, *row)))};
   if (call.method == "DELETE") {
     if (int64_t n = dir->store().count_members(kind.key_column, row->id))
       return error_answer(409,
                           std::to_string(n) + " live key(s) belong to the " + kind.singular + " '" + row->id +
                               "': revoke them or change their " + kind.key_column + " first",
                           std::string(kind.singular) + "_in_use");
-    json::object o = entity_json(kind, *row);
+    json::object o = entity_json(kind, *row, spend_of(kind, *row));
     if (auto e = stored(es.remove(row->id, error), *row)) return *e;
     o["deleted"] = true;
     return {200, json::serialize(o)};
@@ -117,7 +125,7 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
   row->updated_us = now;
   if (auto e = apply_fields(*call.body, *row)) return *e;
   if (auto e = stored(es.update(*row, error), *row)) return *e;
-  return {200, json::serialize(entity_json(kind, *row))};
+  return {200, json::serialize(entity_json(kind, *row, spend_of(kind, *row)))};
 }
 
 }  // namespace

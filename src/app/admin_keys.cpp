@@ -4,6 +4,8 @@
 // change is in force when the client sees it.
 #include "app/admin_answer.hpp"
 #include "app/admin_policy.hpp"
+#include "core/clock.hpp"
+#include "core/hex.hpp"
 #include "filters/auth/virtual_keys.hpp"
 #include "filters/logging/log_query.hpp"
 
@@ -75,7 +77,11 @@ std::optional<Answer> apply_fields(filters::KeyDirectory& dir, const json::objec
   return check_policy(row.policy);
 }
 
-json::object key_json(const store::KeyRow& r) {
+std::optional<int64_t> spend_of(const store::KeyRow& r) {
+  return period_spend({{governance::Level::key, &r.id, &r.policy}})[0];
+}
+
+json::object key_json(const store::KeyRow& r, std::optional<int64_t> spent) {
   json::object o;
   o["id"] = r.id;
   o["object"] = "key";
@@ -90,7 +96,7 @@ json::object key_json(const store::KeyRow& r) {
   o["created_at"] = filters::logging::format_time(r.created_us);
   o["updated_at"] = filters::logging::format_time(r.updated_us);
   o["revoked_at"] = r.revoked_us ? json::value(filters::logging::format_time(*r.revoked_us)) : json::value(nullptr);
-  add_policy_json(o, governance::Level::key, r.id, r.policy);
+  add_policy_json(o, r.policy, spent);
   return o;
 }
 
@@ -104,7 +110,7 @@ std::string rotate_secret(store::KeyRow& row, int64_t grace_s, int64_t now) {
     row.previous_hash.clear();
     row.previous_until_us = 0;
   }
-  row.hash = filters::sha256_hex(secret);
+  row.hash = core::sha256_hex(secret);
   row.prefix = secret.substr(0, 7);
   return secret;
 }
@@ -116,7 +122,7 @@ Answer keys_on_store(const AdminCall& call) {
   if (!dir) return store_unavailable("");
   store::KeyStore& ks = dir->store();
   std::string error;
-  const int64_t now = admin_now_us();
+  const int64_t now = core::unix_now_us();
   auto stored = [&](bool ok, const store::KeyRow& row) -> std::optional<Answer> {
     if (ok) {
       if (!dir->reload(error)) return store_unavailable(error);
@@ -131,7 +137,10 @@ Answer keys_on_store(const AdminCall& call) {
     std::vector<store::KeyRow> rows;
     if (!ks.list(rows, error)) return store_unavailable(error);
     json::array data;
-    for (const auto& r : rows) data.push_back(key_json(r));
+    std::vector<SpendOf> of;
+    for (const auto& r : rows) of.push_back({governance::Level::key, &r.id, &r.policy});
+    const auto spent = period_spend(of);  // one ledger read for the whole list
+    for (size_t i = 0; i < rows.size(); ++i) data.push_back(key_json(rows[i], spent[i]));
     return {200, json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}})};
   }
   if (call.id.empty()) {  // POST: create
@@ -141,20 +150,20 @@ Answer keys_on_store(const AdminCall& call) {
     if (auto e = apply_fields(*dir, *call.body, row)) return *e;
     const std::string secret = rotate_secret(row, 0, now);
     if (auto e = stored(ks.insert(row, error), row)) return *e;
-    json::object o = key_json(row);
+    json::object o = key_json(row, spend_of(row));
     o["key"] = secret;  // shown once: only its hash is kept
     return {201, json::serialize(o)};
   }
   std::optional<store::KeyRow> row = ks.get(call.id, error);
   if (!row && !error.empty()) return store_unavailable(error);
   if (!row) return error_answer(404, "No key with id '" + call.id + "'", "key_not_found");
-  if (call.method == "GET") return {200, json::serialize(key_json(*row))};
+  if (call.method == "GET") return {200, json::serialize(key_json(*row, spend_of(*row)))};
   if (row->revoked_us) return error_answer(409, "The key '" + call.id + "' is revoked", "key_revoked");
   row->updated_us = now;
   if (call.method == "DELETE") {
     row->revoked_us = now;
     if (auto e = stored(ks.update(*row, error), *row)) return *e;
-    return {200, json::serialize(key_json(*row))};
+    return {200, json::serialize(key_json(*row, spend_of(*row)))};
   }
   if (call.action == "rotate") {
     int64_t grace = 0;
@@ -172,14 +181,14 @@ Answer keys_on_store(const AdminCall& call) {
     }
     const std::string secret = rotate_secret(*row, grace, now);
     if (auto e = stored(ks.update(*row, error), *row)) return *e;
-    json::object o = key_json(*row);
+    json::object o = key_json(*row, spend_of(*row));
     o["key"] = secret;
     return {200, json::serialize(o)};
   }
   // PATCH
   if (auto e = apply_fields(*dir, *call.body, *row)) return *e;
   if (auto e = stored(ks.update(*row, error), *row)) return *e;
-  return {200, json::serialize(key_json(*row))};
+  return {200, json::serialize(key_json(*row, spend_of(*row)))};
 }
 
 }  // namespace torii::app

@@ -1,11 +1,11 @@
 #include "app/admin_policy.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <iterator>
 #include <vector>
 
+#include "core/clock.hpp"
+#include "core/hex.hpp"
 #include "filters/logging/log_query.hpp"
 #include "governance/ledger.hpp"
 #include "governance/money.hpp"
@@ -14,17 +14,7 @@ namespace torii::app {
 
 namespace json = boost::json;
 
-std::string new_entity_id(const char* prefix) {
-  unsigned char b[8];
-  RAND_bytes(b, sizeof b);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id = prefix;
-  for (unsigned char c : b) {
-    id += hex[c >> 4];
-    id += hex[c & 15];
-  }
-  return id;
-}
+std::string new_entity_id(const char* prefix) { return prefix + core::random_hex(8); }
 
 bool is_policy_field(const std::string& n) {
   static const char* names[] = {"models", "max_budget_usd", "budget_period", "rpm", "tpm", "max_parallel",
@@ -102,29 +92,51 @@ std::optional<Answer> check_policy(const store::PolicyColumns& p) {
   return std::nullopt;
 }
 
-void add_policy_json(json::object& o, governance::Level level, const std::string& id, const store::PolicyColumns& p) {
+namespace {
+
+governance::BudgetPeriod period_of(const store::PolicyColumns& p) {
+  return governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
+}
+
+// Where an entity's shown spend starts: its budget's current period, else ever.
+int64_t spend_start(const store::PolicyColumns& p, int64_t now) {
+  return p.max_budget_usd ? governance::period_start_us(period_of(p), now) : 0;
+}
+
+}  // namespace
+
+std::vector<std::optional<int64_t>> period_spend(const std::vector<SpendOf>& of) {
+  std::vector<std::optional<int64_t>> out(of.size());
+  governance::Ledger* ledger = governance::Ledger::running();
+  if (!ledger || of.empty()) return out;
+  const int64_t now = core::unix_now_us();
+  std::vector<governance::Ledger::Query> q;
+  q.reserve(of.size());
+  for (const auto& e : of) q.push_back({e.level, *e.id, spend_start(*e.policy, now), 0});
+  std::string error;
+  if (!ledger->spent_since(q, error)) return out;
+  for (size_t i = 0; i < q.size(); ++i) out[i] = q[i].spent_nusd;
+  return out;
+}
+
+void add_policy_json(json::object& o, const store::PolicyColumns& p, std::optional<int64_t> spent) {
   o["models"] = json::parse(p.models_json);
   o["max_budget_usd"] = p.max_budget_usd ? json::value(*p.max_budget_usd) : json::value(nullptr);
   o["budget_period"] = nullable(p.budget_period);
   for (auto [name, v] : {std::pair{"rpm", &p.rpm}, std::pair{"tpm", &p.tpm}, std::pair{"max_parallel", &p.max_parallel}})
     o[name] = *v ? json::value(**v) : json::value(nullptr);
   o["model_limits"] = json::parse(p.model_limits_json);
-  const governance::BudgetPeriod period =
-      governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
-  const int64_t now = admin_now_us();
-  const int64_t start = p.max_budget_usd ? governance::period_start_us(period, now) : 0;
-  std::vector<governance::Ledger::Query> q{{level, id, start, 0}};
-  std::string error;
-  governance::Ledger* ledger = governance::Ledger::running();
-  const bool known = ledger && ledger->spent_since(q, error);
-  o["spend_usd"] = known ? json::value(governance::to_usd(q[0].spent_nusd)) : json::value(nullptr);
+  o["spend_usd"] = spent ? json::value(governance::to_usd(*spent)) : json::value(nullptr);
   if (p.max_budget_usd) {
     const int64_t limit = governance::to_nusd(*p.max_budget_usd);
-    o["budget_remaining_usd"] = known ? json::value(governance::to_usd(std::max<int64_t>(0, limit - q[0].spent_nusd)))
-                                      : json::value(nullptr);
-    o["budget_resets_at"] = period == governance::BudgetPeriod::none
-                                ? json::value(nullptr)
-                                : json::value(filters::logging::format_time(governance::period_end_us(period, start)));
+    o["budget_remaining_usd"] =
+        spent ? json::value(governance::to_usd(std::max<int64_t>(0, limit - *spent))) : json::value(nullptr);
+    const governance::BudgetPeriod period = period_of(p);
+    o["budget_resets_at"] =
+        period == governance::BudgetPeriod::none
+            ? json::value(nullptr)
+            : json::value(filters::logging::format_time(
+                  governance::period_end_us(period, spend_start(p, core::unix_now_us()))));
   }
 }
 

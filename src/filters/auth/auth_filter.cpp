@@ -7,7 +7,8 @@
 #include "filters/auth/auth_section.hpp"
 #include "filters/auth/virtual_keys.hpp"
 
-#include <chrono>
+#include "core/clock.hpp"
+#include "core/hex.hpp"
 #include <tuple>
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
@@ -21,11 +22,6 @@ struct AuthState final : pipeline::FilterState {
   std::shared_ptr<const VirtualKey> key;
   std::shared_ptr<const governance::Principal> user, team;
 };
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ApiError refusal(const pipeline::RequestContext& ctx, const std::string& message) {
   if (ctx.surface == pipeline::Surface::anthropic) return make_error(401, message);
@@ -73,24 +69,26 @@ std::optional<ApiError> AuthFilter::on_request(pipeline::RequestContext& ctx) co
     return std::nullopt;
   }
   const std::string_view presented = KeyAuth::presented_key(headers);
-  const int64_t now = now_us();
-  if (!presented.empty() && !declared_.empty()) {
-    if (auto it = declared_.find(sha256_hex(presented)); it != declared_.end()) {
+  const int64_t now = core::unix_now_us();
+  KeyDirectory* directory = presented.starts_with("tk-") ? KeyDirectory::running() : nullptr;
+  // Both tables are keyed by the secret's SHA-256: computed once.
+  const std::string hash =
+      !presented.empty() && (!declared_.empty() || directory) ? core::sha256_hex(presented) : std::string();
+  if (!hash.empty() && !declared_.empty()) {
+    if (auto it = declared_.find(hash); it != declared_.end()) {
       const VirtualKey& k = *it->second;
       if (k.blocked) return refusal(ctx, "This API key is blocked");
       if (k.expires_at_us && now >= *k.expires_at_us) return refusal(ctx, "This API key is expired");
       return accept(ctx, it->second);
     }
   }
-  if (presented.starts_with("tk-")) {
-    if (KeyDirectory* directory = KeyDirectory::running()) {
-      const char* why = "unknown";
-      if (auto key = directory->find(presented, now, why)) return accept(ctx, std::move(key));
-      // Expired, blocked and rotated-out keys say so; unknown ones do not.
-      if (std::string_view(why) != "unknown")
-        return refusal(ctx, std::string("This API key is ") + why +
-                                (std::string_view(why) == "rotated" ? " out (its grace period is over)" : ""));
-    }
+  if (directory) {
+    const char* why = "unknown";
+    if (auto key = directory->find(hash, now, why)) return accept(ctx, std::move(key));
+    // Expired, blocked and rotated-out keys say so; unknown ones do not.
+    if (std::string_view(why) != "unknown")
+      return refusal(ctx, std::string("This API key is ") + why +
+                              (std::string_view(why) == "rotated" ? " out (its grace period is over)" : ""));
   }
   const bool none = presented.empty();
   if (ctx.surface == pipeline::Surface::anthropic)

@@ -5,6 +5,7 @@
 
 #include "config/reader.hpp"
 #include "config/section.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "filters/logging/log_query.hpp"
 #include "governance/budget_period.hpp"
@@ -134,7 +135,7 @@ StaticKeyTable build_static_keys(const StaticKeysSection& section) {
   StaticKeyTable table;
   std::vector<const governance::Principal*> principals;
   for (const auto& s : section.keys) {
-    const std::string hash = sha256_hex(s.secret);
+    const std::string hash = core::sha256_hex(s.secret);
     auto k = std::make_shared<VirtualKey>();
     k->id = "cfg-" + (s.alias.empty() ? hash.substr(0, 12) : s.alias);
     k->alias = s.alias;

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.hpp"
 #include "governance/ledger.hpp"
 #include "governance/money.hpp"
 
@@ -41,20 +42,6 @@ bool glob(std::string_view p, std::string_view s) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
 
 std::string new_key_secret() {
   static constexpr char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -105,11 +92,6 @@ std::vector<std::string> string_list(const std::string& json_text) {
   return out;
 }
 
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::shared_ptr<governance::Principal> make_principal(governance::Level level, const std::string& id,
@@ -148,7 +130,7 @@ std::shared_ptr<governance::Principal> make_principal(governance::Level level, c
 }
 
 bool seed_budgets(const std::vector<const governance::Principal*>& principals, std::string& error) {
-  const int64_t now = now_us();
+  const int64_t now = core::unix_now_us();
   std::vector<governance::Ledger::Query> queries;
   std::vector<const governance::Principal*> asked;
   for (const auto* p : principals) {
@@ -255,11 +237,12 @@ const KeyTable* KeyDirectory::current() const {
   return cached.table.get();
 }
 
-std::shared_ptr<const VirtualKey> KeyDirectory::find(std::string_view secret, int64_t now_us, const char*& why) const {
+std::shared_ptr<const VirtualKey> KeyDirectory::find(const std::string& secret_hash, int64_t now_us,
+                                                     const char*& why) const {
   why = "unknown";
   const KeyTable* table = current();
   if (!table) return nullptr;
-  auto it = table->by_hash.find(sha256_hex(secret));
+  auto it = table->by_hash.find(secret_hash);
   if (it == table->by_hash.end()) return nullptr;
   const KeyTable::Entry& e = it->second;
   if (e.valid_until_us && now_us >= e.valid_until_us) {

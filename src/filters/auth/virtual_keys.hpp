@@ -50,10 +50,10 @@ class KeyDirectory {
   static KeyDirectory* start(const store::StoreLocation& where, std::string& error);
   static KeyDirectory* running();
 
-  // Request path: the key a secret belongs to, when it is live at `now_us`
-  // (not revoked, blocked, expired, or a rotated-out secret past its grace).
-  // `why` says which when it is not.
-  std::shared_ptr<const VirtualKey> find(std::string_view secret, int64_t now_us, const char*& why) const;
+  // Request path: the key whose secret has this SHA-256 (hex), when it is
+  // live at `now_us` (not revoked, blocked, expired, or a rotated-out secret
+  // past its grace). `why` says which when it is not.
+  std::shared_ptr<const VirtualKey> find(const std::string& secret_hash, int64_t now_us, const char*& why) const;
 
   // The team or user `id`, or null (request path, static keys).
   const Member* team(const std::string& id) const;
@@ -81,8 +81,6 @@ class KeyDirectory {
   std::atomic<uint64_t> version_{0};
 };
 
-// SHA-256 of `text`, lower-case hex.
-std::string sha256_hex(std::string_view text);
 // "tk-" and 40 random base62 characters.
 std::string new_key_secret();
 // Whether `model` is allowed by `patterns` (names, or globs with '*').

@@ -1,5 +1,7 @@
 #include "filters/logging/log_writer.hpp"
 
+#include "core/clock.hpp"
+
 #include <chrono>
 
 #include "core/log.hpp"
@@ -20,11 +22,6 @@ constexpr auto kPurgeEvery = std::chrono::seconds(60);
 
 std::mutex g_mutex;
 LogWriter* g_writer = nullptr;  // lives until exit: worker threads may submit until they stop
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -148,8 +145,8 @@ void LogWriter::purge_if_due() {
   if (now < next_purge_ || !store_ok_.load()) return;
   next_purge_ = now + kPurgeEvery;
   const int64_t day = 86'400'000'000LL;
-  const int64_t rows_before = now_us() - int64_t(settings_.retention_days) * day;
-  const int64_t bodies_before = now_us() - int64_t(settings_.content_retention_days) * day;
+  const int64_t rows_before = core::unix_now_us() - int64_t(settings_.retention_days) * day;
+  const int64_t bodies_before = core::unix_now_us() - int64_t(settings_.content_retention_days) * day;
   // A few small batches per pass; the next pass continues.
   for (int i = 0; i < 10; ++i) {
     std::string error;

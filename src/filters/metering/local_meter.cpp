@@ -1,6 +1,6 @@
 #include "filters/metering/local_meter.hpp"
 
-#include <chrono>
+#include "core/clock.hpp"
 
 #include "filters/metering/estimate.hpp"
 #include "filters/metering/refusals.hpp"
@@ -11,11 +11,6 @@ namespace torii::filters::metering {
 namespace {
 
 using governance::Principal;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Gives back everything `t` took from `p` (its request too: it never went).
 void give_back(const Principal& p, MeteringState::Taken& t, int64_t now_us) {
@@ -30,7 +25,7 @@ void give_back(const Principal& p, MeteringState::Taken& t, int64_t now_us) {
 }  // namespace
 
 std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipeline::Admission& a, MeteringState& st) {
-  const int64_t now = now_ns();
+  const int64_t now = core::unix_now_ns();
   const int64_t now_us = now / 1000;
   const int64_t tokens = rate_tokens(a);
   std::optional<MaxCost> cost;
@@ -94,8 +89,7 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
 }
 
 void settle_locally(MeteringState& st, int64_t used, int64_t cost, bool refused_later) {
-  const int64_t now_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_us = core::unix_now_us();
   for (int l = 0; l < st.count; ++l) {
     const Principal* p = st.levels[l];
     MeteringState::Taken& t = st.taken[l];

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "filters/auth/virtual_keys.hpp"
 #include "filters/metering/local_meter.hpp"
@@ -99,8 +100,7 @@ void MeteringFilter::on_complete(pipeline::RequestContext& ctx) const {
     if (st->shared) {
       settle_shared(*st, *shared_, used, cost, refused_later);
       // This node's view of each budget's period (seeds Redis if it loses it).
-      const int64_t now_us =
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const int64_t now_us = core::unix_now_us();
       if (cost > 0)
         for (const governance::Principal* p : ctx.principals)
           if (p && p->policy.max_budget_nusd) p->counters->budget.settle(0, cost, p->policy.budget_period, now_us);
@@ -112,8 +112,7 @@ void MeteringFilter::on_complete(pipeline::RequestContext& ctx) const {
   governance::Ledger* ledger = governance::Ledger::running();
   if (!ledger) return;
   auto record = std::make_unique<governance::SpendRecord>();
-  record->at_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  record->at_us = core::unix_now_us();
   record->nusd = cost;
   bool any = false;
   for (int l = 0; l < 3; ++l)

@@ -1,8 +1,5 @@
 #include "filters/metering/redis_meter.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <atomic>
 
@@ -12,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "core/clock.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "filters/metering/estimate.hpp"
 #include "filters/metering/redis_scripts.hpp"
@@ -26,43 +25,13 @@ namespace {
 
 using governance::Principal;
 
-std::string sha1_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha1(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
 const std::string& admit_sha() {
-  static const std::string sha = sha1_hex(kAdmitScript);
+  static const std::string sha = core::sha1_hex(kAdmitScript);
   return sha;
 }
 const std::string& settle_sha() {
-  static const std::string sha = sha1_hex(kSettleScript);
+  static const std::string sha = core::sha1_hex(kSettleScript);
   return sha;
-}
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string new_ticket() {
-  unsigned char b[12];
-  RAND_bytes(b, sizeof b);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string t;
-  for (unsigned char c : b) {
-    t += hex[c >> 4];
-    t += hex[c & 15];
-  }
-  return t;
 }
 
 // The five keys of one level (see redis_scripts.hpp).
@@ -110,13 +79,13 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
                                                              const store::RedisEndpoint& endpoint,
                                                              std::chrono::seconds lease, bool& unreachable) {
   unreachable = false;
-  const int64_t now = now_us();
+  const int64_t now = core::unix_now_us();
   const int64_t tokens = rate_tokens(a);
   std::optional<MaxCost> cost;
   const Principal* levels[MeteringState::kMaxLevels] = {};
   int n = 0;
   std::vector<std::string> keys, argv;
-  st.ticket = new_ticket();
+  st.ticket = core::random_hex(12);
   argv.push_back(st.ticket);
   argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(lease).count()));
   argv.push_back("");  // the number of levels, below
@@ -250,7 +219,7 @@ boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor execu
     const size_t n = std::min(batch->levels, kMaxSettleLevels);
     std::vector<std::string> args{std::to_string(n * 5)};
     args.insert(args.end(), batch->keys.begin(), batch->keys.begin() + long(n * 5));
-    args.push_back(new_ticket());  // the batch's id
+    args.push_back(core::random_hex(12));  // the batch's id
     args.push_back(std::to_string(n));
     args.insert(args.end(), batch->argv.begin(), batch->argv.begin() + long(n * 6));
     batch->keys.erase(batch->keys.begin(), batch->keys.begin() + long(n * 5));
@@ -279,7 +248,7 @@ void settle_shared(MeteringState& st, const store::RedisEndpoint& endpoint, int6
                    bool refused_later) {
   // One batch per worker thread and Redis (a process has one store.redis).
   thread_local SettleBatch batch;
-  const int64_t now = now_us();
+  const int64_t now = core::unix_now_us();
   for (int l = 0; l < st.count; ++l) {
     const Principal* p = st.levels[l];
     MeteringState::Taken& t = st.taken[l];

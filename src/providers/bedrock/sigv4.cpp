@@ -1,5 +1,7 @@
 #include "providers/bedrock/sigv4.hpp"
 
+#include "core/hex.hpp"
+
 #include "http/percent.hpp"
 
 #include <algorithm>
@@ -201,22 +203,10 @@ Verification unrecognized_client() {
 // ---------------------------------------------------------------- building blocks
 
 std::string hex_encode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
+  return core::to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return hex_encode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
+std::string sha256_hex(std::string_view data) { return core::sha256_hex(data); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -289,15 +289,17 @@ asio::awaitable<RedisReply> RedisClient::call(std::vector<std::string> args, std
 
 RedisClient& RedisClient::for_this_thread(asio::any_io_executor executor, const RedisEndpoint& endpoint, int lane) {
   struct Slot {
-    std::string key;
+    RedisEndpoint endpoint;
+    int lane;
     std::unique_ptr<RedisClient> client;
   };
+  // Compared field by field: this runs on every metered request.
   thread_local std::vector<Slot> slots;
-  const std::string key = std::to_string(lane) + " " + endpoint.host + ":" + std::to_string(endpoint.port) + "/" +
-                          std::to_string(endpoint.db) + "@" + endpoint.user + ":" + endpoint.password;
   for (auto& s : slots)
-    if (s.key == key) return *s.client;
-  slots.push_back({key, std::make_unique<RedisClient>(executor, endpoint)});
+    if (s.lane == lane && s.endpoint.port == endpoint.port && s.endpoint.db == endpoint.db &&
+        s.endpoint.host == endpoint.host && s.endpoint.user == endpoint.user && s.endpoint.password == endpoint.password)
+      return *s.client;
+  slots.push_back({endpoint, lane, std::make_unique<RedisClient>(executor, endpoint)});
   return *slots.back().client;
 }
 
