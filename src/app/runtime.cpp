@@ -14,7 +14,10 @@
 #include "core/log.hpp"
 #include "filters/auth/static_keys.hpp"
 #include "filters/auth/virtual_keys.hpp"
+#include "core/clock.hpp"
 #include "governance/ledger.hpp"
+#include "governance/money.hpp"
+#include "llm/pricing.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/metrics/exposition.hpp"
 #include "filters/tracing/tracing_filter.hpp"
@@ -254,6 +257,20 @@ std::string Runtime::metrics_gauges() const {
     single("torii_log_written_total", "counter", "Request-log records written to the store.", s.written);
     single("torii_log_store_errors_total", "counter", "Failed writes of a batch of request-log records.", s.store_errors);
     single("torii_log_spooled", "gauge", "Request-log records in the spool file, waiting for the store.", s.spooled);
+  }
+  if (auto* directory = filters::KeyDirectory::running()) {
+    // Teams and users only: a label per key would be one series per key.
+    out += "# HELP torii_budget_remaining_usd What is left of a team's or user's budget in its current period, "
+           "requests in flight reserved (this node's view without store.redis).\n"
+           "# TYPE torii_budget_remaining_usd gauge\n";
+    const int64_t now = core::unix_now_us();
+    for (const auto& p : directory->budgeted_members()) {
+      const auto v = p->counters->budget.view(*p->policy.max_budget_nusd, p->policy.budget_period, now);
+      out += "torii_budget_remaining_usd{level=\"" + std::string(governance::level_name(p->level)) + "\",name=\"" +
+             filters::metrics::label_value(p->label.empty() ? p->id : p->label) + "\"} " +
+             llm::format_cost(governance::to_usd(std::max<int64_t>(0, v.limit_nusd - v.spent_nusd - v.reserved_nusd))) +
+             "\n";
+    }
   }
   if (auto* exporter = filters::tracing::Exporter::running()) {
     const auto s = exporter->stats();

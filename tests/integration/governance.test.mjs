@@ -60,6 +60,7 @@ describe('governance', () => {
     assert.equal(t.json.spend_usd, 0);
     assert.equal(t.json.budget_remaining_usd, 50);
     assert.match(t.json.budget_resets_at, /^\d{4}-\d\d-01T00:00:00(\.0+)?Z$/);
+    assert.equal(await metricValue(torii, 'torii_budget_remaining_usd{level="team",name="research"}'), 50);
     const got = await admin(torii, 'GET', `/admin/teams/${t.json.id}`);
     assert.equal(got.json.name, 'research');
     const patched = await admin(torii, 'PATCH', `/admin/teams/${t.json.id}`, { rpm: null, metadata: { cost_center: '42' } });
@@ -108,9 +109,9 @@ describe('governance', () => {
     assert.ok(retry >= 1 && retry <= 20, `Retry-After ${retry}: one request comes back every 20 s`);
     // Counted in /metrics, under the model it asked for.
     const limited = await waitFor(async () => {
-      const v = await metricValue(torii, 'torii_rate_limited_total{model="mini",provider=""}');
+      const v = await metricValue(torii, 'torii_ratelimited_total{model="mini",provider=""}');
       return v >= 1 ? v : null;
-    }, { what: 'the refusal in torii_rate_limited_total' });
+    }, { what: 'the refusal in torii_ratelimited_total' });
     assert.ok(limited >= 1);
     // The Anthropic surface answers in its own shape.
     const a = await postJson(`${torii.url}/v1/messages`, { model: 'claude-haiku', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },

@@ -206,6 +206,16 @@ bool KeyDirectory::reload(std::string& error) {
   return true;
 }
 
+std::vector<std::shared_ptr<const governance::Principal>> KeyDirectory::budgeted_members() const {
+  std::vector<std::shared_ptr<const governance::Principal>> out;
+  const KeyTable* t = current();
+  if (!t) return out;
+  for (const auto* members : {&t->teams, &t->users})
+    for (const auto& [id, m] : *members)
+      if (m.principal->policy.max_budget_nusd) out.push_back(m.principal);
+  return out;
+}
+
 const Member* KeyDirectory::team(const std::string& id) const {
   const KeyTable* t = current();
   if (!t) return nullptr;

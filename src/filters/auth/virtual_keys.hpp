@@ -55,6 +55,9 @@ class KeyDirectory {
   // past its grace). `why` says which when it is not.
   std::shared_ptr<const VirtualKey> find(const std::string& secret_hash, int64_t now_us, const char*& why) const;
 
+  // Every team and user with a budget: its principal (for the budget gauge).
+  std::vector<std::shared_ptr<const governance::Principal>> budgeted_members() const;
+
   // The team or user `id`, or null (request path, static keys).
   const Member* team(const std::string& id) const;
   const Member* user(const std::string& id) const;

@@ -155,7 +155,7 @@ std::string render_exposition(const std::string& extra) {
           &PairSum::cost_unknown);
   counter(out, pairs, "torii_attempts_total", "Upstream attempts (retries and hedges included).", &PairSum::attempts);
   counter(out, pairs, "torii_fallbacks_total", "Requests answered by a fallback model.", &PairSum::fallbacks);
-  counter(out, pairs, "torii_rate_limited_total",
+  counter(out, pairs, "torii_ratelimited_total",
           "Requests refused with 429 by a rate limit (rpm, tpm, max_parallel) of their key, user or team.",
           &PairSum::rate_limited);
   counter(out, pairs, "torii_budget_exceeded_total",
