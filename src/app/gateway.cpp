@@ -125,6 +125,10 @@ class ChainGate final : public pipeline::AdmissionGate {
   boost::asio::awaitable<std::optional<ApiError>> admit_async(const pipeline::Admission& a) const override {
     return chain_.on_admit_async(ctx_, a);
   }
+  bool looks_up() const override { return chain_.looks_up(); }
+  boost::asio::awaitable<bool> serve_locally(const pipeline::Lookup& l) const override {
+    return chain_.on_lookup(ctx_, l);
+  }
 
  private:
   const pipeline::FilterChain& chain_;
@@ -208,6 +212,9 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
       break;
     case pipeline::Handler::admin_config:
       co_await admin_config(ctx);
+      break;
+    case pipeline::Handler::admin_cache:
+      co_await admin_cache(ctx);
       break;
     case pipeline::Handler::admin_logs:
     case pipeline::Handler::admin_log:

@@ -52,6 +52,8 @@ class Gateway {
   boost::asio::awaitable<void> admin_reload(pipeline::RequestContext& ctx) const;
   boost::asio::awaitable<void> metrics(pipeline::RequestContext& ctx) const;
   boost::asio::awaitable<void> admin_config(pipeline::RequestContext& ctx) const;
+  // DELETE /admin/cache[?namespace=] (admin_cache.cpp).
+  boost::asio::awaitable<void> admin_cache(pipeline::RequestContext& ctx) const;
   // /admin/keys, /admin/teams, /admin/users (admin_resources.cpp).
   boost::asio::awaitable<void> admin_resource(pipeline::RequestContext& ctx, pipeline::Handler which) const;
   boost::asio::awaitable<void> admin_log_query(pipeline::RequestContext& ctx, pipeline::Handler which) const;

@@ -471,10 +471,18 @@ void Parser::parse_models(const Field& f, Config& cfg) {
 
 void Parser::parse_model(const YAML::Node& node, const std::string& path, ModelConfig& m) {
   bool has_name = false, has_targets = false;
-  for (const Field& f : fields(node, path,
-                               {"name", "strategy", "targets", "fallbacks", "context_window_fallbacks",
-                                "content_policy_fallbacks", "retry", "timeout", "circuit_breaker", "hedge",
-                                "default_max_tokens"})) {
+  std::vector<std::string_view> known = {"name", "strategy", "targets", "fallbacks", "context_window_fallbacks",
+                                         "content_policy_fallbacks", "retry", "timeout", "circuit_breaker", "hedge",
+                                         "default_max_tokens"};
+  for (const auto& s : sections_.model_sections()) known.push_back(s.name);
+  for (const Field& f : fields(node, path, known)) {
+    if (const config::Section* section = sections_.find_model(f.name)) {
+      // The parser names its errors after the field: here, its full path.
+      Field named = f;
+      named.name = path + "." + f.name;
+      m.sections[f.name] = section->parse(*this, named);
+      continue;
+    }
     if (f.name == "name") {
       has_name = true;
       auto s = string_field(f, path);

@@ -79,7 +79,15 @@ struct ModelConfig {
   // max_tokens sent to providers that require one (Anthropic) when the request
   // has none; 0 = the adapter's default.
   uint32_t default_max_tokens = 0;
+  // The concerns' own fields of this model (config/section.hpp, add_model).
+  std::map<std::string, std::any, std::less<>> sections;
   int line = 0;
+
+  template <class T>
+  const T* section(std::string_view section_name) const {
+    auto it = sections.find(section_name);
+    return it == sections.end() ? nullptr : std::any_cast<T>(&it->second);
+  }
 };
 
 // Conditional routing: the first route whose conditions all hold replaces the

@@ -39,8 +39,21 @@ class Sections {
   }
   const std::vector<Section>& all() const { return all_; }
 
+  // Sections a concern reads inside each `models` entry (a model's own
+  // `cache:`), kept in ModelConfig::sections under the same name. Their
+  // parser gets the field named by its full path ("models[2].cache"), for
+  // its error messages.
+  void add_model(Section s) { model_.push_back(std::move(s)); }
+  const Section* find_model(std::string_view name) const {
+    for (const auto& s : model_)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  const std::vector<Section>& model_sections() const { return model_; }
+
  private:
   std::vector<Section> all_;
+  std::vector<Section> model_;
 };
 
 // Every concern's sections (registered with the filters, see

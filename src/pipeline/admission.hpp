@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/errors.hpp"
+#include "providers/provider.hpp"
 
 namespace torii::routing {
 struct Model;
@@ -25,6 +26,15 @@ struct Admission {
   bool produces_output = true;     // false for embeddings
 };
 
+// What a filter that can answer a request itself (the cache) is told of
+// it, once the request is admitted and before it is routed.
+struct Lookup {
+  const routing::Model* model = nullptr;
+  providers::Endpoint endpoint = providers::Endpoint::chat;  // chat for /v1/messages
+  std::string_view body;  // as the client sent it
+  bool stream = false;
+};
+
 class AdmissionGate {
  public:
   virtual ~AdmissionGate() = default;
@@ -33,6 +43,11 @@ class AdmissionGate {
   // Then, when some filter waits on a store, those.
   virtual bool admits_async() const = 0;
   virtual boost::asio::awaitable<std::optional<ApiError>> admit_async(const Admission&) const = 0;
+  // Whether a filter may answer admitted requests itself; then the
+  // surface awaits serve_locally, and routes the request only when it
+  // answers false (nothing was sent).
+  virtual bool looks_up() const = 0;
+  virtual boost::asio::awaitable<bool> serve_locally(const Lookup&) const = 0;
 };
 
 }  // namespace torii::pipeline

@@ -32,6 +32,11 @@ class Filter {
   // chain then awaits on_admit_async instead, after the others' on_admit.
   virtual bool admits_async() const { return false; }
   virtual boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
+  // Once the request is admitted, before it is routed: a filter that can
+  // answer it itself (the cache) writes the answer through ctx.ex.out and
+  // returns true; the filters after it and the router do not run then.
+  virtual bool looks_up() const { return false; }
+  virtual boost::asio::awaitable<bool> on_lookup(RequestContext& ctx, const Lookup& l) const;
   // The answer's status and headers, just before they are written; filters
   // may add headers. Runs for every answer, local errors included.
   virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}

@@ -34,6 +34,7 @@ FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
   for (const auto* e : ordered)
     if (auto f = e->make(config, filters_.size())) {
       admits_async_ = admits_async_ || f->admits_async();
+      looks_up_ = looks_up_ || f->looks_up();
       filters_.push_back(std::move(f));
     }
 }
@@ -70,6 +71,18 @@ boost::asio::awaitable<std::optional<ApiError>> FilterChain::on_admit_async(Requ
     }
   }
   co_return std::nullopt;
+}
+
+boost::asio::awaitable<bool> Filter::on_lookup(RequestContext&, const Lookup&) const { co_return false; }
+
+boost::asio::awaitable<bool> FilterChain::on_lookup(RequestContext& ctx, const Lookup& l) const {
+  for (const auto& f : filters_) {
+    if (!f->looks_up()) continue;
+    auto looking = f->on_lookup(ctx, l);
+    const bool answered = co_await std::move(looking);
+    if (answered) co_return true;
+  }
+  co_return false;
 }
 
 void FilterChain::on_head(RequestContext& ctx, int status, http::Headers& headers) const {

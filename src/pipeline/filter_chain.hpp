@@ -33,6 +33,8 @@ class FilterRegistry {
   const std::vector<FilterRegistration>& entries() const { return entries_; }
   // The top-level config sections the concerns read themselves.
   void add_section(config::Section s) { sections_.add(std::move(s)); }
+  // A field of every `models` entry that a concern reads itself.
+  void add_model_section(config::Section s) { sections_.add_model(std::move(s)); }
   const config::Sections& sections() const { return sections_; }
 
   // Every registered concern (the generated registrations, once).
@@ -56,6 +58,9 @@ class FilterChain {
   std::optional<ApiError> on_admit(RequestContext& ctx, const Admission& a) const;
   bool admits_async() const { return admits_async_; }
   boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
+  // Runs on_lookup of the filters that look up, in order, until one answers.
+  bool looks_up() const { return looks_up_; }
+  boost::asio::awaitable<bool> on_lookup(RequestContext& ctx, const Lookup& l) const;
   void on_head(RequestContext& ctx, int status, http::Headers& headers) const;
   void on_chunk(RequestContext& ctx, std::string_view data) const;
   // Every filter, in reverse order (the last to see the request first).
@@ -67,6 +72,7 @@ class FilterChain {
  private:
   std::vector<std::unique_ptr<Filter>> filters_;
   bool admits_async_ = false;
+  bool looks_up_ = false;
 };
 
 }  // namespace torii::pipeline

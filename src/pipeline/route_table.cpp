@@ -12,6 +12,7 @@ RouteTable RouteTable::standard() {
   t.add({"/admin/logs/", "GET", Handler::admin_log, Surface::admin, false, true});
   t.add({"/admin/spend", "GET", Handler::admin_spend, Surface::admin, false});
   t.add({"/admin/config", "GET", Handler::admin_config, Surface::admin, false});
+  t.add({"/admin/cache", "DELETE", Handler::admin_cache, Surface::admin, false});
   for (auto [path, handler] : {std::pair{"/admin/keys", Handler::admin_keys}, std::pair{"/admin/teams", Handler::admin_teams},
                                std::pair{"/admin/users", Handler::admin_users}}) {
     for (const char* m : {"GET", "POST"}) t.add({path, m, handler, Surface::admin, false});

@@ -23,6 +23,7 @@ enum class Handler {
   admin_keys,
   admin_teams,
   admin_users,
+  admin_cache,
   models,
   chat,
   completions,

@@ -76,6 +76,14 @@ struct RouteRecord {
   std::vector<AttemptTrace> attempt_traces;        // traced requests only
 };
 
+// What the cache made of the request (src/filters/cache), for its header,
+// the request log and the metrics.
+struct CacheRecord {
+  std::string status;  // "" (no cache applies), hit, semantic-hit, miss, bypass
+  std::optional<double> saved_usd;  // a hit: what the original answer cost (unset: unknown)
+  double similarity = 0;            // a semantic hit's cosine similarity
+};
+
 struct Exchange {
   Exchange(http::UpstreamClient& c, http::ResponseWriter& o, std::string id)
       : client(c), out(o), request_id(std::move(id)) {
@@ -96,6 +104,7 @@ struct Exchange {
   llm::Usage usage;
   std::optional<double> cost_usd;
   RouteRecord route;
+  CacheRecord cache;
   TraceContext trace;
   // The caller's model allow-lists (names or globs) of its key, user and
   // team; null = any model. Set by auth, checked by the surfaces once the

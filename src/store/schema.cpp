@@ -165,6 +165,10 @@ ALTER TABLE virtual_keys ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE teams ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
 )sql",
+    // 6: what a cache hit saved (the cost of the answer it repeated).
+    R"sql(
+ALTER TABLE requests ADD COLUMN cache_saved_usd REAL;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

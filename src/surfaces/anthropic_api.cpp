@@ -107,8 +107,13 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, *refused);
     co_return;
   }
-  ex.translator = std::make_shared<AnthropicOutput>(scan.model);
   if (!scan.metadata_token.empty()) ex.route.body_user = llm::body_user(body, scan);
+  if (ex.gate && ex.gate->looks_up()) {
+    auto serving = served_locally(ex, pipeline::Lookup{model, providers::Endpoint::chat, body, scan.stream});
+    const bool answered = co_await std::move(serving);
+    if (answered) co_return;
+  }
+  ex.translator = std::make_shared<AnthropicOutput>(scan.model);
 
   // Routed before any translation: an anthropic target gets the body as
   // sent (only `model` rewritten); the canonical form is made only when

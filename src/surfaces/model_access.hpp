@@ -47,4 +47,11 @@ inline std::optional<ApiError> admission_refusal(const providers::Exchange& ex, 
   return ex.gate->admit(a);
 }
 
+// Whether a filter (the cache) answered the admitted request itself.
+inline boost::asio::awaitable<bool> served_locally(const providers::Exchange& ex, pipeline::Lookup lookup) {
+  if (!ex.gate || !ex.gate->looks_up()) co_return false;
+  auto serving = ex.gate->serve_locally(lookup);
+  co_return co_await std::move(serving);
+}
+
 }  // namespace torii::surfaces

@@ -65,12 +65,18 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
     co_return;
   }
   if (!scan.user_token.empty()) ex.route.body_user = llm::body_user(body, scan);
+  const bool stream = scan.stream && endpoint != providers::Endpoint::embeddings;
+  if (ex.gate && ex.gate->looks_up()) {
+    auto serving = served_locally(ex, pipeline::Lookup{model, endpoint, body, stream});
+    const bool answered = co_await std::move(serving);
+    if (answered) co_return;
+  }
   routing::RouteInput in;
   in.model = model;
   in.endpoint = endpoint;
   in.scan = &scan;
   in.body = std::make_shared<const std::string>(std::move(body));
-  in.stream = scan.stream && endpoint != providers::Endpoint::embeddings;
+  in.stream = stream;
   co_await routing::route_request(ctx, ex, std::move(in));
 }
 

@@ -29,6 +29,8 @@ struct LogRecord {
   std::string metadata;  // a JSON object's text, or ""
   llm::Usage usage;
   std::optional<double> cost_usd;  // unset: unknown price (never 0 by guess)
+  std::string cache;                      // hit | semantic-hit | miss | bypass; "" when no cache applies
+  std::optional<double> cache_saved_usd;  // a hit: the cost of the answer it repeated
   bool has_bodies = false;
   std::string request_body, response_body;  // capped; redacted by the writer
   bool body_truncated = false;

@@ -22,8 +22,9 @@ struct HistogramSum {
 
 struct PairSum {  // by model and provider
   uint64_t attempts = 0, fallbacks = 0, cost_unknown = 0, rate_limited = 0, budget_exceeded = 0;
-  double cost = 0;
+  double cost = 0, cache_saved = 0;
   std::array<uint64_t, kTokenTypes> tokens{};
+  std::array<uint64_t, kCacheResults> cache{};
   HistogramSum duration, upstream, overhead, ttft, per_token;
 };
 
@@ -110,6 +111,8 @@ std::string render_exposition(const std::string& extra) {
       p.budget_exceeded += s.budget_exceeded.get();
       p.cost += s.cost_usd.get();
       for (size_t t = 0; t < kTokenTypes; ++t) p.tokens[t] += s.tokens[t].get();
+      for (size_t c = 0; c < kCacheResults; ++c) p.cache[c] += s.cache[c].get();
+      p.cache_saved += s.cache_saved_usd.get();
       p.duration.add(s.duration);
       p.upstream.add(s.upstream);
       p.overhead.add(s.overhead);
@@ -160,6 +163,18 @@ std::string render_exposition(const std::string& extra) {
           &PairSum::rate_limited);
   counter(out, pairs, "torii_budget_exceeded_total",
           "Requests refused with 402 by a budget of their key, user or team.", &PairSum::budget_exceeded);
+  header(out, "torii_cache_requests_total", "counter",
+         "Requests the cache applied to, by result (bypass: not looked up, by the client's choice or not cacheable).");
+  for (const auto& [pair, sums] : pairs)
+    for (size_t c = 0; c < kCacheResults; ++c)
+      if (sums.cache[c])
+        out += "torii_cache_requests_total{" + labels(pair) + ",result=\"" + cache_result_name(CacheResult(c)) +
+               "\"} " + std::to_string(sums.cache[c]) + "\n";
+  header(out, "torii_cache_saved_usd_total", "counter",
+         "What the answers served from the cache cost when they were first generated, in US dollars.");
+  for (const auto& [pair, sums] : pairs)
+    if (sums.cache_saved > 0)
+      out += "torii_cache_saved_usd_total{" + labels(pair) + "} " + number(sums.cache_saved) + "\n";
   out += extra;
   return out;
 }

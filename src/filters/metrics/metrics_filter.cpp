@@ -80,6 +80,14 @@ void MetricsFilter::on_complete(pipeline::RequestContext& ctx) const {
   const int64_t counts[kTokenTypes] = {u.input, u.output, u.cached_read, u.cache_write, u.reasoning, u.audio};
   for (size_t i = 0; i < kTokenTypes; ++i)
     if (counts[i] > 0) s.tokens[i].add(uint64_t(counts[i]));
+  if (const std::string& c = ctx.ex.cache.status; !c.empty()) {
+    const CacheResult r = c == "hit"            ? CacheResult::hit
+                          : c == "semantic-hit" ? CacheResult::semantic_hit
+                          : c == "miss"         ? CacheResult::miss
+                                                : CacheResult::bypass;
+    s.cache[size_t(r)].add(1);
+    if (ctx.ex.cache.saved_usd) s.cache_saved_usd.add(*ctx.ex.cache.saved_usd);
+  }
   if (ctx.ex.cost_usd) s.cost_usd.add(*ctx.ex.cost_usd);
   else if (u.reported || u.estimated) s.cost_unknown.add(1);
 

@@ -48,6 +48,11 @@ void Histogram::observe(Buckets family, double seconds) {
   sum.add(seconds);
 }
 
+const char* cache_result_name(CacheResult r) {
+  static constexpr const char* kNames[kCacheResults] = {"hit", "semantic-hit", "miss", "bypass"};
+  return kNames[size_t(r)];
+}
+
 const char* token_type_name(TokenType t) {
   static constexpr const char* names[] = {"input", "output", "cached_input", "cache_write", "reasoning", "audio"};
   return names[size_t(t)];

@@ -37,6 +37,11 @@ struct Histogram {
   void observe(Buckets family, double seconds);
 };
 
+// What the cache made of a request (torii_cache_requests_total's result).
+enum class CacheResult { hit, semantic_hit, miss, bypass };
+constexpr size_t kCacheResults = 4;
+const char* cache_result_name(CacheResult r);
+
 enum class TokenType { input, output, cached_input, cache_write, reasoning, audio };
 constexpr size_t kTokenTypes = 6;
 const char* token_type_name(TokenType t);
@@ -53,6 +58,8 @@ struct Series {
   Cell<uint64_t> budget_exceeded;  // refused by a budget of its key, user or team (402)
   Cell<double> cost_usd;
   std::array<Cell<uint64_t>, kTokenTypes> tokens;
+  std::array<Cell<uint64_t>, kCacheResults> cache;
+  Cell<double> cache_saved_usd;  // the cost of the answers hits repeated
   Histogram duration, upstream, overhead, ttft, per_token;
 };
 

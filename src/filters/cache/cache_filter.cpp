@@ -1,0 +1,305 @@
+#include "filters/cache/cache_filter.hpp"
+
+#include <cmath>
+#include <mutex>
+
+#include <boost/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "filters/cache/cache_key.hpp"
+#include "filters/cache/cached_answer.hpp"
+#include "filters/cache/controls.hpp"
+#include "filters/cache/replay.hpp"
+#include "llm/json_dom.hpp"
+#include "llm/json_scan.hpp"
+#include "llm/pricing.hpp"
+#include "pipeline/filter_chain.hpp"
+#include "pipeline/request_context.hpp"
+#include "providers/exchange.hpp"
+#include "routing/model_table.hpp"
+#include "store/redis/redis_url.hpp"
+
+namespace torii::filters::cache {
+
+namespace json = boost::json;
+
+namespace {
+
+// What one request keeps between its lookup and its end.
+struct CacheState final : pipeline::FilterState {
+  std::string key;      // of its entry; "" = not cacheable
+  bool store = false;   // its answer is to be stored
+  bool stream = false;
+  bool hit = false;
+  bool too_large = false;
+  uint32_t ttl_s = 0;
+  uint64_t max_bytes = 0;
+  std::string body;     // a JSON answer as it went out
+  std::unique_ptr<StreamCollector> collector;
+  uint64_t streamed_bytes = 0;
+};
+
+CacheState* state_of(pipeline::RequestContext& ctx, size_t index) {
+  return ctx.state.size() > index ? static_cast<CacheState*>(ctx.state[index].get()) : nullptr;
+}
+
+// The memory store outlives config snapshots (a reload keeps the entries)
+// while its caps stay the same.
+std::shared_ptr<MemoryStore> shared_memory_store(uint64_t max_bytes, uint64_t max_entry_bytes) {
+  static std::mutex mutex;
+  static std::weak_ptr<MemoryStore> current;
+  static uint64_t current_caps[2] = {0, 0};
+  std::lock_guard lock(mutex);
+  auto s = current.lock();
+  if (!s || current_caps[0] != max_bytes || current_caps[1] != max_entry_bytes) {
+    s = std::make_shared<MemoryStore>(max_bytes, max_entry_bytes);
+    current = s;
+    current_caps[0] = max_bytes;
+    current_caps[1] = max_entry_bytes;
+  }
+  return s;
+}
+
+double number_or(const json::object& o, std::string_view key, double fallback) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : fallback;
+}
+
+// Whether the answer to `body` is one answer worth repeating: several
+// choices at a nonzero temperature are samples (a client asking for n > 1
+// wants different ones), and a model may cap the temperature it caches.
+bool cacheable(const json::object& body, const Settings& s) {
+  const double temperature = number_or(body, "temperature", 1.0);
+  if (number_or(body, "n", 1) > 1 && temperature != 0) return false;
+  if (s.max_temperature && temperature > *s.max_temperature) return false;
+  return true;
+}
+
+// Whose entries a request reads and writes (see README "Cache"). A key's
+// own tenant unless the config says otherwise; an end user named by the
+// client (x-torii-user, body `user`) is a tenant only inside its key, so a
+// client cannot read another key's answers by naming its users.
+std::string namespace_of(const Settings& s, const pipeline::RequestContext& ctx, const std::string& header_ns) {
+  const std::string key = "key:" + ctx.key_id;
+  std::string ns;
+  switch (s.scope) {
+    case Scope::global: ns = "global"; break;
+    case Scope::per_key: ns = key; break;
+    case Scope::per_team: ns = ctx.team_id.empty() ? key : "team:" + ctx.team_id; break;
+    case Scope::per_user: {
+      if (!ctx.key_user_id.empty()) {
+        ns = "user:" + ctx.key_user_id;
+        break;
+      }
+      std::string_view named = ctx.request.headers.get("x-torii-user");
+      if (named.empty()) named = ctx.ex.route.body_user;
+      ns = named.empty() ? key : key + "/user:" + std::string(named);
+      break;
+    }
+    case Scope::header:
+      if (!header_ns.empty()) return "header:" + header_ns;
+      ns = key;
+      break;
+  }
+  // Elsewhere the header only narrows the request's own namespace.
+  if (!header_ns.empty()) ns += "/" + header_ns;
+  return ns;
+}
+
+bool stream_usage_asked(const json::object& body) {
+  const json::value* so = body.if_contains("stream_options");
+  if (!so || !so->is_object()) return false;
+  const json::value* iu = so->get_object().if_contains("include_usage");
+  return iu && iu->is_bool() && iu->get_bool();
+}
+
+}  // namespace
+
+CacheFilter::CacheFilter(const Config& config, size_t index) : index_(index) {
+  const auto* gateway = config.section<GatewayCache>("cache");
+  default_ = effective(gateway, nullptr);
+  enabled_ = default_.mode != Mode::off;
+  uint64_t largest_entry = default_.max_entry_bytes;
+  per_model_.reserve(config.models.size());
+  for (const auto& m : config.models) {
+    per_model_.push_back(effective(gateway, m.section<Fields>("cache")));
+    enabled_ = enabled_ || per_model_.back().mode != Mode::off;
+    largest_entry = std::max(largest_entry, per_model_.back().max_entry_bytes);
+  }
+  if (!enabled_) return;
+  if (!config.store.redis.empty()) {
+    std::string error;
+    if (auto endpoint = store::parse_redis_url(config.store.redis, error)) redis_.emplace(std::move(*endpoint));
+  }
+  if (!redis_) memory_ = shared_memory_store(gateway ? gateway->max_bytes : GatewayCache().max_bytes, largest_entry);
+}
+
+const Settings& CacheFilter::settings_for(const routing::Model* model) const {
+  if (model && model->index < per_model_.size()) return per_model_[model->index];
+  return default_;
+}
+
+boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ctx, const pipeline::Lookup& l) const {
+  const Settings& s = settings_for(l.model);
+  if (s.mode == Mode::off) co_return false;
+  providers::CacheRecord& record = ctx.ex.cache;
+  Controls controls;
+  std::string refusal;
+  if (!read_controls(ctx.request.headers, controls, refusal)) {
+    ApiError e = make_error(400, std::move(refusal), "invalid_cache_control");
+    co_await providers::send_error(ctx.ex, e);
+    co_return true;
+  }
+  record.status = "bypass";
+  if (l.endpoint == providers::Endpoint::completions) co_return false;
+  json::error_code ec;
+  json::value parsed = llm::parse_json(l.body, ec);
+  if (ec || !parsed.is_object()) co_return false;
+  const json::object& body = parsed.get_object();
+  if (!cacheable(body, s) || (!controls.lookup && !controls.store)) co_return false;
+
+  CacheState& st = ctx.state_of<CacheState>(index_);
+  const char* surface = ctx.surface == pipeline::Surface::anthropic       ? "anthropic"
+                        : l.endpoint == providers::Endpoint::embeddings ? "embeddings"
+                                                                         : "chat";
+  st.key = entry_key(namespace_tag(namespace_of(s, ctx, controls.ns)), surface, l.model->name,
+                     canonical_request(body));
+  st.stream = l.stream;
+  st.ttl_s = controls.ttl_s.value_or(s.ttl_s);
+  st.max_bytes = s.max_entry_bytes;
+  if (controls.lookup) {
+    const int64_t now = core::unix_now_us();
+    std::shared_ptr<const CachedAnswer> found;
+    if (memory_) {
+      found = memory_->get(st.key, now);
+    } else if (redis_) {
+      auto getting = redis_->get(st.key);
+      std::optional<CachedAnswer> got = co_await std::move(getting);
+      if (got) found = std::make_shared<const CachedAnswer>(std::move(*got));
+    }
+    const bool fresh = found && (!controls.max_age_s || (now - found->created_us) / 1'000'000 <= *controls.max_age_s);
+    if (fresh) {
+      record.status = "hit";
+      st.hit = true;
+      auto serving = serve(ctx, l, *found, ctx.surface != pipeline::Surface::anthropic && stream_usage_asked(body));
+      co_await std::move(serving);
+      co_return true;
+    }
+    record.status = "miss";
+  }
+  st.store = controls.store;
+  if (st.store && st.stream) st.collector = std::make_unique<StreamCollector>(ctx.surface == pipeline::Surface::anthropic);
+  co_return false;
+}
+
+boost::asio::awaitable<void> CacheFilter::serve(pipeline::RequestContext& ctx, const pipeline::Lookup& l,
+                                                const CachedAnswer& a, bool stream_usage) const {
+  providers::Exchange& ex = ctx.ex;
+  ex.route.provider = a.provider;
+  ex.route.upstream_model = a.upstream_model;
+  ex.cost_usd = 0.0;  // nothing was generated: the usage stays zero too
+  ex.cache.saved_usd = a.cost_usd;
+  http::Headers headers = ex.response_headers;
+  headers.set("x-torii-cache", "hit");
+  headers.set("Age", std::to_string(std::max<int64_t>(0, (core::unix_now_us() - a.created_us) / 1'000'000)));
+  headers.set("x-torii-provider", a.provider);
+  headers.set("x-torii-model", a.upstream_model);
+  headers.set("x-torii-cost-usd", "0");
+  if (!l.stream) {
+    http::Response r;
+    r.status = 200;
+    r.headers = std::move(headers);
+    r.body = a.body;
+    co_await ex.out.send(std::move(r));
+    co_return;
+  }
+  json::error_code ec;
+  json::value stored = llm::parse_json(a.body, ec);
+  std::string events;
+  if (!ec && stored.is_object())
+    events = ctx.surface == pipeline::Surface::anthropic ? anthropic_stream_of(stored.get_object())
+                                                         : openai_stream_of(stored.get_object(), stream_usage);
+  const std::string_view content_type = "text/event-stream";
+  auto beginning = ex.out.begin_stream(200, std::move(headers), content_type);
+  const bool begun = co_await std::move(beginning);
+  if (!begun) co_return;
+  auto writing = ex.out.write_chunk(events);
+  const bool written = co_await std::move(writing);
+  if (!written) co_return;
+  co_await ex.out.end_stream();
+}
+
+void CacheFilter::on_head(pipeline::RequestContext& ctx, int, http::Headers& headers) const {
+  if (!ctx.ex.cache.status.empty()) headers.set("x-torii-cache", ctx.ex.cache.status);
+}
+
+void CacheFilter::on_chunk(pipeline::RequestContext& ctx, std::string_view data) const {
+  CacheState* st = state_of(ctx, index_);
+  if (!st || !st->store || st->too_large || ctx.status != 200) return;
+  if (st->collector) {
+    // Events carry a stream's text several times over in framing: allow for it.
+    st->streamed_bytes += data.size();
+    if (st->streamed_bytes > st->max_bytes * 4) st->too_large = true;
+    else st->collector->feed(data);
+    return;
+  }
+  if (st->body.size() + data.size() > st->max_bytes) st->too_large = true;
+  else st->body.append(data);
+}
+
+void CacheFilter::on_complete(pipeline::RequestContext& ctx) const {
+  CacheState* st = state_of(ctx, index_);
+  if (!st || !st->store || st->hit || st->too_large || st->key.empty()) return;
+  // Only a whole, successful answer: never an error, a cut stream or a
+  // cancelled request. (A stream is whole when its collector saw it end.)
+  if (ctx.status != 200 || ctx.client_gone || !ctx.ex.route.error_code.empty()) return;
+  if (!st->collector && !ctx.answered) return;
+  if (ctx.ex.route.provider.empty()) return;  // not from a provider
+  auto a = std::make_shared<CachedAnswer>();
+  if (st->collector) {
+    a->body = st->collector->answer(ctx.ex.usage);
+  } else {
+    a->body = std::move(st->body);
+    if (!llm::is_valid_json(a->body)) return;
+  }
+  if (a->body.empty() || a->body.size() > st->max_bytes) return;
+  a->provider = ctx.ex.route.provider;
+  a->upstream_model = ctx.ex.route.upstream_model;
+  a->usage = ctx.ex.usage;
+  a->cost_usd = ctx.ex.cost_usd;
+  a->created_us = core::unix_now_us();
+  const int64_t ttl_us = int64_t(st->ttl_s) * 1'000'000;
+  const int64_t expires_us = a->created_us + ttl_us;
+  if (memory_) memory_->put(st->key, std::move(a), expires_us);
+  else if (redis_) redis_->put(ctx.ex.out.executor(), st->key, encode(*a), ttl_us / 1000);
+}
+
+boost::asio::awaitable<int64_t> CacheFilter::erase(std::string ns) const {
+  const std::string prefix = ns.empty() ? std::string() : namespace_tag(ns) + ":";
+  if (memory_) co_return int64_t(memory_->erase(prefix));
+  if (redis_) {
+    auto erasing = redis_->erase(prefix);
+    co_return co_await std::move(erasing);
+  }
+  co_return 0;
+}
+
+}  // namespace torii::filters::cache
+
+namespace torii::filters {
+
+// Registered by the generated filter_registrations.cpp (this folder's name).
+void register_cache(pipeline::FilterRegistry& registry) {
+  registry.add_section(cache::gateway_section());
+  registry.add_model_section(cache::model_section());
+  // After auth (100) and metering (200): a hit is still a request its key
+  // was allowed to make, and is counted against its limits.
+  registry.add({"cache", 400, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
+                  auto f = std::make_unique<cache::CacheFilter>(config, index);
+                  if (!f->enabled()) return nullptr;
+                  return f;
+                }});
+}
+
+}  // namespace torii::filters

@@ -1,0 +1,53 @@
+#pragma once
+// The response cache: a request that was admitted (auth, limits, budgets)
+// is looked up before it is routed; a hit is answered from the store in the
+// form the client asked for (JSON or stream) and costs nothing; a miss is
+// routed as usual and its answer, once complete and successful, is stored.
+// Entries live in process (memory_store.hpp) or, with store.redis, in Redis
+// for every node (redis_store.hpp).
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "filters/cache/cache_section.hpp"
+#include "filters/cache/memory_store.hpp"
+#include "filters/cache/redis_store.hpp"
+#include "pipeline/filter.hpp"
+
+namespace torii::filters::cache {
+
+struct CachedAnswer;
+struct Controls;
+
+class CacheFilter final : public pipeline::Filter {
+ public:
+  CacheFilter(const Config& config, size_t index);
+  std::string_view name() const override { return "cache"; }
+  bool looks_up() const override { return true; }
+  boost::asio::awaitable<bool> on_lookup(pipeline::RequestContext& ctx, const pipeline::Lookup& l) const override;
+  void on_head(pipeline::RequestContext& ctx, int status, http::Headers& headers) const override;
+  void on_chunk(pipeline::RequestContext& ctx, std::string_view data) const override;
+  void on_complete(pipeline::RequestContext& ctx) const override;
+
+  // DELETE /admin/cache: every entry, or one namespace's ("key:<id>",
+  // "team:<id>", "user:<id>", "header:<name>", "global"). How many were
+  // dropped; -1 when the shared store could not be reached.
+  boost::asio::awaitable<int64_t> erase(std::string ns) const;
+
+  // Whether any model (or the gateway's default) caches at all.
+  bool enabled() const { return enabled_; }
+
+ private:
+  const Settings& settings_for(const routing::Model* model) const;
+  boost::asio::awaitable<void> serve(pipeline::RequestContext& ctx, const pipeline::Lookup& l,
+                                     const CachedAnswer& a, bool stream_usage) const;
+
+  size_t index_;
+  Settings default_;
+  std::vector<Settings> per_model_;  // by routing::Model::index
+  std::shared_ptr<MemoryStore> memory_;
+  std::optional<RedisStore> redis_;
+  bool enabled_ = false;
+};
+
+}  // namespace torii::filters::cache

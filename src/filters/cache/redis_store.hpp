@@ -1,0 +1,34 @@
+#pragma once
+// The shared cache store: entries in Redis (SET with PX, so Redis expires
+// them), read and written by every node. Reads wait at most a short
+// timeout and turn every failure into a miss; writes are not waited for.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "filters/cache/cached_answer.hpp"
+#include "store/redis/redis_url.hpp"
+
+namespace torii::filters::cache {
+
+class RedisStore {
+ public:
+  explicit RedisStore(store::RedisEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+  static std::string redis_key(std::string_view key) { return "torii:cache:" + std::string(key); }
+
+  boost::asio::awaitable<std::optional<CachedAnswer>> get(std::string key) const;
+  // Spawned on `executor`; failures are logged (once in 100) and counted.
+  void put(boost::asio::any_io_executor executor, std::string key, std::string encoded, int64_t ttl_ms) const;
+  // Drops every entry, or those whose key starts with `prefix`: how many,
+  // or -1 when Redis could not be reached.
+  boost::asio::awaitable<int64_t> erase(std::string prefix) const;
+
+ private:
+  store::RedisEndpoint endpoint_;
+};
+
+}  // namespace torii::filters::cache
