@@ -4,7 +4,10 @@
 // limits, budgets) decide on it knowing what it may cost. The surfaces call
 // the gate the gateway puts on the exchange; the gate runs the chain's
 // on_admit hooks.
+#include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <optional>
 
 #include <boost/asio/awaitable.hpp>
@@ -26,6 +29,20 @@ struct Admission {
   bool produces_output = true;     // false for embeddings
 };
 
+// Lets a filter ask a configured model itself, apart from the client's
+// request (the semantic cache's embeddings): routed like any request, but
+// through no filter, and waited for at most `timeout`.
+class InternalCalls {
+ public:
+  struct Result {
+    int status = 0;  // 0: no answer within the timeout
+    std::string body;
+  };
+  virtual ~InternalCalls() = default;
+  virtual boost::asio::awaitable<Result> call(std::string model, providers::Endpoint endpoint, std::string body,
+                                              std::chrono::milliseconds timeout) const = 0;
+};
+
 // What a filter that can answer a request itself (the cache) is told of
 // it, once the request is admitted and before it is routed.
 struct Lookup {
@@ -33,6 +50,7 @@ struct Lookup {
   providers::Endpoint endpoint = providers::Endpoint::chat;  // chat for /v1/messages
   std::string_view body;  // as the client sent it
   bool stream = false;
+  const InternalCalls* calls = nullptr;
 };
 
 class AdmissionGate {

@@ -8,6 +8,7 @@
 #include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
+#include "surfaces/internal_calls.hpp"
 #include "surfaces/model_access.hpp"
 
 namespace torii::surfaces {
@@ -109,7 +110,8 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
   }
   if (!scan.metadata_token.empty()) ex.route.body_user = llm::body_user(body, scan);
   if (ex.gate && ex.gate->looks_up()) {
-    auto serving = served_locally(ex, pipeline::Lookup{model, providers::Endpoint::chat, body, scan.stream});
+    const InternalRouter calls(ctx, models);
+    auto serving = served_locally(ex, pipeline::Lookup{model, providers::Endpoint::chat, body, scan.stream, &calls});
     const bool answered = co_await std::move(serving);
     if (answered) co_return;
   }

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "llm/json_scan.hpp"
+#include "surfaces/internal_calls.hpp"
 #include "surfaces/model_access.hpp"
 
 namespace torii::surfaces {
@@ -67,7 +68,8 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   if (!scan.user_token.empty()) ex.route.body_user = llm::body_user(body, scan);
   const bool stream = scan.stream && endpoint != providers::Endpoint::embeddings;
   if (ex.gate && ex.gate->looks_up()) {
-    auto serving = served_locally(ex, pipeline::Lookup{model, endpoint, body, stream});
+    const InternalRouter calls(ctx, models);
+    auto serving = served_locally(ex, pipeline::Lookup{model, endpoint, body, stream, &calls});
     const bool answered = co_await std::move(serving);
     if (answered) co_return;
   }

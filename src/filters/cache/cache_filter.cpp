@@ -1,8 +1,11 @@
 #include "filters/cache/cache_filter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
@@ -11,6 +14,7 @@
 #include "filters/cache/cached_answer.hpp"
 #include "filters/cache/controls.hpp"
 #include "filters/cache/replay.hpp"
+#include "filters/cache/semantic_query.hpp"
 #include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
 #include "llm/pricing.hpp"
@@ -38,6 +42,8 @@ struct CacheState final : pipeline::FilterState {
   std::string body;     // a JSON answer as it went out
   std::unique_ptr<StreamCollector> collector;
   uint64_t streamed_bytes = 0;
+  std::string partition;       // semantic: what the question is compared within
+  std::vector<float> vector;   // semantic: the question's embedding, indexed with the answer
 };
 
 CacheState* state_of(pipeline::RequestContext& ctx, size_t index) {
@@ -57,6 +63,20 @@ std::shared_ptr<MemoryStore> shared_memory_store(uint64_t max_bytes, uint64_t ma
     current = s;
     current_caps[0] = max_bytes;
     current_caps[1] = max_entry_bytes;
+  }
+  return s;
+}
+
+std::shared_ptr<SemanticIndex> shared_semantic_index(size_t max_entries) {
+  static std::mutex mutex;
+  static std::weak_ptr<SemanticIndex> current;
+  static size_t current_cap = 0;
+  std::lock_guard lock(mutex);
+  auto s = current.lock();
+  if (!s || current_cap != max_entries) {
+    s = std::make_shared<SemanticIndex>(max_entries);
+    current = s;
+    current_cap = max_entries;
   }
   return s;
 }
@@ -128,6 +148,15 @@ CacheFilter::CacheFilter(const Config& config, size_t index) : index_(index) {
     largest_entry = std::max(largest_entry, per_model_.back().max_entry_bytes);
   }
   if (!enabled_) return;
+  bool semantic = default_.mode == Mode::semantic;
+  for (const auto& m : per_model_) semantic = semantic || m.mode == Mode::semantic;
+  max_vectors_ = gateway ? gateway->max_entries : GatewayCache().max_entries;
+  if (semantic) vectors_ = shared_semantic_index(max_vectors_);
+  for (const auto& m : per_model_)
+    if (m.mode == Mode::semantic && !std::any_of(config.models.begin(), config.models.end(),
+                                                 [&](const ModelConfig& c) { return c.name == m.embedding_model; }))
+      log::warn("cache: the embedding model '{}' is not configured: semantic lookups will be misses",
+                m.embedding_model);
   if (!config.store.redis.empty()) {
     std::string error;
     if (auto endpoint = store::parse_redis_url(config.store.redis, error)) redis_.emplace(std::move(*endpoint));
@@ -170,17 +199,37 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
   st.max_bytes = s.max_entry_bytes;
   if (controls.lookup) {
     const int64_t now = core::unix_now_us();
-    std::shared_ptr<const CachedAnswer> found;
-    if (memory_) {
-      found = memory_->get(st.key, now);
-    } else if (redis_) {
-      auto getting = redis_->get(st.key);
-      std::optional<CachedAnswer> got = co_await std::move(getting);
-      if (got) found = std::make_shared<const CachedAnswer>(std::move(*got));
+    auto fetching = fetch(st.key, now);
+    std::shared_ptr<const CachedAnswer> found = co_await std::move(fetching);
+    auto fresh = [&](const std::shared_ptr<const CachedAnswer>& a) {
+      return a && (!controls.max_age_s || (now - a->created_us) / 1'000'000 <= *controls.max_age_s);
+    };
+    if (!fresh(found) && s.mode == Mode::semantic && l.calls && l.endpoint == providers::Endpoint::chat && vectors_) {
+      // An exact hit is tried first; then the question's nearest neighbour
+      // among those asked in the same context.
+      const bool anthropic = ctx.surface == pipeline::Surface::anthropic;
+      if (std::optional<SemanticQuery> q = semantic_query(body, anthropic, s.tool_results)) {
+        if (redis_) start_following(ctx.ex.out.executor());
+        st.partition = entry_key(namespace_tag(namespace_of(s, ctx, controls.ns)), std::string("semantic-") + surface,
+                                 l.model->name, q->context + "\n" + s.embedding_model);
+        auto embedding = embed(*l.calls, s, q->text);
+        st.vector = co_await std::move(embedding);
+        if (!st.vector.empty())
+          if (auto match = vectors_->nearest(st.partition, st.vector, now); match && match->similarity >= s.threshold) {
+            auto fetching = fetch(match->entry_key, now);
+            std::shared_ptr<const CachedAnswer> near = co_await std::move(fetching);
+            if (fresh(near)) {
+              auto copy = std::make_shared<CachedAnswer>(*near);
+              copy->similarity = match->similarity;
+              found = std::move(copy);
+              record.status = "semantic-hit";
+              record.similarity = match->similarity;
+            }
+          }
+      }
     }
-    const bool fresh = found && (!controls.max_age_s || (now - found->created_us) / 1'000'000 <= *controls.max_age_s);
-    if (fresh) {
-      record.status = "hit";
+    if (fresh(found)) {
+      if (record.status != "semantic-hit") record.status = "hit";
       st.hit = true;
       auto serving = serve(ctx, l, *found, ctx.surface != pipeline::Surface::anthropic && stream_usage_asked(body));
       co_await std::move(serving);
@@ -193,6 +242,50 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
   co_return false;
 }
 
+boost::asio::awaitable<std::shared_ptr<const CachedAnswer>> CacheFilter::fetch(const std::string& key,
+                                                                              int64_t now_us) const {
+  if (memory_) co_return memory_->get(key, now_us);
+  if (!redis_) co_return nullptr;
+  auto getting = redis_->get(key);
+  std::optional<CachedAnswer> got = co_await std::move(getting);
+  if (!got) co_return nullptr;
+  co_return std::make_shared<const CachedAnswer>(std::move(*got));
+}
+
+boost::asio::awaitable<std::vector<float>> CacheFilter::embed(const pipeline::InternalCalls& calls, const Settings& s,
+                                                              const std::string& text) const {
+  const int64_t now = core::unix_now_us();
+  if (breaker_->open_until_us.load(std::memory_order_relaxed) > now) co_return std::vector<float>{};
+  auto calling = calls.call(s.embedding_model, providers::Endpoint::embeddings,
+                            embeddings_request(s.embedding_model, text), std::chrono::milliseconds(s.timeout_ms));
+  pipeline::InternalCalls::Result r = co_await std::move(calling);
+  std::vector<float> v = r.status == 200 ? first_embedding(r.body) : std::vector<float>{};
+  if (!v.empty()) {
+    if (breaker_->failures.load(std::memory_order_relaxed) != 0) breaker_->failures.store(0, std::memory_order_relaxed);
+    co_return v;
+  }
+  if (breaker_->failures.fetch_add(1, std::memory_order_relaxed) + 1 >= 5) {
+    breaker_->failures.store(0, std::memory_order_relaxed);
+    breaker_->open_until_us.store(now + 30'000'000, std::memory_order_relaxed);
+    log::warn("cache: the embedding model '{}' failed 5 times in a row ({}): semantic lookups are off for 30 s",
+              s.embedding_model, r.status == 0 ? std::string("timed out") : "status " + std::to_string(r.status));
+  }
+  co_return std::vector<float>{};
+}
+
+void CacheFilter::start_following(const boost::asio::any_io_executor& executor) const {
+  // Once per process: the index outlives config snapshots, and so does
+  // the coroutine that feeds it.
+  static std::atomic<bool> started{false};
+  if (started.exchange(true)) return;
+  std::shared_ptr<SemanticIndex> index = vectors_;
+  auto follow = redis_->follow_vectors([index](const std::string& p, std::vector<float> v, std::string key,
+                                               int64_t expires_us) {
+    if (expires_us > core::unix_now_us()) index->insert(p, std::move(v), std::move(key), expires_us);
+  });
+  boost::asio::co_spawn(executor, std::move(follow), boost::asio::detached);
+}
+
 boost::asio::awaitable<void> CacheFilter::serve(pipeline::RequestContext& ctx, const pipeline::Lookup& l,
                                                 const CachedAnswer& a, bool stream_usage) const {
   providers::Exchange& ex = ctx.ex;
@@ -201,7 +294,8 @@ boost::asio::awaitable<void> CacheFilter::serve(pipeline::RequestContext& ctx, c
   ex.cost_usd = 0.0;  // nothing was generated: the usage stays zero too
   ex.cache.saved_usd = a.cost_usd;
   http::Headers headers = ex.response_headers;
-  headers.set("x-torii-cache", "hit");
+  headers.set("x-torii-cache", ex.cache.status);
+  if (ex.cache.status == "semantic-hit") headers.set("x-torii-cache-similarity", std::to_string(a.similarity));
   headers.set("Age", std::to_string(std::max<int64_t>(0, (core::unix_now_us() - a.created_us) / 1'000'000)));
   headers.set("x-torii-provider", a.provider);
   headers.set("x-torii-model", a.upstream_model);
@@ -271,14 +365,28 @@ void CacheFilter::on_complete(pipeline::RequestContext& ctx) const {
   a->created_us = core::unix_now_us();
   const int64_t ttl_us = int64_t(st->ttl_s) * 1'000'000;
   const int64_t expires_us = a->created_us + ttl_us;
-  if (memory_) memory_->put(st->key, std::move(a), expires_us);
-  else if (redis_) redis_->put(ctx.ex.out.executor(), st->key, encode(*a), ttl_us / 1000);
+  if (memory_) {
+    memory_->put(st->key, std::move(a), expires_us);
+    if (vectors_ && !st->vector.empty()) vectors_->insert(st->partition, std::move(st->vector), st->key, expires_us);
+  } else if (redis_) {
+    redis_->put(ctx.ex.out.executor(), st->key, encode(*a), ttl_us / 1000);
+    // Every node's index (this one's too) takes the vector from the stream.
+    if (vectors_ && !st->vector.empty())
+      redis_->publish_vector(ctx.ex.out.executor(), std::move(st->partition), st->key, expires_us, st->vector,
+                             max_vectors_);
+  }
 }
 
 boost::asio::awaitable<int64_t> CacheFilter::erase(std::string ns) const {
   const std::string prefix = ns.empty() ? std::string() : namespace_tag(ns) + ":";
+  if (vectors_) vectors_->erase(prefix);
   if (memory_) co_return int64_t(memory_->erase(prefix));
   if (redis_) {
+    if (vectors_ && ns.empty()) {
+      auto dropping = redis_->drop_vectors();
+      const bool dropped = co_await std::move(dropping);
+      if (!dropped) co_return -1;
+    }
     auto erasing = redis_->erase(prefix);
     co_return co_await std::move(erasing);
   }

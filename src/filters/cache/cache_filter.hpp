@@ -5,6 +5,7 @@
 // routed as usual and its answer, once complete and successful, is stored.
 // Entries live in process (memory_store.hpp) or, with store.redis, in Redis
 // for every node (redis_store.hpp).
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "filters/cache/cache_section.hpp"
 #include "filters/cache/memory_store.hpp"
 #include "filters/cache/redis_store.hpp"
+#include "filters/cache/semantic_index.hpp"
 #include "pipeline/filter.hpp"
 
 namespace torii::filters::cache {
@@ -41,12 +43,27 @@ class CacheFilter final : public pipeline::Filter {
   const Settings& settings_for(const routing::Model* model) const;
   boost::asio::awaitable<void> serve(pipeline::RequestContext& ctx, const pipeline::Lookup& l,
                                      const CachedAnswer& a, bool stream_usage) const;
+  boost::asio::awaitable<std::shared_ptr<const CachedAnswer>> fetch(const std::string& key, int64_t now_us) const;
+  // The vector of `text`, from the settings' embeddings model; empty on a
+  // timeout, a failure or an open breaker (then the lookup is a miss).
+  boost::asio::awaitable<std::vector<float>> embed(const pipeline::InternalCalls& calls, const Settings& s,
+                                                   const std::string& text) const;
+  void start_following(const boost::asio::any_io_executor& executor) const;
+
+  // Five embedding failures in a row open the breaker for 30 s.
+  struct EmbedderBreaker {
+    std::atomic<int> failures{0};
+    std::atomic<int64_t> open_until_us{0};
+  };
 
   size_t index_;
   Settings default_;
   std::vector<Settings> per_model_;  // by routing::Model::index
   std::shared_ptr<MemoryStore> memory_;
   std::optional<RedisStore> redis_;
+  std::shared_ptr<SemanticIndex> vectors_;  // when some model caches semantically
+  std::shared_ptr<EmbedderBreaker> breaker_ = std::make_shared<EmbedderBreaker>();
+  size_t max_vectors_ = 0;
   bool enabled_ = false;
 };
 

@@ -3,11 +3,14 @@
 // them), read and written by every node. Reads wait at most a short
 // timeout and turn every failure into a miss; writes are not waited for.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+
+#include <vector>
 
 #include "filters/cache/cached_answer.hpp"
 #include "store/redis/redis_url.hpp"
@@ -26,6 +29,20 @@ class RedisStore {
   // Drops every entry, or those whose key starts with `prefix`: how many,
   // or -1 when Redis could not be reached.
   boost::asio::awaitable<int64_t> erase(std::string prefix) const;
+
+  // The semantic cache's vectors, shared through a Redis stream: every
+  // node appends what it stores and follows the stream into its own index
+  // (a node starting cold reads it from the start). Kept to about
+  // `max_entries` entries.
+  void publish_vector(boost::asio::any_io_executor executor, std::string partition, std::string key,
+                      int64_t expires_us, const std::vector<float>& v, size_t max_entries) const;
+  // Reads the stream for good, calling `insert` for each entry; reconnects
+  // after failures. Spawn it once per process.
+  using VectorSink = std::function<void(const std::string& partition, std::vector<float> v, std::string key,
+                                        int64_t expires_us)>;
+  boost::asio::awaitable<void> follow_vectors(VectorSink insert) const;
+  // Drops the shared vectors (DELETE /admin/cache of everything).
+  boost::asio::awaitable<bool> drop_vectors() const;
 
  private:
   store::RedisEndpoint endpoint_;

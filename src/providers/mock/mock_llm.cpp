@@ -837,8 +837,18 @@ std::vector<float> embed(const EmbeddingInput& in, size_t dims) {
       v[j] += weight * (static_cast<double>(r >> 11) * 0x1.0p-52 - 1.0);
     }
   };
-  for (const auto& w : in.words) add(w, 1.0);
-  add(in.whole, in.words.empty() ? 1.0 : 0.25);
+  // Words that carry no meaning of their own leave the direction alone, so
+  // "What is our refund policy?" and "what's your refund policy" land close.
+  static const std::array<std::string_view, 24> kStopWords = {
+      "a", "an", "the", "is", "are", "was", "what", "s", "our", "your", "my", "we", "you", "i",
+      "of", "to", "do", "does", "please", "tell", "me", "about", "and", "in"};
+  size_t meaningful = 0;
+  for (const auto& w : in.words)
+    if (std::find(kStopWords.begin(), kStopWords.end(), w) == kStopWords.end()) {
+      add(w, 1.0);
+      ++meaningful;
+    }
+  add(in.whole, meaningful == 0 ? 1.0 : 0.1);
   double norm = 0;
   for (double x : v) norm += x * x;
   norm = std::sqrt(norm);
