@@ -360,3 +360,147 @@ describe('exact cache shared through Redis by two nodes', () => {
     }
   });
 });
+
+function semanticConfig(mock, slow, extra = {}) {
+  return {
+    keys: [{ key: 'tenant-a-secret', alias: 'tenant-a' }, { key: 'tenant-b-secret', alias: 'tenant-b' }],
+    cache: { mode: 'semantic', ttl_s: 600, semantic: { embedding_model: 'embed', threshold: 0.9 } },
+    providers: [
+      { name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' },
+      { name: 'claude', type: 'anthropic', base_url: mock.url, api_key: 'k' },
+      { name: 'slow-embedder', type: 'openai', base_url: slow.v1, api_key: 'k' },
+    ],
+    models: [
+      { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini', price: { input: 1, output: 2 } }] },
+      { name: 'haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5', price: { input: 1, output: 5 } }] },
+      { name: 'embed', targets: [{ provider: 'oai', model: 'text-embedding-3-small' }] },
+      { name: 'slow-embed', targets: [{ provider: 'slow-embedder', model: 'text-embedding-3-small' }] },
+      { name: 'mini-slow-cache', cache: { semantic: { embedding_model: 'slow-embed', timeout_ms: 200 } },
+        targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+    ],
+    ...extra,
+  };
+}
+
+const ask = async (client, content, extra = {}, model = 'mini') => {
+  const messages = [...(extra.system ? [{ role: 'system', content: extra.system }] : []), { role: 'user', content }];
+  const { system, ...rest } = extra;
+  const { data, response } = await client.chat.completions.create({ model, messages, ...rest }).withResponse();
+  return { data, cache: response.headers.get('x-torii-cache'), similarity: response.headers.get('x-torii-cache-similarity') };
+};
+
+describe('semantic cache, one node', () => {
+  let mock; let slow; let torii; let openai; let openaiB; let anthropic;
+  before(async () => {
+    mock = await startMock();
+    slow = await startMock(['--latency-ms', '2000']);
+    torii = await startTorii(semanticConfig(mock, slow));
+    openai = new OpenAI({ apiKey: 'tenant-a-secret', baseURL: torii.v1, maxRetries: 0 });
+    openaiB = new OpenAI({ apiKey: 'tenant-b-secret', baseURL: torii.v1, maxRetries: 0 });
+    anthropic = new Anthropic({ apiKey: 'tenant-a-secret', baseURL: torii.url, maxRetries: 0 });
+  }, { timeout: 30_000 });
+  after(() => stopAllOf(torii, mock, slow));
+
+  it('a paraphrase is a semantic hit with its similarity; a different question sharing words is a miss', async () => {
+    const first = await ask(openai, 'What is our refund policy?');
+    assert.equal(first.cache, 'miss');
+    const before = await upstreamCalls(mock);
+    const para = await ask(openai, "what's your refund policy");
+    assert.equal(para.cache, 'semantic-hit');
+    assert.ok(Number(para.similarity) >= 0.9 && Number(para.similarity) <= 1, para.similarity);
+    assert.deepEqual(para.data.choices, first.data.choices);
+    // One embeddings call reached the provider, no chat completion.
+    const stats = await mockStats(mock);
+    assert.equal(stats.requests, before + 1);
+    assert.equal(stats.last_request.path, '/v1/embeddings');
+    const other = await ask(openai, 'What is our shipping policy?');
+    assert.equal(other.cache, 'miss');
+    assert.notEqual(other.data.choices[0].message.content, first.data.choices[0].message.content);
+    // The same question again: an exact hit, tried first (no embedding call).
+    const calls = await upstreamCalls(mock);
+    assert.equal((await ask(openai, 'What is our refund policy?')).cache, 'hit');
+    assert.equal(await upstreamCalls(mock), calls);
+  });
+
+  it('never matches across a different system prompt, tool set, key or surface', async () => {
+    await ask(openai, 'How do I reset my password?', { system: 'You are the support bot.' });
+    assert.equal((await ask(openai, 'how do i reset my password', { system: 'You are the support bot.' })).cache, 'semantic-hit');
+    assert.equal((await ask(openai, 'how do i reset my password', { system: 'You are the sales bot.' })).cache, 'miss');
+    assert.equal((await ask(openai, 'how do i reset my password', { system: 'You are the support bot.', tools: TOOLS })).cache, 'miss');
+    assert.equal((await ask(openaiB, 'how do i reset my password', { system: 'You are the support bot.' })).cache, 'miss');
+    const msg = await anthropic.messages.create({
+      model: 'mini', max_tokens: 100, system: 'You are the support bot.',
+      messages: [{ role: 'user', content: 'how do i reset my password' }],
+    }).withResponse();
+    assert.equal(msg.response.headers.get('x-torii-cache'), 'miss');
+  });
+
+  it('Anthropic surface: a paraphrase is served from the cache, as a stream too', async () => {
+    const params = (content) => ({ model: 'haiku', max_tokens: 100, messages: [{ role: 'user', content }] });
+    const first = await anthropic.messages.create(params('Where is the nearest train station?'));
+    const before = await upstreamCalls(mock);
+    const replayed = await anthropic.messages.stream(params('where is the nearest train station')).finalMessage();
+    assert.deepEqual(replayed.content, first.content);
+    const stats = await mockStats(mock);
+    assert.equal(stats.requests, before + 1, 'only the embeddings call went upstream');
+    assert.equal(stats.last_request.path, '/v1/embeddings');
+    const raw = await postJson(`${torii.url}/v1/messages`, { ...params('nearest train station, where is it'), stream: true },
+      { headers: { 'x-api-key': 'tenant-a-secret', 'anthropic-version': '2023-06-01' } });
+    assert.equal(raw.headers.get('x-torii-cache'), 'semantic-hit');
+    assert.match(raw.text, /event: message_stop/);
+  });
+
+  it('does not look up tool results semantically (agent turns)', async () => {
+    const turn = (result) => [
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: result },
+    ];
+    await openai.chat.completions.create({ model: 'mini', tools: TOOLS, messages: turn('Sunny, 20 degrees in Oslo') });
+    const before = await upstreamCalls(mock);
+    const next = await openai.chat.completions.create({ model: 'mini', tools: TOOLS, messages: turn('sunny 20 degrees oslo') }).withResponse();
+    assert.equal(next.response.headers.get('x-torii-cache'), 'miss');
+    const stats = await mockStats(mock);
+    assert.equal(stats.requests, before + 1);
+    assert.equal(stats.last_request.path, '/v1/chat/completions', 'no embeddings call for a tool result');
+  });
+
+  it('an embedder slower than its timeout is a miss, and the request is served without waiting for it', async () => {
+    const started = Date.now();
+    const r = await ask(openai, fresh('Is the slow embedder in the way?'), {}, 'mini-slow-cache');
+    assert.equal(r.cache, 'miss');
+    assert.ok(r.data.choices[0].message.content.length > 0);
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('semantic cache shared through Redis by two nodes', () => {
+  let mock; let slow; let redis; let one; let two;
+  before(async () => {
+    mock = await startMock();
+    slow = await startMock();
+    redis = await startRedis();
+    const cfg = semanticConfig(mock, slow, { store: { redis: redis.url } });
+    one = await startTorii(cfg);
+    two = await startTorii(cfg);
+  }, { timeout: 30_000 });
+  after(() => stopAllOf(one, two, redis, mock, slow));
+
+  it('a question answered on one node is a semantic hit for its paraphrase on the other', async () => {
+    const a = new OpenAI({ apiKey: 'tenant-a-secret', baseURL: one.v1, maxRetries: 0 });
+    const b = new OpenAI({ apiKey: 'tenant-a-secret', baseURL: two.v1, maxRetries: 0 });
+    const first = await ask(a, 'When does the museum open?');
+    assert.equal(first.cache, 'miss');
+    // Node two follows the shared stream into its own index; its first
+    // semantic lookup starts the follower.
+    await ask(b, fresh('Warm up the follower'));
+    let para;
+    for (let i = 0; i < 30; i++) {
+      para = await ask(b, 'when does the museum open', { user: `try-${i}` });
+      if (para.cache !== 'miss') break;
+      await sleep(100);
+    }
+    assert.equal(para.cache, 'semantic-hit');
+    assert.deepEqual(para.data.choices, first.data.choices);
+  });
+});
