@@ -4,7 +4,6 @@
 
 #include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
-#include "llm/openai_chunks.hpp"
 
 namespace torii::filters::cache {
 
@@ -47,6 +46,31 @@ json::object& choice_at(json::array& choices, int64_t index) {
                                  {"finish_reason", nullptr}});
   return choices.back().get_object();
 }
+
+// Appends one chat.completion.chunk carrying what the answer's own chunks
+// would (its id, model, fingerprint and service tier).
+struct ChunkWriter {
+  const json::object& completion;
+  std::string& out;
+
+  void write(json::object body) {
+    body["id"] = completion.contains("id") ? completion.at("id") : json::value("");
+    body["object"] = "chat.completion.chunk";
+    body["created"] = completion.contains("created") ? completion.at("created") : json::value(0);
+    body["model"] = completion.contains("model") ? completion.at("model") : json::value("");
+    for (const char* k : {"system_fingerprint", "service_tier"})
+      if (const json::value* v = completion.if_contains(k)) body[k] = *v;
+    out += "data: ";
+    out += json::serialize(body);
+    out += "\n\n";
+  }
+  void choice(int64_t index, json::object delta, const json::value& finish = nullptr) {
+    write(json::object{{"choices", json::array{json::object{{"index", index},
+                                                            {"delta", std::move(delta)},
+                                                            {"logprobs", nullptr},
+                                                            {"finish_reason", finish}}}}});
+  }
+};
 
 }  // namespace
 
@@ -219,11 +243,8 @@ std::string StreamCollector::answer(const llm::Usage& usage) const {
 }
 
 std::string openai_stream_of(const json::object& completion, bool include_usage) {
-  const std::string id = text_of(completion, "id");
-  const std::string model = text_of(completion, "model");
-  const json::value* created = completion.if_contains("created");
-  llm::ChunkHeader h{id, created && created->is_int64() ? created->get_int64() : 0, model};
   std::string out;
+  ChunkWriter w{completion, out};
   if (const json::value* choices = completion.if_contains("choices"); choices && choices->is_array()) {
     for (const auto& cv : choices->get_array()) {
       if (!cv.is_object()) continue;
@@ -233,29 +254,30 @@ std::string openai_stream_of(const json::object& completion, bool include_usage)
       const json::value* mv = c.if_contains("message");
       const json::object empty;
       const json::object& m = mv && mv->is_object() ? mv->get_object() : empty;
-      llm::append_chunk(out, h, json::object{{"role", "assistant"}, {"content", ""}}, nullptr, index);
+      w.choice(index, json::object{{"role", "assistant"}, {"content", ""}});
       for (const auto& kv : m) {
-        if (kv.key() == "role" || kv.value().is_null()) continue;
-        if (kv.key() == "content" && kv.value().is_string() && kv.value().get_string().empty()) continue;
-        if (kv.key() == "tool_calls" && kv.value().is_array()) {
+        const json::value& v = kv.value();
+        if (kv.key() == "role" || v.is_null()) continue;
+        if ((v.is_string() && v.get_string().empty()) || (v.is_array() && v.get_array().empty())) continue;
+        if (kv.key() == "tool_calls" && v.is_array()) {
           int64_t i = 0;
-          for (const auto& call : kv.value().get_array()) {
+          for (const auto& call : v.get_array()) {
             if (!call.is_object()) continue;
             json::object piece = call.get_object();
             piece["index"] = i++;
-            llm::append_chunk(out, h, json::object{{"tool_calls", json::array{std::move(piece)}}}, nullptr, index);
+            w.choice(index, json::object{{"tool_calls", json::array{std::move(piece)}}});
           }
           continue;
         }
-        llm::append_chunk(out, h, json::object{{kv.key(), kv.value()}}, nullptr, index);
+        w.choice(index, json::object{{kv.key(), v}});
       }
-      const std::string finish = text_of(c, "finish_reason");
-      llm::append_chunk(out, h, json::object{}, finish.empty() ? "stop" : finish.c_str(), index);
+      const json::value* finish = c.if_contains("finish_reason");
+      w.choice(index, json::object{}, finish && finish->is_string() ? *finish : json::value("stop"));
     }
   }
   if (include_usage)
     if (const json::value* u = completion.if_contains("usage"); u && u->is_object())
-      llm::append_usage_chunk(out, h, u->get_object());
+      w.write(json::object{{"choices", json::array{}}, {"usage", *u}});
   out += "data: [DONE]\n\n";
   return out;
 }

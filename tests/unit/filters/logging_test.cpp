@@ -220,7 +220,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
     ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; "
-                         "PRAGMA user_version = 1;", error)) << error;
+                         "ALTER TABLE requests DROP COLUMN cache_saved_usd; PRAGMA user_version = 1;", error)) << error;
   }
   LogStore migrated;
   ASSERT_TRUE(migrated.open(db, error)) << error;
