@@ -163,6 +163,8 @@ store: { path: $(dirname "$1")/store-$2 }"
   [ "${3:-0}" = 2 ] && observe="logging: { enabled: false }
 admin: { keys: [bench-admin] }
 store: { path: $(dirname "$1")/store-gov-$2 }" && price=", price: { input: 0.15, output: 0.6 }"
+  [ "${3:-0}" = 4 ] && observe="logging: { enabled: false }
+cache: { mode: exact, ttl_s: 86400, namespace: global }"
   cat >"$1" <<YAML
 listen: 127.0.0.1:0
 workers: $2
@@ -226,6 +228,12 @@ http {
     proxy_set_header Authorization "Bearer sk-bench";
     proxy_buffering off;
     location = /health { return 200 "ok\n"; }
+    # What the mock answers, served by nginx itself: the baseline of a cache hit.
+    location = /static/v1/chat/completions {
+      if (\$bench_bad_key) { return 401; }
+      default_type application/json;
+      return 200 '$STATIC_ANSWER';
+    }
     location / {
       if (\$bench_bad_key) { return 401 '{"error":{"message":"invalid key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}'; }
       proxy_pass http://mock;
@@ -330,6 +338,8 @@ use_target() {
     nginx) T_URL="http://127.0.0.1:$NGINX_PORT$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
     torii-observed) T_URL="http://127.0.0.1:$TORII_OBS_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_OBS_PID ;;
+    torii-cached) T_URL="http://127.0.0.1:$TORII_CACHED_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_CACHED_PID ;;
+    nginx-static) T_URL="http://127.0.0.1:$NGINX_PORT/static$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii-governed) T_URL="http://127.0.0.1:$TORII_GOV_PORT$chat"; T_KEY=$GOV_KEY; T_MODEL=bench; CPU_PIDS=$TORII_GOV_PID ;;
     torii-shared) T_URL="http://127.0.0.1:$TORII_SHARED_PORT$chat"; T_KEY=$SHARED_KEY; T_MODEL=bench; CPU_PIDS=$TORII_SHARED_PID ;;
     direct-fail) T_URL="http://127.0.0.1:$FAIL_PORT$chat"; T_KEY=sk-bench; T_MODEL=mock-1; CPU_PIDS=$FAIL_PID ;;

@@ -186,6 +186,27 @@ for (const w of workersList) {
 }
 if (sec1d.length) md.push("## 1d. Rate limits and budget in Redis (shared counters)", "", ...sec1d);
 
+// ---------- 1e. exact-cache hits ----------
+const sec1e = [];
+for (const w of workersList) {
+  for (const [scenario, label] of [["cached", `${meta.connections} connections`], ["cached-c1", "one connection"]]) {
+    const n = grp(scenario, w, "nginx-static"), c = grp(scenario, w, "torii-cached");
+    if (!n || !c) continue;
+    summary.cached ??= {};
+    (summary.cached[w] ??= {})[scenario] = { nginx_static: n, torii_cached: c };
+    sec1e.push(`**workers=${w}**, ${label}:`, "");
+    sec1e.push("| server | requests/s | p50 | p99 | CPU per request | non-2xx / socket errors |", "|---|---|---|---|---|---|");
+    for (const [name, x] of [["nginx, the same answer from its config (`return 200`)", n], ["torii, exact-cache hit (memory)", c]])
+      sec1e.push(`| ${name} | ${fmtInt(x.rps)} | ${us(x.p50)} | ${us(x.p99)} | ${fmt(x.cpu_us_per_req, 1)} µs | ${x.non2xx} / ${x.socket_errors} |`);
+    const cpu = ratio(c.cpu_us_per_req, n.cpu_us_per_req);
+    sec1e.push("", `cache hit / nginx static: CPU per request **${fmt(cpu, 2)}x**, throughput **${fmt(ratio(c.rps, n.rps), 2)}x**, p50 ${us(c.p50)} vs ${us(n.p50)}.`, "");
+    if (scenario === "cached")
+      targetRows.push(target("Exact-cache hit: CPU per request vs nginx serving a static answer", w, cpu, 2.0, "x", "<=",
+        c.non2xx ? `${c.non2xx} non-2xx answers` : ""));
+  }
+}
+if (sec1e.length) md.push("## 1e. Exact-cache hits", "", ...sec1e);
+
 // ---------- 2. latency ----------
 const sec2 = [];
 for (const w of workersList) {
@@ -457,6 +478,21 @@ if (stores.length) {
     targetRows.push(target(`Request log writes ${tag}`, "-", s.records_per_second, 20000, "records/s", ">="));
   }
   summary.logstore = stores;
+}
+
+// ---------- the cache's stores at scale ----------
+const cs = records.find((r) => r.kind === "cachestore")?.report;
+if (cs) {
+  md.push("## The cache's stores at scale (bench/cache.cpp)", "");
+  md.push(`**Semantic index, ${fmtInt(cs.entries)} vectors of ${cs.dimensions} dimensions in one partition** (the worst case: every lookup searches them all), filled in ${fmt(cs.fill_seconds, 1)} s. Lookups, without the embedding call:`, "");
+  md.push("| query | p50 | p99 |", "|---|---|---|");
+  md.push(`| near a stored vector (a paraphrase; ${fmtInt(cs.near_found)} of ${fmtInt(cs.lookups / 2)} found at similarity > 0.95) | ${fmt(cs.near_p50_us, 1)} µs | ${fmt(cs.near_p99_us, 1)} µs |`);
+  md.push(`| far from all (a new question) | ${fmt(cs.far_p50_us, 1)} µs | ${fmt(cs.far_p99_us, 1)} µs |`, "");
+  md.push(`Memory per ${fmtInt(cs.entries)} entries: the semantic index **${fmt(cs.index_rss_bytes / 1048576, 1)} MiB** (resident, vectors and graph); ` +
+    `the exact store holding as many 600-byte answers **${fmt(cs.store_rss_bytes / 1048576, 1)} MiB** resident (${fmt(cs.store_accounted_bytes / 1048576, 1)} MiB counted against \`max_bytes\`).`, "");
+  targetRows.push(target(`Semantic lookup p99, ${fmtInt(cs.entries)} entries (no embedding call)`, "-",
+    Math.max(cs.near_p99_us, cs.far_p99_us) / 1000, 1, "ms", "<="));
+  summary.cachestore = cs;
 }
 
 // ---------- micro ----------

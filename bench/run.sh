@@ -7,8 +7,9 @@
 #        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
 # Environment (defaults give a run of about 8 minutes on 2 cores):
 #   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
-#   SCENARIOS       subset of: throughput observed governed shared latency streaming large failover keyflood memory micro logstore
+#   SCENARIOS       subset of: throughput observed governed shared cached latency streaming large failover keyflood memory micro logstore cachestore
 #   LOG_ROWS        rows the logstore scenario writes and queries (default 1000000)
+#   CACHE_ENTRIES   entries the cachestore scenario indexes and stores (default 100000)
 #   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
 #   CONNECTIONS     wrk connections for throughput and key flood (default 64)
 #   STREAMS         concurrent streams (default 1000, or 100 per core below 8 cores);
@@ -31,7 +32,7 @@ BUILD=$(cd "$BUILD_ARG" 2>/dev/null && pwd) || { echo "no build directory $BUILD
 
 NPROC=$(nproc)
 BENCH_WORKERS=${BENCH_WORKERS:-$(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++' | xargs)}
-SCENARIOS=${SCENARIOS:-throughput observed governed shared latency streaming large failover keyflood memory micro logstore}
+SCENARIOS=${SCENARIOS:-throughput observed governed shared cached latency streaming large failover keyflood memory micro logstore cachestore}
 DURATION=${DURATION:-2}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -58,6 +59,7 @@ SOAK_SECONDS=${SOAK_SECONDS:-60}
 SOAK_WARMUP=${SOAK_WARMUP:-5}
 MICRO_MIN_TIME=${MICRO_MIN_TIME:-0.2}
 LOG_ROWS=${LOG_ROWS:-1000000}
+CACHE_ENTRIES=${CACHE_ENTRIES:-100000}
 PIN=${PIN:-1}
 
 for bin in torii torii-mock torii-bench-driver torii-micro-bench torii-log-bench; do
@@ -133,12 +135,18 @@ start_stack() {
   write_torii_config "$WORK/torii-shared-$w.yaml" "$w" 3
   start_torii TORII_SHARED "$WORK/torii-shared-$w.yaml"
   create_governed_key SHARED_KEY "$TORII_SHARED_PORT"
+  write_torii_config "$WORK/torii-cached-$w.yaml" "$w" 4
+  start_torii TORII_CACHED "$WORK/torii-cached-$w.yaml"
+  # The answer a cache hit repeats, as nginx's static baseline returns it.
+  STATIC_ANSWER=$(curl -s -H 'Authorization: Bearer bench-key' -H 'Content-Type: application/json' \
+    -d '{"model":"bench","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16}' \
+    "http://127.0.0.1:$TORII_CACHED_PORT/v1/chat/completions")
   start_nginx NGINX "$w"
   log "workers=$w pinned=$PINNED: mock :$MOCK_PORT, failing mock :$FAIL_PORT, stream mock :$STREAM_PORT, torii :$TORII_PORT, nginx :$NGINX_PORT"
 }
 
 stop_stack() {
-  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$TORII_SHARED_PID" "$REDIS_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
+  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$TORII_SHARED_PID" "$TORII_CACHED_PID" "$REDIS_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
 }
 
 # check_stack WORKERS SCENARIO: a process of the stack that died during the
@@ -146,7 +154,7 @@ stop_stack() {
 # the remaining scenarios still run; the report lists the crash.
 check_stack() {
   local w=$1 scenario=$2 var pid rc out dead=false
-  for var in TORII TORII_OBS TORII_GOV TORII_SHARED REDIS NGINX MOCK FAIL STREAM; do
+  for var in TORII TORII_OBS TORII_GOV TORII_SHARED TORII_CACHED REDIS NGINX MOCK FAIL STREAM; do
     pid=${var}_PID; pid=${!pid}
     kill -0 "$pid" 2>/dev/null && continue
     rc=0; wait "$pid" 2>/dev/null || rc=$?
@@ -172,9 +180,9 @@ timed() {  # timed NAME FUNCTION ARGS...: runs a scenario and records how long i
 }
 
 for W in $BENCH_WORKERS; do
-  if wants throughput || wants observed || wants governed || wants shared || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
+  if wants throughput || wants observed || wants governed || wants shared || wants cached || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
     start_stack "$W"
-    for sc in throughput observed governed shared latency streaming large failover keyflood; do
+    for sc in throughput observed governed shared cached latency streaming large failover keyflood; do
       wants "$sc" || continue
       timed "$sc w=$W" "scenario_$sc" "$W"
       check_stack "$W" "$sc"
@@ -187,6 +195,7 @@ FIRST_W=${BENCH_WORKERS%% *}
 wants memory && timed "memory w=$FIRST_W" scenario_memory "$FIRST_W"
 wants micro && timed micro scenario_micro
 wants logstore && timed logstore scenario_logstore
+wants cachestore && timed cachestore scenario_cachestore
 
 record kind=timing scenario=total seconds=$(( $(date +%s) - started_at ))
 mkdir -p "$BENCH_DIR/results"
