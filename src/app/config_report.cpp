@@ -96,6 +96,13 @@ std::string config_report(const Config& c) {
                                 {"total_ms", m.timeout.total_ms}};
     o["circuit_breaker"] = json::object{{"enabled", m.breaker.enabled}, {"failures", m.breaker.failures},
                                         {"window_ms", m.breaker.window_ms}, {"cooldown_ms", m.breaker.cooldown_ms}};
+    // The concerns' own fields of the model (its `cache:`), as they describe them.
+    for (const auto& [name, value] : m.sections) {
+      const config::Section* s = config::builtin_sections().find_model(name);
+      boost::system::error_code ec;
+      json::value v = s && s->describe ? json::parse(s->describe(value), ec) : json::value(json::object());
+      o[name] = ec ? json::value(json::object()) : v;
+    }
     models.push_back(std::move(o));
   }
   root["models"] = std::move(models);

@@ -11,6 +11,7 @@
 #include "app/admin_pool.hpp"
 #include <boost/json.hpp>
 
+#include "config/section.hpp"
 #include "core/log.hpp"
 #include "filters/auth/static_keys.hpp"
 #include "filters/auth/virtual_keys.hpp"
@@ -312,6 +313,10 @@ std::string signature(const ModelConfig& m) {
        std::to_string(m.timeout.total_ms);
   s += "\nb:" + std::to_string(m.breaker.enabled) + ',' + std::to_string(m.breaker.failures) + ',' +
        std::to_string(m.breaker.window_ms) + ',' + std::to_string(m.breaker.cooldown_ms);
+  // The concerns' own fields (a model's `cache:`), as they describe them.
+  for (const auto& [name, value] : m.sections)
+    if (const config::Section* sec = config::builtin_sections().find_model(name); sec && sec->describe)
+      s += "\ns:" + name + '=' + sec->describe(value);
   return s;
 }
 

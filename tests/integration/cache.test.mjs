@@ -49,6 +49,8 @@ function config(mock, failing, extra = {}) {
       { name: 'mini-for-claude', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
       { name: 'brief', cache: { ttl_s: 1 }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
       { name: 'uncached', cache: { mode: 'off' }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+      { name: 'by-header', cache: { namespace: 'header' }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+      { name: 'embed', targets: [{ provider: 'oai', model: 'text-embedding-3-small' }] },
       { name: 'broken', targets: [{ provider: 'broken', model: 'gpt-4o-mini' }], retry: { attempts: 1 } },
     ],
     ...extra,
@@ -219,6 +221,29 @@ describe('exact cache, one node', () => {
     assert.equal(b.response.headers.get('x-torii-cache'), 'miss', 'key B must not see key A\'s entry');
     const narrowed = await openai.chat.completions.create(params, { headers: { 'x-torii-cache-namespace': 'project-x' } }).withResponse();
     assert.equal(narrowed.response.headers.get('x-torii-cache'), 'miss');
+  });
+
+  it('namespace: header lets keys that name the same namespace share, and keeps the rest per key', async () => {
+    const params = { model: 'by-header', messages: [{ role: 'user', content: fresh('Shared by project') }] };
+    const project = { headers: { 'x-torii-cache-namespace': 'project-y' } };
+    await openai.chat.completions.create(params, project);
+    assert.equal((await openaiB.chat.completions.create(params, project).withResponse()).response.headers.get('x-torii-cache'), 'hit');
+    await openai.chat.completions.create(params);
+    assert.equal((await openaiB.chat.completions.create(params).withResponse()).response.headers.get('x-torii-cache'), 'miss');
+  });
+
+  it('caches embeddings too, and shows each model\'s cache in /admin/config', async () => {
+    const params = { model: 'embed', input: fresh('embed me') };
+    const first = await openai.embeddings.create(params).withResponse();
+    assert.equal(first.response.headers.get('x-torii-cache'), 'miss');
+    const before = await upstreamCalls(mock);
+    const second = await openai.embeddings.create(params).withResponse();
+    assert.equal(second.response.headers.get('x-torii-cache'), 'hit');
+    assert.deepEqual(second.data.data[0].embedding, first.data.data[0].embedding);
+    assert.equal(await upstreamCalls(mock), before);
+    const cfg = await http(`${torii.url}/admin/config`, { headers: ADMIN });
+    assert.deepEqual(cfg.json.cache, { mode: 'exact', ttl_s: 600, max_bytes: 268435456, max_entries: 100000 });
+    assert.deepEqual(cfg.json.models.find((m) => m.name === 'brief').cache, { ttl_s: 1 });
   });
 
   it('keys on the system prompt, tools, tool_choice, response_format and sampling; not on stream, user or metadata', async () => {
