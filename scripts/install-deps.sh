@@ -13,7 +13,7 @@ PACKAGES=(
   openssl ca-certificates
   iproute2 util-linux valgrind
   prometheus sqlite3
-  libhiredis-dev redis-server libpq-dev postgresql-15 libhnswlib-dev
+  libhiredis-dev redis-server libpq-dev postgresql-15 libhnswlib-dev libre2-dev
 )
 BENCH=0
 if [ "${1:-}" = "--bench" ]; then

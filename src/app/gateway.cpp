@@ -125,6 +125,8 @@ class ChainGate final : public pipeline::AdmissionGate {
   boost::asio::awaitable<std::optional<ApiError>> admit_async(const pipeline::Admission& a) const override {
     return chain_.on_admit_async(ctx_, a);
   }
+  bool inspects_input() const override { return chain_.inspects_input(); }
+  std::optional<ApiError> inspect_input(pipeline::Input& in) const override { return chain_.on_input(ctx_, in); }
   bool looks_up() const override { return chain_.looks_up(); }
   boost::asio::awaitable<bool> serve_locally(const pipeline::Lookup& l) const override {
     return chain_.on_lookup(ctx_, l);

@@ -20,6 +20,7 @@
 #include "governance/money.hpp"
 #include "llm/pricing.hpp"
 #include "filters/logging/logging_filter.hpp"
+#include "filters/guardrails/guardrails_filter.hpp"
 #include "filters/metrics/exposition.hpp"
 #include "filters/tracing/tracing_filter.hpp"
 
@@ -280,6 +281,7 @@ std::string Runtime::metrics_gauges() const {
     single("torii_trace_export_failures_total", "counter",
            "Exports the collector refused or could not be reached for.", s.failed_exports);
   }
+  out += filters::guardrails::render_metrics();
   return out;
 }
 

@@ -223,6 +223,7 @@ void Parser::parse(const YAML::Node& root, Config& cfg) {
   if (providers) parse_providers(*providers, cfg);
   if (models) parse_models(*models, cfg);
   if (routes) parse_routes(*routes, cfg);
+  for (const auto& check : sections_.checks()) check(cfg, *this);
 
   for (const auto& r : model_refs_) {
     bool found = std::any_of(cfg.models.begin(), cfg.models.end(), [&](const ModelConfig& m) { return m.name == r.name; });

@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+namespace torii {
+struct Config;
+}
+
 namespace torii::config {
 
 class Reader;
@@ -51,9 +55,17 @@ class Sections {
   }
   const std::vector<Section>& model_sections() const { return model_; }
 
+  // Checks across sections, run once the whole file is read (a model's
+  // `guardrails:` naming rules of the `guardrails` section); they report
+  // through the reader, with the lines their sections kept.
+  using Check = std::function<void(const Config&, Reader&)>;
+  void add_check(Check c) { checks_.push_back(std::move(c)); }
+  const std::vector<Check>& checks() const { return checks_; }
+
  private:
   std::vector<Section> all_;
   std::vector<Section> model_;
+  std::vector<Check> checks_;
 };
 
 // Every concern's sections (registered with the filters, see

@@ -29,6 +29,16 @@ struct Admission {
   bool produces_output = true;     // false for embeddings
 };
 
+// The request's body as the providers will see it, for the filters that
+// check or rewrite it (input guardrails), once it is admitted and before
+// the cache lookup: a fallback never sees what they took out.
+struct Input {
+  const routing::Model* model = nullptr;
+  providers::Endpoint endpoint = providers::Endpoint::chat;  // chat for /v1/messages
+  std::string& body;
+  bool changed = false;  // set when `body` was rewritten (the surface reads it again)
+};
+
 // Lets a filter ask a configured model itself, apart from the client's
 // request (the semantic cache's embeddings): routed like any request, but
 // through no filter, and waited for at most `timeout`.
@@ -66,6 +76,10 @@ class AdmissionGate {
   // answers false (nothing was sent).
   virtual bool looks_up() const = 0;
   virtual boost::asio::awaitable<bool> serve_locally(const Lookup&) const = 0;
+  // Whether a filter checks the body first; then the surface calls
+  // inspect_input (an error answers the request; `changed` re-reads it).
+  virtual bool inspects_input() const = 0;
+  virtual std::optional<ApiError> inspect_input(Input&) const = 0;
 };
 
 }  // namespace torii::pipeline

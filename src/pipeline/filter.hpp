@@ -32,6 +32,11 @@ class Filter {
   // chain then awaits on_admit_async instead, after the others' on_admit.
   virtual bool admits_async() const { return false; }
   virtual boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
+  // Once the request is admitted, before the lookup: a filter that checks
+  // what the providers will see may refuse it, or rewrite `in.body` (and
+  // set `in.changed`).
+  virtual bool inspects_input() const { return false; }
+  virtual std::optional<ApiError> on_input(RequestContext&, Input&) const { return std::nullopt; }
   // Once the request is admitted, before it is routed: a filter that can
   // answer it itself (the cache) writes the answer through ctx.ex.out and
   // returns true; the filters after it and the router do not run then.
@@ -40,6 +45,16 @@ class Filter {
   // The answer's status and headers, just before they are written; filters
   // may add headers. Runs for every answer, local errors included.
   virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}
+  // Filters that rewrite answers (output guardrails) say so; then a whole
+  // answer passes on_answer before its head is written (the body may be
+  // rewritten, or an error answered instead), and a stream's events pass
+  // on_events before each write (rewritten, held back, or, returning
+  // false, ending the stream after `events`, which then carry its error).
+  virtual bool rewrites_output() const { return false; }
+  virtual std::optional<ApiError> on_answer(RequestContext&, int /*status*/, std::string& /*body*/) const {
+    return std::nullopt;
+  }
+  virtual bool on_events(RequestContext&, std::string& /*events*/) const { return true; }
   // A piece of the body as it goes out (a buffered body whole; a stream in
   // the batches it is written in), in the surface's format.
   virtual void on_chunk(RequestContext&, std::string_view) const {}

@@ -35,6 +35,8 @@ FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
     if (auto f = e->make(config, filters_.size())) {
       admits_async_ = admits_async_ || f->admits_async();
       looks_up_ = looks_up_ || f->looks_up();
+      inspects_input_ = inspects_input_ || f->inspects_input();
+      rewrites_output_ = rewrites_output_ || f->rewrites_output();
       filters_.push_back(std::move(f));
     }
 }
@@ -71,6 +73,26 @@ boost::asio::awaitable<std::optional<ApiError>> FilterChain::on_admit_async(Requ
     }
   }
   co_return std::nullopt;
+}
+
+std::optional<ApiError> FilterChain::on_input(RequestContext& ctx, Input& in) const {
+  for (const auto& f : filters_)
+    if (f->inspects_input())
+      if (auto e = f->on_input(ctx, in)) return e;
+  return std::nullopt;
+}
+
+std::optional<ApiError> FilterChain::on_answer(RequestContext& ctx, int status, std::string& body) const {
+  for (const auto& f : filters_)
+    if (f->rewrites_output())
+      if (auto e = f->on_answer(ctx, status, body)) return e;
+  return std::nullopt;
+}
+
+bool FilterChain::on_events(RequestContext& ctx, std::string& events) const {
+  for (const auto& f : filters_)
+    if (f->rewrites_output() && !f->on_events(ctx, events)) return false;
+  return true;
 }
 
 boost::asio::awaitable<bool> Filter::on_lookup(RequestContext&, const Lookup&) const { co_return false; }

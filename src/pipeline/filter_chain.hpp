@@ -35,6 +35,7 @@ class FilterRegistry {
   void add_section(config::Section s) { sections_.add(std::move(s)); }
   // A field of every `models` entry that a concern reads itself.
   void add_model_section(config::Section s) { sections_.add_model(std::move(s)); }
+  void add_check(config::Sections::Check c) { sections_.add_check(std::move(c)); }
   const config::Sections& sections() const { return sections_; }
 
   // Every registered concern (the generated registrations, once).
@@ -58,6 +59,11 @@ class FilterChain {
   std::optional<ApiError> on_admit(RequestContext& ctx, const Admission& a) const;
   bool admits_async() const { return admits_async_; }
   boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
+  bool inspects_input() const { return inspects_input_; }
+  std::optional<ApiError> on_input(RequestContext& ctx, Input& in) const;
+  bool rewrites_output() const { return rewrites_output_; }
+  std::optional<ApiError> on_answer(RequestContext& ctx, int status, std::string& body) const;
+  bool on_events(RequestContext& ctx, std::string& events) const;
   // Runs on_lookup of the filters that look up, in order, until one answers.
   bool looks_up() const { return looks_up_; }
   boost::asio::awaitable<bool> on_lookup(RequestContext& ctx, const Lookup& l) const;
@@ -73,6 +79,8 @@ class FilterChain {
   std::vector<std::unique_ptr<Filter>> filters_;
   bool admits_async_ = false;
   bool looks_up_ = false;
+  bool inspects_input_ = false;
+  bool rewrites_output_ = false;
 };
 
 }  // namespace torii::pipeline

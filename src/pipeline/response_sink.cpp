@@ -2,6 +2,7 @@
 
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
+#include "providers/exchange.hpp"
 
 namespace torii::pipeline {
 
@@ -16,7 +17,20 @@ void ResponseSink::head(int status, http::Headers& headers, bool streamed) {
   chain_.on_head(*ctx_, status, headers);
 }
 
+namespace {
+boost::asio::awaitable<bool> ready(bool v) { co_return v; }
+}  // namespace
+
 boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
+  if (ctx_ && chain_.rewrites_output()) {
+    if (std::optional<ApiError> refused = chain_.on_answer(*ctx_, response.status, response.body)) {
+      // The answer is withheld: the filter's error goes out in its place.
+      response.status = refused->status;
+      response.body = ctx_->ex.error_body(*refused);
+      response.content_type = "application/json";
+      response.headers.remove("content-length");
+    }
+  }
   head(response.status, response.headers, false);
   if (ctx_) {
     ctx_->body_bytes += response.body.size();
@@ -33,6 +47,14 @@ boost::asio::awaitable<bool> ResponseSink::begin_stream(int status, http::Header
 }
 
 boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
+  if (ctx_ && chain_.rewrites_output()) {
+    // Filters may hold events back, rewrite them, or end the stream.
+    if (stopped_) return ready(false);
+    events_.assign(data);
+    if (!chain_.on_events(*ctx_, events_)) stopped_ = true;
+    if (events_.empty()) return ready(true);
+    data = events_;
+  }
   if (ctx_) {
     if (ctx_->body_bytes == 0) ctx_->times.first_chunk = RequestContext::Clock::now();
     ctx_->body_bytes += data.size();

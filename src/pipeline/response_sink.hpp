@@ -3,6 +3,8 @@
 // adapter, the in-process mock, a filter's local error or the gateway's own
 // routes) is written through the request's sink, which lets the filters see
 // the head and the body as they leave and records what was answered.
+#include <string>
+
 #include "http/handler.hpp"
 
 namespace torii::pipeline {
@@ -31,6 +33,8 @@ class ResponseSink final : public http::ResponseWriter {
   http::ResponseWriter& client_;
   const FilterChain& chain_;
   RequestContext* ctx_ = nullptr;
+  std::string events_;     // a stream's events as the filters rewrote them, until written
+  bool stopped_ = false;   // a filter ended the stream: later writes are refused
 };
 
 }  // namespace torii::pipeline

@@ -105,6 +105,7 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   CacheRecord cache;
+  std::string guardrails;  // the guardrail rules that acted: "rule:action,..." ("" when none)
   TraceContext trace;
   // The caller's model allow-lists (names or globs) of its key, user and
   // team; null = any model. Set by auth, checked by the surfaces once the

@@ -108,6 +108,18 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     co_await send_error(ex, *refused);
     co_return;
   }
+  if (ex.gate && ex.gate->inspects_input()) {
+    pipeline::Input input{model, providers::Endpoint::chat, body};
+    if (std::optional<ApiError> blocked = ex.gate->inspect_input(input)) {
+      co_await send_error(ex, *blocked);
+      co_return;
+    }
+    if (input.changed) {  // read again: the scan's spans and the DOM were of the old body
+      scan = llm::scan_request(body);
+      json::error_code ec;
+      *parsed = llm::parse_json(body, ec);
+    }
+  }
   if (!scan.metadata_token.empty()) ex.route.body_user = llm::body_user(body, scan);
   if (ex.gate && ex.gate->looks_up()) {
     const InternalRouter calls(ctx, models);

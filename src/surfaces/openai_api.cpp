@@ -65,6 +65,14 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
     co_await send_error(ex, *refused);
     co_return;
   }
+  if (ex.gate && ex.gate->inspects_input()) {
+    pipeline::Input input{model, endpoint, body};
+    if (std::optional<ApiError> blocked = ex.gate->inspect_input(input)) {
+      co_await send_error(ex, *blocked);
+      co_return;
+    }
+    if (input.changed) scan = llm::scan_request(body);  // its spans pointed into the old body
+  }
   if (!scan.user_token.empty()) ex.route.body_user = llm::body_user(body, scan);
   const bool stream = scan.stream && endpoint != providers::Endpoint::embeddings;
   if (ex.gate && ex.gate->looks_up()) {

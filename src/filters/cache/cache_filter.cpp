@@ -182,8 +182,12 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
   }
   record.status = "bypass";
   if (l.endpoint == providers::Endpoint::completions) co_return false;
+  // The DOM lives in one growing arena: no allocation per JSON node.
+  json::monotonic_resource arena;
+  json::parse_options options;
+  options.max_depth = 512;
   json::error_code ec;
-  json::value parsed = llm::parse_json(l.body, ec);
+  json::value parsed = json::parse(l.body, ec, &arena, options);
   if (ec || !parsed.is_object()) co_return false;
   const json::object& body = parsed.get_object();
   if (!cacheable(body, s) || (!controls.lookup && !controls.store)) co_return false;
@@ -192,8 +196,8 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
   const char* surface = ctx.surface == pipeline::Surface::anthropic       ? "anthropic"
                         : l.endpoint == providers::Endpoint::embeddings ? "embeddings"
                                                                          : "chat";
-  st.key = entry_key(namespace_tag(namespace_of(s, ctx, controls.ns)), surface, l.model->name,
-                     canonical_request(body));
+  const std::string ns_tag = namespace_tag(namespace_of(s, ctx, controls.ns));
+  st.key = entry_key(ns_tag, surface, l.model->name, canonical_request(body));
   st.stream = l.stream;
   st.ttl_s = controls.ttl_s.value_or(s.ttl_s);
   st.max_bytes = s.max_entry_bytes;
@@ -210,8 +214,8 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
       const bool anthropic = ctx.surface == pipeline::Surface::anthropic;
       if (std::optional<SemanticQuery> q = semantic_query(body, anthropic, s.tool_results)) {
         if (redis_) start_following(ctx.ex.out.executor());
-        st.partition = entry_key(namespace_tag(namespace_of(s, ctx, controls.ns)), std::string("semantic-") + surface,
-                                 l.model->name, q->context + "\n" + s.embedding_model);
+        st.partition = entry_key(ns_tag, std::string("semantic-") + surface, l.model->name,
+                                 q->context + "\n" + s.embedding_model);
         auto embedding = embed(*l.calls, s, q->text);
         st.vector = co_await std::move(embedding);
         if (!st.vector.empty())

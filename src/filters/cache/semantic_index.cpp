@@ -15,8 +15,8 @@ namespace torii::filters::cache {
 namespace {
 constexpr size_t kInitialCapacity = 64;
 constexpr size_t kNeighbours = 16;        // M: links per node
-constexpr size_t kBuildBreadth = 100;     // ef_construction
-constexpr size_t kSearchBreadth = 64;     // ef at lookup
+constexpr size_t kBuildBreadth = 64;      // ef_construction
+constexpr size_t kSearchBreadth = 48;     // ef at lookup
 constexpr size_t kCandidates = 4;         // nearest looked at, for expired ones
 }  // namespace
 

@@ -31,6 +31,7 @@ struct LogRecord {
   std::optional<double> cost_usd;  // unset: unknown price (never 0 by guess)
   std::string cache;                      // hit | semantic-hit | miss | bypass; "" when no cache applies
   std::optional<double> cache_saved_usd;  // a hit: the cost of the answer it repeated
+  std::string guardrails;                 // "rule:action,..." of the guardrail rules that acted
   bool has_bodies = false;
   std::string request_body, response_body;  // capped; redacted by the writer
   bool body_truncated = false;

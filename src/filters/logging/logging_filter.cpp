@@ -202,6 +202,7 @@ void LoggingFilter::on_complete(pipeline::RequestContext& ctx) const {
   r->cost_usd = ctx.ex.cost_usd;
   r->cache = ctx.ex.cache.status;
   r->cache_saved_usd = ctx.ex.cache.saved_usd;
+  r->guardrails = ctx.ex.guardrails;
   if (section_.bodies && index_ < ctx.state.size() && ctx.state[index_]) {
     auto& s = static_cast<LogState&>(*ctx.state[index_]);
     r->has_bodies = true;

@@ -1,0 +1,189 @@
+#include "filters/guardrails/guardrails_filter.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include <boost/json.hpp>
+
+#include "config/config.hpp"
+#include "filters/guardrails/scrubber.hpp"
+#include "filters/guardrails/stream_guard.hpp"
+#include "filters/guardrails/texts.hpp"
+#include "llm/json_dom.hpp"
+#include "pipeline/filter_chain.hpp"
+#include "pipeline/request_context.hpp"
+#include "routing/model_table.hpp"
+
+namespace torii::filters::guardrails {
+
+namespace json = boost::json;
+
+namespace {
+
+struct GuardState final : pipeline::FilterState {
+  std::unique_ptr<Scrubber> scrubber;
+  std::unique_ptr<StreamGuard> stream;
+  bool anthropic = false;
+};
+
+GuardState* state_of(pipeline::RequestContext& ctx, size_t index) {
+  return ctx.state.size() > index ? static_cast<GuardState*>(ctx.state[index].get()) : nullptr;
+}
+
+// Counts by rule name and action, kept across reloads.
+struct Counters {
+  std::mutex mutex;
+  std::map<std::pair<std::string, int>, std::atomic<uint64_t>> by_rule;
+};
+Counters& counters() {
+  static Counters c;
+  return c;
+}
+void count(const Rule* r, Action a) {
+  Counters& c = counters();
+  std::lock_guard lock(c.mutex);  // only when a rule acted
+  c.by_rule[{r->name, int(a)}].fetch_add(1, std::memory_order_relaxed);
+}
+
+ApiError violation(const Rule& r, std::string_view what) {
+  return make_error(400, "guardrail_violation: the " + std::string(what) + " was blocked by the rule '" + r.name + "'",
+                    "guardrail_violation", r.name);
+}
+
+}  // namespace
+
+GuardrailsFilter::GuardrailsFilter(const Config& config, size_t index) : index_(index) {
+  const auto* section = config.section<GuardrailsSection>("guardrails");
+  if (!section) return;
+  section_ = std::make_shared<const GuardrailsSection>(*section);
+  per_model_.resize(config.models.size());
+  for (size_t i = 0; i < config.models.size(); ++i) {
+    const auto* m = config.models[i].section<ModelRules>("guardrails");
+    if (!m) continue;
+    for (const auto& name : m->names)
+      if (const Rule* r = section_->find(name)) {
+        per_model_[i].push_back(r);
+        attached_ = true;
+        output_ = output_ || (r->on & kOutput);
+      }
+  }
+}
+
+std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx, pipeline::Input& in) const {
+  if (!in.model || in.model->index >= per_model_.size() || per_model_[in.model->index].empty()) return std::nullopt;
+  GuardState& st = ctx.state_of<GuardState>(index_);
+  st.anthropic = ctx.surface == pipeline::Surface::anthropic;
+  st.scrubber = std::make_unique<Scrubber>(per_model_[in.model->index]);
+  Scrubber& s = *st.scrubber;
+  json::error_code ec;
+  json::value v = llm::parse_json(in.body, ec);
+  if (ec || !v.is_object()) return std::nullopt;  // the surface has refused it already
+  InputTexts texts;
+  input_texts(v.get_object(), st.anthropic, texts);
+  uint64_t chars = 0;
+  for (const auto& t : texts.texts) chars += code_points(t.value->c_str());
+  if (const Rule* r = s.over_limits(chars, texts.messages)) return violation(*r, "request");
+  if (!s.any(kInput)) return std::nullopt;
+  bool changed = false;
+  std::string text;
+  for (const auto& t : texts.texts) {
+    text.assign(t.value->data(), t.value->size());
+    if (const Rule* r = s.apply(text, kInput, t.from_user)) return violation(*r, "request");
+    if (text.size() != t.value->size() || std::string_view(text) != std::string_view(*t.value)) {
+      *t.value = text;
+      changed = true;
+    }
+  }
+  if (changed) {
+    in.body = json::serialize(v);
+    in.changed = true;
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const {
+  GuardState* st = state_of(ctx, index_);
+  if (!st || !st->scrubber || status != 200 || !st->scrubber->any(kOutput)) return std::nullopt;
+  json::error_code ec;
+  json::value v = llm::parse_json(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  std::vector<json::string*> texts;
+  output_texts(v.get_object(), st->anthropic, texts);
+  bool changed = false;
+  std::string text;
+  for (json::string* t : texts) {
+    text.assign(t->data(), t->size());
+    if (const Rule* r = st->scrubber->apply(text, kOutput, false)) {
+      ctx.ex.route.error_code = "guardrail_violation";
+      return violation(*r, "answer");
+    }
+    if (std::string_view(text) != std::string_view(*t)) {
+      *t = text;
+      changed = true;
+    }
+  }
+  if (changed) body = json::serialize(v);
+  return std::nullopt;
+}
+
+bool GuardrailsFilter::on_events(pipeline::RequestContext& ctx, std::string& events) const {
+  GuardState* st = state_of(ctx, index_);
+  if (!st || !st->scrubber || ctx.status != 200 || !st->scrubber->any(kOutput)) return true;
+  if (!st->stream) st->stream = std::make_unique<StreamGuard>(*st->scrubber, st->anthropic);
+  if (st->stream->feed(events)) return true;
+  ctx.ex.route.error_code = "guardrail_violation";
+  return false;
+}
+
+void GuardrailsFilter::on_head(pipeline::RequestContext& ctx, int, http::Headers& headers) const {
+  GuardState* st = state_of(ctx, index_);
+  if (!st || !st->scrubber || st->scrubber->acted().empty()) return;
+  std::string names;
+  for (const auto& a : st->scrubber->acted())
+    if (names.find(a.rule->name) == std::string::npos) names += (names.empty() ? "" : ",") + a.rule->name;
+  headers.set("x-torii-guardrails", names);
+}
+
+void GuardrailsFilter::on_complete(pipeline::RequestContext& ctx) const {
+  GuardState* st = state_of(ctx, index_);
+  if (!st || !st->scrubber || st->scrubber->acted().empty()) return;
+  std::string log;
+  for (const auto& a : st->scrubber->acted()) {
+    count(a.rule, a.action);
+    log += (log.empty() ? "" : ",") + a.rule->name + ":" + action_name(a.action);
+  }
+  ctx.ex.guardrails = std::move(log);
+}
+
+std::string render_metrics() {
+  Counters& c = counters();
+  std::string out =
+      "# HELP torii_guardrail_actions_total Requests on which a guardrail rule acted, by rule and action "
+      "(block, redact, log).\n# TYPE torii_guardrail_actions_total counter\n";
+  std::lock_guard lock(c.mutex);
+  for (const auto& [key, n] : c.by_rule)
+    out += "torii_guardrail_actions_total{rule=\"" + key.first + "\",action=\"" + action_name(Action(key.second)) +
+           "\"} " + std::to_string(n.load(std::memory_order_relaxed)) + "\n";
+  return out;
+}
+
+}  // namespace torii::filters::guardrails
+
+namespace torii::filters {
+
+// Registered by the generated filter_registrations.cpp (this folder's name).
+void register_guardrails(pipeline::FilterRegistry& registry) {
+  registry.add_section(guardrails::gateway_section());
+  registry.add_model_section(guardrails::model_section());
+  registry.add_check(guardrails::check_models);
+  // After auth (100) and metering (200), before the cache (400): the cache
+  // keys on what the provider would see, redactions included.
+  registry.add({"guardrails", 300, [](const Config& config, size_t index) -> std::unique_ptr<pipeline::Filter> {
+                  auto f = std::make_unique<guardrails::GuardrailsFilter>(config, index);
+                  if (!f->attached()) return nullptr;
+                  return f;
+                }});
+}
+
+}  // namespace torii::filters

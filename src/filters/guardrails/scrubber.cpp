@@ -1,0 +1,131 @@
+#include "filters/guardrails/scrubber.hpp"
+
+#include <algorithm>
+
+namespace torii::filters::guardrails {
+
+namespace {
+
+bool applies(const Rule& r, uint8_t side, bool from_user) {
+  if (!(r.on & side) || r.type == RuleType::limits) return false;
+  return r.type != RuleType::prompt_injection || from_user;
+}
+
+}  // namespace
+
+uint64_t code_points(std::string_view text) {
+  uint64_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+bool Scrubber::any(uint8_t side) const {
+  return std::any_of(rules_.begin(), rules_.end(), [&](const Rule* r) { return r->on & side; });
+}
+
+void Scrubber::record(const Rule* r, Action a) {
+  for (const auto& x : acted_)
+    if (x.rule == r && x.action == a) return;
+  acted_.push_back({r, a});
+}
+
+std::string Scrubber::placeholder(std::string_view original, const char* label) {
+  auto it = given_.find(std::string(original));
+  if (it != given_.end()) return it->second;
+  const int n = ++counts_[label];
+  std::string p = "[" + std::string(label) + "_" + std::to_string(n) + "]";
+  given_.emplace(std::string(original), p);
+  return p;
+}
+
+const Rule* Scrubber::over_limits(uint64_t input_chars, uint64_t messages) {
+  for (const Rule* r : rules_) {
+    if (r->type != RuleType::limits) continue;
+    const bool over = (r->max_input_chars && input_chars > *r->max_input_chars) ||
+                      (r->max_messages && messages > *r->max_messages);
+    if (!over) continue;
+    record(r, r->action);
+    if (r->action == Action::block) return r;
+  }
+  return nullptr;
+}
+
+const Rule* Scrubber::apply(std::string& text, uint8_t side, bool from_user) {
+  std::vector<Finding> found;
+  std::vector<Finding> redact;
+  for (const Rule* r : rules_) {
+    if (!applies(*r, side, from_user)) continue;
+    found.clear();
+    r->find(text, found);
+    if (found.empty()) continue;
+    record(r, r->action);
+    if (r->action == Action::block) return r;
+    if (r->action == Action::redact) redact.insert(redact.end(), found.begin(), found.end());
+  }
+  if (redact.empty()) return nullptr;
+  std::sort(redact.begin(), redact.end(), [](const Finding& a, const Finding& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::string out;
+  out.reserve(text.size());
+  size_t at = 0;
+  for (const auto& f : redact) {
+    if (f.begin < at) continue;  // inside one already replaced
+    out.append(text, at, f.begin - at);
+    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label);
+    at = f.end;
+  }
+  out.append(text, at, std::string::npos);
+  text = std::move(out);
+  return nullptr;
+}
+
+const Rule* Scrubber::apply_streamed(std::string_view context, std::string& text, size_t* hold) {
+  std::vector<Finding> found, redact;
+  const std::string window = std::string(context) + text;
+  for (const Rule* r : rules_) {
+    if (!applies(*r, kOutput, false)) continue;
+    found.clear();
+    if (r->action == Action::block) {
+      // Block rules see the recent output too: a phrase may span events.
+      r->find(window, found);
+      if (!found.empty()) {
+        record(r, r->action);
+        return r;
+      }
+      continue;
+    }
+    r->find(text, found);
+    if (found.empty()) continue;
+    for (const auto& f : found) {
+      if (f.end > *hold) {
+        *hold = std::min(*hold, f.begin);  // may still grow: wait for the rest
+        continue;
+      }
+      if (f.begin >= *hold) continue;
+      record(r, r->action);
+      if (r->action == Action::redact) redact.push_back(f);
+    }
+  }
+  if (redact.empty()) return nullptr;
+  std::sort(redact.begin(), redact.end(), [](const Finding& a, const Finding& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  // Rewrite what is released ([0, hold)); the held tail stays as it came.
+  std::string out;
+  size_t at = 0;
+  for (const auto& f : redact) {
+    if (f.begin < at || f.end > *hold) continue;
+    out.append(text, at, f.begin - at);
+    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label);
+    at = f.end;
+  }
+  out.append(text, at, *hold - at);
+  const size_t released = out.size();
+  out.append(text, *hold, std::string::npos);
+  text = std::move(out);
+  *hold = released;
+  return nullptr;
+}
+
+}  // namespace torii::filters::guardrails

@@ -1,0 +1,206 @@
+#include "filters/guardrails/stream_guard.hpp"
+
+#include <boost/json.hpp>
+
+#include "llm/json_dom.hpp"
+
+namespace torii::filters::guardrails {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxHeld = 256;
+constexpr size_t kRecent = 256;
+
+bool sticky(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         static_cast<unsigned char>(c) >= 0x80 || std::string_view("@._%+-:/=").find(c) != std::string_view::npos;
+}
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+int64_t int_at(const json::object& o, std::string_view k, int64_t fallback = 0) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_int64() ? v->get_int64() : fallback;
+}
+
+std::string event(std::string_view name, const json::object& data) {
+  std::string out;
+  if (!name.empty()) {
+    out += "event: ";
+    out += name;
+    out += '\n';
+  }
+  out += "data: ";
+  out += json::serialize(data);
+  out += "\n\n";
+  return out;
+}
+
+}  // namespace
+
+size_t StreamGuard::releasable(std::string_view text) {
+  size_t i = text.size();
+  while (i > 0 && text.size() - i < kMaxHeld) {
+    const char c = text[i - 1];
+    // A space or a dash between digits may be inside a card or a phone number.
+    const bool joins_digits = (c == ' ' || c == '-' || c == '(' || c == ')') && i >= 2 && digit(text[i - 2]);
+    if (!sticky(c) && !joins_digits) break;
+    --i;
+  }
+  return i;
+}
+
+std::string StreamGuard::release(Part& p, std::string_view delta, bool final) {
+  p.held.append(delta);
+  size_t hold = final ? p.held.size() : releasable(p.held);
+  if (const Rule* r = scrubber_.apply_streamed(p.recent, p.held, &hold)) {
+    blocked_ = r;
+    return {};
+  }
+  std::string out = p.held.substr(0, hold);
+  p.held.erase(0, hold);
+  p.recent += out;
+  if (p.recent.size() > kRecent) p.recent.erase(0, p.recent.size() - kRecent);
+  return out;
+}
+
+void StreamGuard::block(std::string& out) {
+  ApiError e = make_error(400, "guardrail_violation: the answer was stopped by the rule '" + blocked_->name + "'",
+                          "guardrail_violation", blocked_->name);
+  if (anthropic_) {
+    out += "event: error\ndata: " + anthropic_error_body(e) + "\n\n";
+  } else {
+    out += "data: " + openai_error_body(e) + "\n\n";
+  }
+}
+
+bool StreamGuard::openai_event(const std::string& data, const std::string& raw, std::string& out) {
+  if (data == "[DONE]") {
+    out += "data: [DONE]\n\n";
+    return true;
+  }
+  json::error_code ec;
+  json::value v = llm::parse_json(data, ec);
+  json::value* choices = !ec && v.is_object() ? v.get_object().if_contains("choices") : nullptr;
+  if (!choices || !choices->is_array()) {
+    out += raw;
+    return true;
+  }
+  json::object& chunk = v.get_object();
+  std::string before;  // chunks releasing what a finishing choice held
+  for (auto& cv : choices->get_array()) {
+    if (!cv.is_object()) continue;
+    json::object& c = cv.get_object();
+    const int64_t index = int_at(c, "index");
+    const json::value* fr = c.if_contains("finish_reason");
+    const bool finishing = fr && !fr->is_null();
+    json::value* dv = c.if_contains("delta");
+    if (dv && dv->is_object()) {
+      json::object& delta = dv->get_object();
+      if (json::value* content = delta.if_contains("content"); content && content->is_string()) {
+        *content = release(parts_[{index, -1}], content->get_string(), false);
+        if (blocked_) return false;
+      }
+      if (json::value* calls = delta.if_contains("tool_calls"); calls && calls->is_array())
+        for (auto& call : calls->get_array()) {
+          if (!call.is_object()) continue;
+          json::value* fn = call.get_object().if_contains("function");
+          json::value* args = fn && fn->is_object() ? fn->get_object().if_contains("arguments") : nullptr;
+          if (!args || !args->is_string()) continue;
+          *args = release(parts_[{index, int_at(call.get_object(), "index")}], args->get_string(), false);
+          if (blocked_) return false;
+        }
+    }
+    if (!finishing) continue;
+    // The choice ends: what its parts still hold goes out first.
+    for (auto it = parts_.lower_bound({index, INT64_MIN}); it != parts_.end() && it->first.first == index; ++it) {
+      const std::string rest = release(it->second, "", true);
+      if (blocked_) return false;
+      if (rest.empty()) continue;
+      json::object delta;
+      if (it->first.second < 0) {
+        delta["content"] = rest;
+      } else {
+        delta["tool_calls"] = json::array{json::object{{"index", it->first.second},
+                                                       {"function", json::object{{"arguments", rest}}}}};
+      }
+      json::object extra = chunk;
+      extra["choices"] = json::array{json::object{{"index", index}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}};
+      extra.erase("usage");
+      before += event("", extra);
+    }
+  }
+  out += before;
+  out += event("", chunk);
+  return true;
+}
+
+bool StreamGuard::anthropic_event(const std::string& name, const std::string& data, const std::string& raw,
+                                  std::string& out) {
+  json::error_code ec;
+  json::value v = llm::parse_json(data, ec);
+  if (ec || !v.is_object()) {
+    out += raw;
+    return true;
+  }
+  json::object& e = v.get_object();
+  const json::value* type = e.if_contains("type");
+  const std::string_view t = type && type->is_string() ? std::string_view(type->get_string()) : "";
+  const int64_t index = int_at(e, "index");
+  if (t == "content_block_delta") {
+    json::value* dv = e.if_contains("delta");
+    if (dv && dv->is_object()) {
+      json::object& delta = dv->get_object();
+      for (auto [field, kind] : {std::pair{"text", 0}, std::pair{"partial_json", 1}, std::pair{"thinking", 2}})
+        if (json::value* text = delta.if_contains(field); text && text->is_string()) {
+          *text = release(parts_[{index, kind}], text->get_string(), false);
+          if (blocked_) return false;
+        }
+    }
+  } else if (t != "content_block_stop") {
+    out += raw;  // nothing to check: passed on byte for byte
+    return true;
+  } else {
+    static constexpr const char* kDeltaTypes[] = {"text_delta", "input_json_delta", "thinking_delta"};
+    static constexpr const char* kFields[] = {"text", "partial_json", "thinking"};
+    for (auto it = parts_.lower_bound({index, INT64_MIN}); it != parts_.end() && it->first.first == index; ++it) {
+      const std::string rest = release(it->second, "", true);
+      if (blocked_) return false;
+      if (rest.empty()) continue;
+      const auto kind = size_t(it->first.second);
+      out += event("content_block_delta",
+                   json::object{{"type", "content_block_delta"},
+                                {"index", index},
+                                {"delta", json::object{{"type", kDeltaTypes[kind]}, {kFields[kind], rest}}}});
+    }
+  }
+  out += event(name, e);
+  return true;
+}
+
+bool StreamGuard::feed(std::string& events) {
+  if (blocked_) {
+    events.clear();
+    return false;
+  }
+  splitter_.feed(events);
+  std::string out, raw;
+  http::SseEvent ev;
+  while (splitter_.next(raw)) {
+    if (!http::parse_sse_event(raw, ev)) {
+      out += raw;  // comments and keep-alives as they came
+      continue;
+    }
+    const bool go = anthropic_ ? anthropic_event(ev.event, ev.data, raw, out) : openai_event(ev.data, raw, out);
+    if (!go) {
+      block(out);
+      events = std::move(out);
+      return false;
+    }
+  }
+  events = std::move(out);
+  return true;
+}
+
+}  // namespace torii::filters::guardrails
