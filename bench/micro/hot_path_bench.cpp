@@ -1,11 +1,13 @@
 // Micro-benchmarks of the per-request hot path: request scanning and the model
-// rewrite, SSE splitting of a stream, and upstream error normalisation.
+// rewrite, SSE splitting of a stream, upstream error normalisation, and the
+// guardrails' PII scan.
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
 #include "core/errors.hpp"
+#include "filters/guardrails/pii.hpp"
 #include "http/sse.hpp"
 #include "llm/json_scan.hpp"
 
@@ -134,5 +136,27 @@ void BM_NormaliseUpstreamError(benchmark::State& state) {
 BENCHMARK(BM_NormaliseUpstreamError)->DenseRange(0, 2);
 
 }  // namespace
+
+// The full PII detector set over prose with a little PII in it (an email,
+// a phone number and a card every ~2 KB), as a guardrail scans a request.
+void BM_PiiScan(benchmark::State& state) {
+  const std::string prose =
+      "The gateway forwards each request to the provider the route picks; retries, fallbacks and hedges follow "
+      "the model's policy. Version 1.2.3 shipped on 2024-05-01 with 42 fixes and a 3.5% speedup. ";
+  std::string text;
+  while (text.size() < size_t(state.range(0))) {
+    for (int i = 0; i < 10; ++i) text += prose;
+    text += "Contact jane.doe@example.com or +1 415 555 0100, card 4111 1111 1111 1111. ";
+  }
+  std::vector<torii::filters::guardrails::Span> spans;
+  for (auto _ : state) {
+    spans.clear();
+    torii::filters::guardrails::find_pii(text, torii::filters::guardrails::kAllDetectors, spans);
+    benchmark::DoNotOptimize(spans.data());
+    if (spans.empty()) state.SkipWithError("nothing found");
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(text.size()));
+}
+BENCHMARK(BM_PiiScan)->Arg(4 << 10)->Arg(64 << 10);
 
 BENCHMARK_MAIN();

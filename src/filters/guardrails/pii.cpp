@@ -74,20 +74,16 @@ void emails(std::string_view s, std::vector<Span>& out) {
   }
 }
 
-void cards(std::string_view s, std::vector<Span>& out) {
+void cards(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
   std::string digits;
-  for (size_t i = 0; i < s.size();) {
-    if (!digit(s[i]) || !before_ok(s, i)) {
-      ++i;
-      continue;
-    }
+  size_t covered = 0;
+  for (size_t i : starts) {
+    if (i < covered) continue;
     const size_t end = grouped_digits(s, i, 19, digits);
     if (digits.size() >= 13 && after_ok(s, end) && luhn(digits)) {
       out.push_back({i, end, Detector::credit_card});
-      i = end;
-      continue;
+      covered = end;
     }
-    while (i < s.size() && digit(s[i])) ++i;
   }
 }
 
@@ -114,9 +110,11 @@ bool mod97(const std::string& iban) {
   return rem == 1;
 }
 
-void ibans(std::string_view s, std::vector<Span>& out) {
+void ibans(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
   std::string compact;
-  for (size_t i = 0; i + 15 <= s.size(); ++i) {
+  size_t covered = 0;
+  for (size_t i : starts) {
+    if (i < covered || i + 15 > s.size()) continue;
     if (!upper(s[i]) || !upper(s[i + 1]) || !digit(s[i + 2]) || !digit(s[i + 3]) || !before_ok(s, i)) continue;
     compact.assign(s.substr(i, 4));
     size_t j = i + 4, end = j;
@@ -142,13 +140,14 @@ void ibans(std::string_view s, std::vector<Span>& out) {
     const bool length_ok = want ? int(compact.size()) == want : compact.size() >= 15;
     if (length_ok && after_ok(s, end) && mod97(compact)) {
       out.push_back({i, end, Detector::iban});
-      i = end - 1;
+      covered = end;
     }
   }
 }
 
-void ssns(std::string_view s, std::vector<Span>& out) {
-  for (size_t i = 0; i + 11 <= s.size(); ++i) {
+void ssns(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
+  for (size_t i : starts) {
+    if (i + 11 > s.size()) continue;
     const std::string_view c = s.substr(i, 11);
     if (!(digit(c[0]) && digit(c[1]) && digit(c[2]) && c[3] == '-' && digit(c[4]) && digit(c[5]) && c[6] == '-' &&
           digit(c[7]) && digit(c[8]) && digit(c[9]) && digit(c[10])))
@@ -158,7 +157,6 @@ void ssns(std::string_view s, std::vector<Span>& out) {
     const std::string_view area = c.substr(0, 3), group = c.substr(4, 2), serial = c.substr(7, 4);
     if (area == "000" || area == "666" || area[0] == '9' || group == "00" || serial == "0000") continue;
     out.push_back({i, i + 11, Detector::ssn});
-    i += 10;
   }
 }
 
@@ -166,10 +164,11 @@ void ssns(std::string_view s, std::vector<Span>& out) {
 // between) and the North American national forms (NNN-NNN-NNNN,
 // (NNN) NNN-NNNN, NNN.NNN.NNNN): separators are required, so a bare run of
 // digits (an id, an amount) is not a phone number.
-void phones(std::string_view s, std::vector<Span>& out) {
-  for (size_t i = 0; i < s.size(); ++i) {
+void phones(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
+  size_t covered = 0;
+  for (size_t i : starts) {
+    if (i < covered) continue;
     const char c = s[i];
-    if (c != '+' && c != '(' && !digit(c)) continue;
     if (i > 0 && (wordish(s[i - 1]) || s[i - 1] == '+' || s[i - 1] == '-' || s[i - 1] == '.')) continue;
     size_t j = i + (c == '+' ? 1 : 0), digits = 0, separators = 0, end = j;
     bool paren_open = false;
@@ -207,14 +206,14 @@ void phones(std::string_view s, std::vector<Span>& out) {
     }
     if (e164 || national) {
       out.push_back({i, end, Detector::phone});
-      i = end - 1;
+      covered = end;
     }
   }
 }
 
-void ipv4s(std::string_view s, std::vector<Span>& out) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (!digit(s[i]) || (i > 0 && (wordish(s[i - 1]) || s[i - 1] == '.'))) continue;
+void ipv4s(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
+  for (size_t i : starts) {
+    if (i > 0 && s[i - 1] == '.') continue;
     size_t j = i;
     int octets = 0;
     bool ok = true;
@@ -236,29 +235,44 @@ void ipv4s(std::string_view s, std::vector<Span>& out) {
         ++j;
       }
     }
-    if (!ok || (j < s.size() && (wordish(s[j]) || (s[j] == '.' && j + 1 < s.size() && digit(s[j + 1]))))) {
-      while (i < s.size() && (digit(s[i]) || s[i] == '.')) ++i;
-      continue;
-    }
+    if (!ok || (j < s.size() && (wordish(s[j]) || (s[j] == '.' && j + 1 < s.size() && digit(s[j + 1]))))) continue;
     out.push_back({i, j, Detector::ip});
-    i = j - 1;
   }
 }
 
 void ipv6s(std::string_view s, std::vector<Span>& out) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (!(hex(s[i]) || s[i] == ':') || (i > 0 && (hex(s[i - 1]) || s[i - 1] == ':' || wordish(s[i - 1])))) continue;
+  // An address has colons: start from each, back to its token's start.
+  size_t done = 0;
+  for (size_t colon = s.find(':'); colon != std::string_view::npos; colon = s.find(':', colon + 1)) {
+    if (colon < done) continue;
+    size_t i = colon;
+    while (i > 0 && (hex(s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.') && colon - i < 45) --i;
+    done = colon + 1;
+    if (i > 0 && wordish(s[i - 1])) continue;
     size_t j = i, colons = 0;
     while (j < s.size() && (hex(s[j]) || s[j] == ':' || s[j] == '.') && j - i < 45) colons += s[j++] == ':';
     while (j > i && (s[j - 1] == '.' || (s[j - 1] == ':' && !(j >= 2 && s[j - 2] == ':')))) --j;
     if (colons < 2 || !after_ok(s, j)) continue;
     const std::string candidate(s.substr(i, j - i));
     in6_addr addr;
-    if (inet_pton(AF_INET6, candidate.c_str(), &addr) == 1) {
-      out.push_back({i, j, Detector::ip});
-      i = j - 1;
-    }
+    done = std::max(done, j);
+    if (inet_pton(AF_INET6, candidate.c_str(), &addr) == 1) out.push_back({i, j, Detector::ip});
   }
+}
+
+// Whether two bytes can open a secret's shape (below): sk-, sk_, rk_,
+// tk-, AKIA/ASIA/AIza, gh?_/github_pat_/glpat-, xox?-, eyJ (JWT), -----BEGIN.
+bool may_open_secret(char a, char b) {
+  switch (a) {
+    case 's': case 'r': return b == 'k';
+    case 't': return b == 'k';
+    case 'A': return b == 'K' || b == 'S' || b == 'I';
+    case 'g': return b == 'h' || b == 'i' || b == 'l';
+    case 'x': return b == 'o';
+    case 'e': return b == 'y';
+    case '-': return b == '-';
+  }
+  return false;
 }
 
 // Known secret shapes: a prefix, then enough token characters.
@@ -268,7 +282,7 @@ struct SecretShape {
   bool (*chars)(char);
 };
 
-void secrets(std::string_view s, std::vector<Span>& out) {
+void secrets(std::string_view s, const std::vector<uint32_t>& starts, std::vector<Span>& out) {
   static constexpr SecretShape shapes[] = {
       {"sk-ant-", 20, token},  {"sk-proj-", 20, token}, {"sk-", 20, token},      {"sk_live_", 16, token},
       {"sk_test_", 16, token}, {"rk_live_", 16, token}, {"tk-", 32, alnum},      {"AKIA", 16, [](char c) { return upper(c) || digit(c); }},
@@ -276,21 +290,22 @@ void secrets(std::string_view s, std::vector<Span>& out) {
       {"gho_", 36, alnum},     {"ghu_", 36, alnum},     {"ghs_", 36, alnum},      {"ghr_", 36, alnum},
       {"github_pat_", 22, token}, {"xoxb-", 10, token}, {"xoxp-", 10, token},     {"xoxa-", 10, token},
       {"AIza", 35, token},     {"glpat-", 20, token}};
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (!before_ok(s, i) && !(i > 0 && s[i - 1] == '-')) continue;
-    if (s.compare(i, 11, "-----BEGIN ") == 0) {
+  size_t covered = 0;
+  for (size_t i : starts) {
+    if (i < covered) continue;
+    if (s[i] == '-' && s.compare(i, 11, "-----BEGIN ") == 0) {
       const size_t head_end = s.find("-----", i + 11);
       if (head_end != std::string_view::npos && s.substr(i, head_end - i).find("PRIVATE KEY") != std::string_view::npos) {
         const size_t tail = s.find("-----END ", head_end + 5);
         const size_t close = tail == std::string_view::npos ? tail : s.find("-----", tail + 9);
         if (close != std::string_view::npos) {
           out.push_back({i, close + 5, Detector::secret});
-          i = close + 4;
+          covered = close + 5;
           continue;
         }
       }
     }
-    if (s.compare(i, 3, "eyJ") == 0 && before_ok(s, i)) {
+    if (s[i] == 'e' && s.compare(i, 3, "eyJ") == 0 && before_ok(s, i)) {
       // A JWT: three base64url segments, the first two JSON ("eyJ").
       auto b64 = [](char c) { return alnum(c) || c == '-' || c == '_'; };
       size_t j = i, dots = 0, seg = 0;
@@ -308,18 +323,18 @@ void secrets(std::string_view s, std::vector<Span>& out) {
       }
       if (dots == 2 && seg >= 8 && second_json && j - i >= 32 && after_ok(s, j)) {
         out.push_back({i, j, Detector::secret});
-        i = j - 1;
+        covered = j;
         continue;
       }
     }
     for (const auto& shape : shapes) {
-      if (s.compare(i, shape.prefix.size(), shape.prefix) != 0) continue;
+      if (shape.prefix[0] != s[i] || s.compare(i, shape.prefix.size(), shape.prefix) != 0) continue;
       if (!before_ok(s, i)) break;
       size_t j = i + shape.prefix.size();
       while (j < s.size() && shape.chars(s[j])) ++j;
       if (j - i - shape.prefix.size() >= shape.min_rest && after_ok(s, j)) {
         out.push_back({i, j, Detector::secret});
-        i = j - 1;
+        covered = j;
       }
       break;
     }
@@ -348,15 +363,53 @@ bool detector_from_name(std::string_view name, Detector& out) {
 }
 
 void find_pii(std::string_view text, DetectorMask mask, std::vector<Span>& out) {
+  // One pass finds where a match may start; each detector then looks only
+  // there (emails and IPv6 addresses start from their '@' and ':').
+  std::vector<uint32_t> numbers, phone_starts, iban_starts, secret_starts;
+  static const auto kClass = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[size_t(c)] |= 1;
+    t[size_t('+')] |= 2;
+    t[size_t('(')] |= 2;
+    for (char c : std::string_view("kyAgx-")) t[static_cast<unsigned char>(c)] |= 4;
+    return t;
+  }();
+  const size_t n = std::min<size_t>(text.size(), UINT32_MAX);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0;; ++i) {
+    // The tight loop over bytes that start nothing: no stores, registers only.
+    while (i < n && !kClass[bytes[i]]) ++i;
+    if (i >= n) break;
+    const uint8_t k = kClass[bytes[i]];
+    if (k == 4) {
+      // A secret's shape opens with two known bytes; keyed on the rarer one
+      // (the k of sk-, the y of eyJ) so that common letters stay on the fast path.
+      const size_t start = (bytes[i] == 'k' || bytes[i] == 'y') ? i - (i > 0) : i;
+      if (start + 1 >= n || !may_open_secret(text[start], text[start + 1])) continue;
+      if (start == 0 || !wordish(text[start - 1])) secret_starts.push_back(uint32_t(start));
+      continue;
+    }
+    const char prev = i ? text[i - 1] : ' ';
+    if (k & 1) {
+      if (!wordish(prev)) {
+        numbers.push_back(uint32_t(i));
+        if (prev != '+' && prev != '-' && prev != '.') phone_starts.push_back(uint32_t(i));
+      } else if (i >= 2 && upper(prev) && upper(text[i - 2]) && i + 1 < n && digit(text[i + 1])) {
+        iban_starts.push_back(uint32_t(i - 2));
+      }
+    } else if ((k & 2) && !wordish(prev) && prev != '+' && prev != '-' && prev != '.') {
+      phone_starts.push_back(uint32_t(i));
+    }
+  }
   std::vector<Span> found;
-  if (mask & bit(Detector::secret)) secrets(text, found);
+  if (mask & bit(Detector::secret)) secrets(text, secret_starts, found);
   if (mask & bit(Detector::email)) emails(text, found);
-  if (mask & bit(Detector::iban)) ibans(text, found);
-  if (mask & bit(Detector::credit_card)) cards(text, found);
-  if (mask & bit(Detector::ssn)) ssns(text, found);
-  if (mask & bit(Detector::phone)) phones(text, found);
+  if (mask & bit(Detector::iban)) ibans(text, iban_starts, found);
+  if (mask & bit(Detector::credit_card)) cards(text, numbers, found);
+  if (mask & bit(Detector::ssn)) ssns(text, numbers, found);
+  if (mask & bit(Detector::phone)) phones(text, phone_starts, found);
   if (mask & bit(Detector::ip)) {
-    ipv4s(text, found);
+    ipv4s(text, numbers, found);
     ipv6s(text, found);
   }
   // Text order; of overlapping claims the earliest start wins, then the
