@@ -165,6 +165,10 @@ admin: { keys: [bench-admin] }
 store: { path: $(dirname "$1")/store-gov-$2 }" && price=", price: { input: 0.15, output: 0.6 }"
   [ "${3:-0}" = 4 ] && observe="logging: { enabled: false }
 cache: { mode: exact, ttl_s: 86400, namespace: global }"
+  local guard=""
+  [ "${3:-0}" = 5 ] && observe="logging: { enabled: false }
+guardrails:
+  - { name: pii, type: pii, on: both, action: redact }" && guard=", guardrails: [pii]"
   cat >"$1" <<YAML
 listen: 127.0.0.1:0
 workers: $2
@@ -177,8 +181,8 @@ providers:
   - { name: stream-mock, type: openai-compatible, base_url: "http://127.0.0.1:$STREAM_PORT/v1", api_key: sk-bench }
   - { name: failing, type: openai-compatible, base_url: "http://127.0.0.1:$FAIL_PORT/v1", api_key: sk-bench }
 models:
-  - { name: bench, targets: [ { provider: mock, model: mock-1$price } ] }
-  - { name: stream, targets: [ { provider: stream-mock, model: mock-1 } ] }
+  - { name: bench$guard, targets: [ { provider: mock, model: mock-1$price } ] }
+  - { name: stream$guard, targets: [ { provider: stream-mock, model: mock-1 } ] }
   - name: failover
     circuit_breaker: off
     targets: [ { provider: failing, model: mock-1 }, { provider: mock, model: mock-1 } ]
@@ -338,6 +342,8 @@ use_target() {
     nginx) T_URL="http://127.0.0.1:$NGINX_PORT$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii) T_URL="http://127.0.0.1:$TORII_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_PID ;;
     torii-observed) T_URL="http://127.0.0.1:$TORII_OBS_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_OBS_PID ;;
+    torii-guarded) T_URL="http://127.0.0.1:$TORII_GUARD_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_GUARD_PID ;;
+    torii-guarded-stream) T_URL="http://127.0.0.1:$TORII_GUARD_PORT$chat"; T_KEY=bench-key; T_MODEL=stream; CPU_PIDS=$TORII_GUARD_PID ;;
     torii-cached) T_URL="http://127.0.0.1:$TORII_CACHED_PORT$chat"; T_KEY=bench-key; T_MODEL=bench; CPU_PIDS=$TORII_CACHED_PID ;;
     nginx-static) T_URL="http://127.0.0.1:$NGINX_PORT/static$chat"; T_KEY=bench-key; T_MODEL=mock-1; CPU_PIDS=$NGINX_PIDS ;;
     torii-governed) T_URL="http://127.0.0.1:$TORII_GOV_PORT$chat"; T_KEY=$GOV_KEY; T_MODEL=bench; CPU_PIDS=$TORII_GOV_PID ;;

@@ -207,6 +207,30 @@ for (const w of workersList) {
 }
 if (sec1e.length) md.push("## 1e. Exact-cache hits", "", ...sec1e);
 
+// ---------- 1f. guardrails ----------
+const sec1f = [];
+for (const w of workersList) {
+  const p = grp("guarded", w, "torii"), g = grp("guarded", w, "torii-guarded");
+  if (!p || !g) continue;
+  const sp = streamGroup(w, "guarded-torii")?.driver, sg = streamGroup(w, "guarded-torii-guarded")?.driver;
+  summary.guarded ??= {};
+  summary.guarded[w] = { plain: p, guarded: g, streams_plain: sp, streams_guarded: sg };
+  sec1f.push(`**workers=${w}**, ${meta.connections} connections (the requests of section 1), the full PII detector set redacting input and output:`, "");
+  sec1f.push("| torii | requests/s | p50 | p99 | CPU per request | non-2xx / socket errors |", "|---|---|---|---|---|---|");
+  for (const [name, x] of [["plain", p], ["guardrails: PII on input and output", g]])
+    sec1f.push(`| ${name} | ${fmtInt(x.rps)} | ${us(x.p50)} | ${us(x.p99)} | ${fmt(x.cpu_us_per_req, 1)} µs | ${x.non2xx} / ${x.socket_errors} |`);
+  const cpu = ratio(g.cpu_us_per_req, p.cpu_us_per_req);
+  sec1f.push("", `guarded/plain: CPU per request **${fmt(cpu, 2)}x**, throughput **${fmt(ratio(g.rps, p.rps), 2)}x**.`, "");
+  targetRows.push(target("Guardrails (PII in and out): CPU per request vs plain", w, cpu, 1.5, "x", "<=",
+    g.non2xx ? `${g.non2xx} non-2xx answers` : ""));
+  if (sp?.ttft_us && sg?.ttft_us) {
+    const added = sg.ttft_us.p99 - sp.ttft_us.p99;
+    sec1f.push(`Streams (${sg.streams} per round, ${meta.stream_events} events each): TTFT p50 ${us(sp.ttft_us.p50)} plain vs ${us(sg.ttft_us.p50)} guarded, p99 ${us(sp.ttft_us.p99)} vs ${us(sg.ttft_us.p99)} (**${us(added)}** added); ${sg.completed}/${sg.streams} guarded streams completed.`, "");
+    targetRows.push(target("Guardrails on streams: added TTFT p99", w, added, 1000, "µs", "<="));
+  }
+}
+if (sec1f.length) md.push("## 1f. Guardrails on every request", "", ...sec1f);
+
 // ---------- 2. latency ----------
 const sec2 = [];
 for (const w of workersList) {
@@ -512,6 +536,8 @@ if (micro?.benchmarks?.length) {
     rowsMicro.push({ name: b.name, ns_per_call: ns, bytes_per_second: b.bytes_per_second ?? null, items_per_second: b.items_per_second ?? null });
   }
   summary.micro = rowsMicro;
+  const pii = rowsMicro.find((r) => r.name === "BM_PiiScan/65536");
+  if (pii) targetRows.push(target("Guardrails: PII scan throughput (all detectors, one core)", "-", pii.bytes_per_second / 1e6, 500, "MB/s", ">="));
   md.push("", `BM_SseSplitter/N: a 200-event stream fed in reads of N bytes (0: one event per read). Context: ${micro.context?.num_cpus} CPUs, library build type ${micro.context?.library_build_type}.`, "");
 }
 

@@ -7,7 +7,7 @@
 #        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
 # Environment (defaults give a run of about 8 minutes on 2 cores):
 #   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
-#   SCENARIOS       subset of: throughput observed governed shared cached latency streaming large failover keyflood memory micro logstore cachestore
+#   SCENARIOS       subset of: throughput observed governed shared cached guarded latency streaming large failover keyflood memory micro logstore cachestore
 #   LOG_ROWS        rows the logstore scenario writes and queries (default 1000000)
 #   CACHE_ENTRIES   entries the cachestore scenario indexes and stores (default 100000)
 #   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
@@ -32,7 +32,7 @@ BUILD=$(cd "$BUILD_ARG" 2>/dev/null && pwd) || { echo "no build directory $BUILD
 
 NPROC=$(nproc)
 BENCH_WORKERS=${BENCH_WORKERS:-$(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++' | xargs)}
-SCENARIOS=${SCENARIOS:-throughput observed governed shared cached latency streaming large failover keyflood memory micro logstore cachestore}
+SCENARIOS=${SCENARIOS:-throughput observed governed shared cached guarded latency streaming large failover keyflood memory micro logstore cachestore}
 DURATION=${DURATION:-2}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -49,6 +49,7 @@ else
   STREAMS_NOTE="scaled down from 1000 to $STREAMS (100 per core on this $NPROC-core machine); the 1,000-stream count is kept for the memory scenario"
 fi
 MEM_STREAMS=${MEM_STREAMS:-1000}
+GUARD_STREAMS=${GUARD_STREAMS:-$STREAMS}
 STREAM_EVENTS=${STREAM_EVENTS:-200}
 STREAM_TPS=${STREAM_TPS:-50}
 STREAM_RAMP_MS=${STREAM_RAMP_MS:-1000}
@@ -135,6 +136,8 @@ start_stack() {
   write_torii_config "$WORK/torii-shared-$w.yaml" "$w" 3
   start_torii TORII_SHARED "$WORK/torii-shared-$w.yaml"
   create_governed_key SHARED_KEY "$TORII_SHARED_PORT"
+  write_torii_config "$WORK/torii-guarded-$w.yaml" "$w" 5
+  start_torii TORII_GUARD "$WORK/torii-guarded-$w.yaml"
   write_torii_config "$WORK/torii-cached-$w.yaml" "$w" 4
   start_torii TORII_CACHED "$WORK/torii-cached-$w.yaml"
   # The answer a cache hit repeats, as nginx's static baseline returns it.
@@ -146,7 +149,7 @@ start_stack() {
 }
 
 stop_stack() {
-  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$TORII_SHARED_PID" "$TORII_CACHED_PID" "$REDIS_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
+  stop_procs "$TORII_PID" "$TORII_OBS_PID" "$TORII_GOV_PID" "$TORII_SHARED_PID" "$TORII_CACHED_PID" "$TORII_GUARD_PID" "$REDIS_PID" "$NGINX_PID" "$MOCK_PID" "$FAIL_PID" "$STREAM_PID"
 }
 
 # check_stack WORKERS SCENARIO: a process of the stack that died during the
@@ -154,7 +157,7 @@ stop_stack() {
 # the remaining scenarios still run; the report lists the crash.
 check_stack() {
   local w=$1 scenario=$2 var pid rc out dead=false
-  for var in TORII TORII_OBS TORII_GOV TORII_SHARED TORII_CACHED REDIS NGINX MOCK FAIL STREAM; do
+  for var in TORII TORII_OBS TORII_GOV TORII_SHARED TORII_CACHED TORII_GUARD REDIS NGINX MOCK FAIL STREAM; do
     pid=${var}_PID; pid=${!pid}
     kill -0 "$pid" 2>/dev/null && continue
     rc=0; wait "$pid" 2>/dev/null || rc=$?
@@ -180,9 +183,9 @@ timed() {  # timed NAME FUNCTION ARGS...: runs a scenario and records how long i
 }
 
 for W in $BENCH_WORKERS; do
-  if wants throughput || wants observed || wants governed || wants shared || wants cached || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
+  if wants throughput || wants observed || wants governed || wants shared || wants cached || wants guarded || wants latency || wants streaming || wants large || wants failover || wants keyflood; then
     start_stack "$W"
-    for sc in throughput observed governed shared cached latency streaming large failover keyflood; do
+    for sc in throughput observed governed shared cached guarded latency streaming large failover keyflood; do
       wants "$sc" || continue
       timed "$sc w=$W" "scenario_$sc" "$W"
       check_stack "$W" "$sc"

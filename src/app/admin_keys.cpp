@@ -67,9 +67,6 @@ std::optional<Answer> apply_fields(filters::KeyDirectory& dir, const json::objec
       if (!v.is_string() || !filters::logging::parse_time(v.as_string(), us))
         return bad("expected an RFC 3339 time such as 2027-01-31T00:00:00Z, or null");
       row.expires_at_us = us;
-    } else if (key == "guardrails") {
-      return error_answer(400, "guardrails: guardrails on keys are not supported by this build yet", "unsupported_field",
-                          key);
     } else {
       return bad("unknown field");
     }

@@ -18,7 +18,7 @@ std::string new_entity_id(const char* prefix) { return prefix + core::random_hex
 
 bool is_policy_field(const std::string& n) {
   static const char* names[] = {"models", "max_budget_usd", "budget_period", "rpm", "tpm", "max_parallel",
-                                "model_limits"};
+                                "model_limits", "guardrails"};
   return std::find(std::begin(names), std::end(names), n) != std::end(names);
 }
 
@@ -30,6 +30,14 @@ std::optional<Answer> apply_policy_field(const std::string& key, const json::val
       if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 256)
         return bad("expected a list of non-empty strings (at most 256 characters each)");
     p.models_json = json::serialize(v);
+  } else if (key == "guardrails") {
+    // Names of rules of the config's guardrails section (checked by the
+    // worker against the running config before the call comes here).
+    if (!v.is_array() || v.as_array().size() > 32) return bad("expected a list of at most 32 guardrail rule names");
+    for (const auto& item : v.as_array())
+      if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 128)
+        return bad("expected a list of rule names (1 to 128 characters each)");
+    p.guardrails_json = json::serialize(v);
   } else if (key == "model_limits") {
     if (v.is_null()) {
       p.model_limits_json = "{}";
@@ -126,6 +134,7 @@ void add_policy_json(json::object& o, const store::PolicyColumns& p, std::option
   for (auto [name, v] : {std::pair{"rpm", &p.rpm}, std::pair{"tpm", &p.tpm}, std::pair{"max_parallel", &p.max_parallel}})
     o[name] = *v ? json::value(**v) : json::value(nullptr);
   o["model_limits"] = json::parse(p.model_limits_json);
+  o["guardrails"] = json::parse(p.guardrails_json);
   o["spend_usd"] = spent ? json::value(governance::to_usd(*spent)) : json::value(nullptr);
   if (p.max_budget_usd) {
     const int64_t limit = governance::to_nusd(*p.max_budget_usd);

@@ -9,6 +9,7 @@
 #include "app/admin_answer.hpp"
 #include "app/admin_pool.hpp"
 #include "app/gateway.hpp"
+#include "filters/guardrails/rules.hpp"
 #include "pipeline/request_context.hpp"
 
 namespace torii::app {
@@ -47,6 +48,17 @@ boost::asio::awaitable<void> Gateway::admin_resource(pipeline::RequestContext& c
     else if (!v.is_object()) refusal = make_error(400, "request body must be a JSON object", "invalid_json");
     else call.body = std::move(v.as_object());
   }
+  // Rule names must be the running config's (the store keeps names).
+  if (!refusal && call.body)
+    if (const json::value* g = call.body->if_contains("guardrails"); g && g->is_array())
+      for (const auto& name : g->as_array()) {
+        const auto* section = config_.section<filters::guardrails::GuardrailsSection>("guardrails");
+        if (name.is_string() && (!section || !section->find(name.as_string()))) {
+          refusal = make_error(400, "guardrails: no rule named '" + std::string(name.as_string()) +
+                                        "' in the config's guardrails section", "unknown_guardrail", "guardrails");
+          break;
+        }
+      }
   if (refusal) {
     co_await send_error(ex, *refusal);
     co_return;

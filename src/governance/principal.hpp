@@ -26,6 +26,7 @@ struct Policy {
   std::optional<int64_t> max_budget_nusd;
   BudgetPeriod budget_period = BudgetPeriod::none;
   std::optional<int64_t> rpm, tpm, max_parallel;
+  std::vector<std::string> guardrails;  // rule names of the config's guardrails section
 
   bool limits_rate() const { return rpm || tpm || max_parallel; }
 };

@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, name, models, metadata, blocked, created_us, updated_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, "
-    "model_limits";
+    "model_limits, guardrails";
 
 EntityRow read_row(const Statement& st) {
   EntityRow r;
@@ -45,7 +45,7 @@ bool SqliteEntityStore::run(Statement& s, std::string& error) {
 bool SqliteEntityStore::insert(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO ") + table_ + " (" + kColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                    s, error))
     return false;
   bind_row(s, row);
@@ -56,7 +56,7 @@ bool SqliteEntityStore::update(const EntityRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("UPDATE ") + table_ +
                        " SET name = ?2, models = ?3, metadata = ?4, blocked = ?5, created_us = ?6, updated_us = ?7, "
-                       "max_budget_usd = ?8, budget_period = ?9, rpm = ?10, tpm = ?11, max_parallel = ?12, model_limits = ?13 "
+                       "max_budget_usd = ?8, budget_period = ?9, rpm = ?10, tpm = ?11, max_parallel = ?12, model_limits = ?13, guardrails = ?14 "
                        "WHERE id = ?1",
                    s, error))
     return false;

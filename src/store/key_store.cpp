@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kColumns =
     "id, hash, previous_hash, previous_until_us, prefix, alias, team_id, user_id, models, expires_at_us, metadata, "
-    "tags, blocked, created_us, updated_us, revoked_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, model_limits";
+    "tags, blocked, created_us, updated_us, revoked_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, model_limits, "
+    "guardrails";
 
 KeyRow read_row(const Statement& st) {
   KeyRow r;
@@ -72,7 +73,7 @@ bool SqliteKeyStore::open(const std::string& path, std::string& error) { return 
 bool SqliteKeyStore::insert(const KeyRow& row, std::string& error) {
   Statement s;
   if (!db_.prepare(std::string("INSERT INTO virtual_keys (") + kColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
                    s, error))
     return false;
   bind_row(s, row);
@@ -84,7 +85,7 @@ bool SqliteKeyStore::update(const KeyRow& row, std::string& error) {
   if (!db_.prepare("UPDATE virtual_keys SET hash = ?2, previous_hash = ?3, previous_until_us = ?4, prefix = ?5, "
                    "alias = ?6, team_id = ?7, user_id = ?8, models = ?9, expires_at_us = ?10, metadata = ?11, "
                    "tags = ?12, blocked = ?13, created_us = ?14, updated_us = ?15, revoked_us = ?16, max_budget_usd = ?17, "
-                   "budget_period = ?18, rpm = ?19, tpm = ?20, max_parallel = ?21, model_limits = ?22 WHERE id = ?1",
+                   "budget_period = ?18, rpm = ?19, tpm = ?20, max_parallel = ?21, model_limits = ?22, guardrails = ?23 WHERE id = ?1",
                    s, error))
     return false;
   bind_row(s, row);

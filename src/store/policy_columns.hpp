@@ -16,10 +16,11 @@ struct PolicyColumns {
   std::optional<int64_t> rpm, tpm, max_parallel;
   // {"PATTERN": {"rpm": N, "tpm": N, "max_parallel": N}}: limits on the models a pattern matches.
   std::string model_limits_json = "{}";
+  std::string guardrails_json = "[]";  // guardrail rule names (the config's guardrails section)
 };
 
 // Binds/reads max_budget_usd, budget_period, rpm, tpm, max_parallel,
-// model_limits from parameter/column `first` on (models_json is placed by
+// model_limits, guardrails from parameter/column `first` on (models_json is placed by
 // each table).
 inline void bind_limits(Statement& s, int first, const PolicyColumns& p) {
   s.bind(first, p.max_budget_usd);
@@ -32,6 +33,7 @@ inline void bind_limits(Statement& s, int first, const PolicyColumns& p) {
     ++i;
   }
   s.bind(first + 5, std::string_view(p.model_limits_json));
+  s.bind(first + 6, std::string_view(p.guardrails_json));
 }
 
 inline void read_limits(const Statement& s, int first, PolicyColumns& p) {
@@ -43,6 +45,7 @@ inline void read_limits(const Statement& s, int first, PolicyColumns& p) {
     ++i;
   }
   if (!s.is_null(first + 5)) p.model_limits_json = std::string(s.text(first + 5));
+  if (!s.is_null(first + 6)) p.guardrails_json = std::string(s.text(first + 6));
 }
 
 }  // namespace torii::store

@@ -169,6 +169,12 @@ ALTER TABLE users ADD COLUMN model_limits TEXT NOT NULL DEFAULT '{}';
     R"sql(
 ALTER TABLE requests ADD COLUMN cache_saved_usd REAL;
 )sql",
+    // 7: guardrail rules attached to keys, teams and users.
+    R"sql(
+ALTER TABLE virtual_keys ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE teams ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE users ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

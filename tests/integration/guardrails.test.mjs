@@ -19,7 +19,7 @@ describe('guardrails', () => {
     failing = await startMock(['--fail-status', '503']);
     torii = await startTorii({
       admin: { keys: ['adm-guard'] },
-      keys: [{ key: 'guard-key', alias: 'guard' }],
+      keys: [{ key: 'guard-key', alias: 'guard' }, { key: 'guard-static-key', alias: 'static-guarded', guardrails: ['codename'] }],
       guardrails: [
         { name: 'pii', type: 'pii', on: 'input', action: 'redact' },
         { name: 'pii-out', type: 'pii', detectors: ['email', 'phone', 'credit_card'], on: 'output', action: 'redact' },
@@ -165,6 +165,35 @@ describe('guardrails', () => {
     let okText = '';
     for await (const c of ok) okText += c.choices[0]?.delta?.content ?? '';
     assert.match(okText, /Say hi/);
+  });
+
+  it('rules attached to a key, its team or user apply to whatever model it asks for; unknown names are refused', async () => {
+    const admin = (method, p, body) => http(`${torii.url}${p}`, { method, headers: ADMIN, body });
+    const bad = await admin('POST', '/admin/keys', { alias: 'nope', guardrails: ['no-such-rule'] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, 'unknown_guardrail');
+    const team = await admin('POST', '/admin/teams', { name: 'careful', guardrails: ['codename'] });
+    assert.equal(team.status, 201, team.text);
+    assert.deepEqual(team.json.guardrails, ['codename']);
+    const key = await admin('POST', '/admin/keys', { alias: 'pii-key', guardrails: ['pii'], team_id: team.json.id });
+    assert.equal(key.status, 201, key.text);
+    assert.deepEqual(key.json.guardrails, ['pii']);
+    const client = new OpenAI({ apiKey: key.json.key, baseURL: torii.v1, maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: PII }] }).withResponse();
+    assert.equal(response.headers.get('x-torii-guardrails'), 'pii');
+    assert.equal((await lastBody()).messages[0].content, 'Reach [EMAIL_1] or [PHONE_1]; card [CARD_1]');
+    // The team's rule applies too.
+    await assert.rejects(client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'Project Falcon?' }] }),
+      (e) => e.status === 400 && e.code === 'guardrail_violation');
+    // A key declared in the config with its own rules.
+    const declared = new OpenAI({ apiKey: 'guard-static-key', baseURL: torii.v1, maxRetries: 0 });
+    await assert.rejects(declared.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'about project falcon' }] }),
+      (e) => e.status === 400 && e.param === 'codename');
+    // Dropping the key's rules: the same request goes out as it came.
+    const patched = await admin('PATCH', `/admin/keys/${key.json.id}`, { guardrails: [] });
+    assert.equal(patched.status, 200, patched.text);
+    await client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: PII }] });
+    assert.equal((await lastBody()).messages[0].content, PII);
   });
 
   it('the log keeps which rules acted and how (never the originals); the metrics count them', async () => {

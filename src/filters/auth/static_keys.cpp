@@ -21,7 +21,7 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
   for (const config::Field& f :
        reader.fields(node, path,
                      {"key", "alias", "team_id", "user_id", "models", "max_budget_usd", "budget_period", "rpm", "tpm",
-                      "max_parallel", "model_limits", "expires_at", "metadata", "tags", "blocked"})) {
+                      "max_parallel", "model_limits", "guardrails", "expires_at", "metadata", "tags", "blocked"})) {
     const std::string key = config::Reader::join(path, f.name);
     const int line = config::Reader::value_line(f);
     if (f.name == "key" || f.name == "alias" || f.name == "team_id" || f.name == "user_id") {
@@ -30,11 +30,16 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
       std::string& dest = f.name == "key" ? k.secret : f.name == "alias" ? k.alias : f.name == "team_id" ? k.team_id : k.user_id;
       dest = *v;
       if (f.name == "key" && !v->empty() && v->size() < 8) reader.error(line, key, "a key must have at least 8 characters");
-    } else if (f.name == "models" || f.name == "tags") {
+    } else if (f.name == "models" || f.name == "tags" || f.name == "guardrails") {
       std::vector<std::string> list;
       if (!reader.string_list(f, path, list)) continue;
       if (f.name == "tags") k.tags = list;
-      else k.policy.models_json = json::serialize(json::value_from(list));
+      else if (f.name == "models") k.policy.models_json = json::serialize(json::value_from(list));
+      else {
+        k.policy.guardrails_json = json::serialize(json::value_from(list));
+        k.guardrails = std::move(list);
+        k.guardrails_line = line;
+      }
     } else if (f.name == "max_budget_usd") {
       k.policy.max_budget_usd = reader.double_field(f, path);
     } else if (f.name == "budget_period") {
@@ -120,6 +125,7 @@ std::string describe_static_keys(const std::any& v) {
     if (!k.team_id.empty()) o["team_id"] = k.team_id;
     if (!k.user_id.empty()) o["user_id"] = k.user_id;
     o["models"] = json::parse(k.policy.models_json);
+    if (k.policy.guardrails_json != "[]") o["guardrails"] = json::parse(k.policy.guardrails_json);
     if (k.policy.max_budget_usd) o["max_budget_usd"] = *k.policy.max_budget_usd;
     if (!k.policy.budget_period.empty()) o["budget_period"] = k.policy.budget_period;
     if (k.policy.rpm) o["rpm"] = *k.policy.rpm;

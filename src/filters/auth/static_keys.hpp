@@ -32,6 +32,8 @@ struct StaticKey {
   std::string metadata_json = "{}";
   std::vector<std::string> tags;
   bool blocked = false;
+  std::vector<std::string> guardrails;  // rule names, checked against the guardrails section
+  int guardrails_line = 0;
 };
 
 struct StaticKeysSection {

@@ -101,6 +101,7 @@ std::shared_ptr<governance::Principal> make_principal(governance::Level level, c
   out->id = id;
   out->label = label;
   out->policy.models = string_list(p.models_json);
+  out->policy.guardrails = string_list(p.guardrails_json);
   if (p.max_budget_usd) out->policy.max_budget_nusd = governance::to_nusd(*p.max_budget_usd);
   out->policy.budget_period = governance::parse_budget_period(p.budget_period).value_or(governance::BudgetPeriod::none);
   out->policy.rpm = p.rpm;

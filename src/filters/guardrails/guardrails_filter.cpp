@@ -6,7 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "config/config.hpp"
+#include "governance/principal.hpp"
 #include "filters/guardrails/scrubber.hpp"
 #include "filters/guardrails/stream_guard.hpp"
 #include "filters/guardrails/texts.hpp"
@@ -57,24 +60,32 @@ GuardrailsFilter::GuardrailsFilter(const Config& config, size_t index) : index_(
   const auto* section = config.section<GuardrailsSection>("guardrails");
   if (!section) return;
   section_ = std::make_shared<const GuardrailsSection>(*section);
+  // Keys, teams and users may attach any rule: with rules configured the
+  // filter runs, and rewrites output when some rule may act on it.
+  attached_ = !section_->rules.empty();
+  for (const auto& r : section_->rules) output_ = output_ || (r->on & kOutput);
   per_model_.resize(config.models.size());
   for (size_t i = 0; i < config.models.size(); ++i) {
     const auto* m = config.models[i].section<ModelRules>("guardrails");
     if (!m) continue;
     for (const auto& name : m->names)
-      if (const Rule* r = section_->find(name)) {
-        per_model_[i].push_back(r);
-        attached_ = true;
-        output_ = output_ || (r->on & kOutput);
-      }
+      if (const Rule* r = section_->find(name)) per_model_[i].push_back(r);
   }
 }
 
 std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx, pipeline::Input& in) const {
-  if (!in.model || in.model->index >= per_model_.size() || per_model_[in.model->index].empty()) return std::nullopt;
+  // The model's rules, then those of the caller's key, user and team, each once.
+  std::vector<const Rule*> rules;
+  if (in.model && in.model->index < per_model_.size()) rules = per_model_[in.model->index];
+  for (const governance::Principal* p : ctx.principals)
+    if (p)
+      for (const auto& name : p->policy.guardrails)
+        if (const Rule* r = section_->find(name); r && std::find(rules.begin(), rules.end(), r) == rules.end())
+          rules.push_back(r);
+  if (rules.empty()) return std::nullopt;
   GuardState& st = ctx.state_of<GuardState>(index_);
   st.anthropic = ctx.surface == pipeline::Surface::anthropic;
-  st.scrubber = std::make_unique<Scrubber>(per_model_[in.model->index]);
+  st.scrubber = std::make_unique<Scrubber>(std::move(rules));
   Scrubber& s = *st.scrubber;
   json::error_code ec;
   json::value v = llm::parse_json(in.body, ec);

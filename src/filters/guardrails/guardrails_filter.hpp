@@ -1,5 +1,6 @@
 #pragma once
-// Guardrails: a model's rules (rules.hpp) on what goes to the provider and
+// Guardrails: the rules (rules.hpp) of a request's model and of its key,
+// user and team, on what goes to the provider and
 // on what comes back. Input: every text of the request, before the cache
 // lookup and the first attempt; a block answers 400 guardrail_violation,
 // redactions rewrite the body every attempt then carries. Output: a whole

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "config/reader.hpp"
 #include "config/section.hpp"
+#include "filters/auth/static_keys.hpp"
 
 namespace torii::filters::guardrails {
 
@@ -310,6 +311,12 @@ config::Section model_section() {
 
 void check_models(const Config& config, config::Reader& r) {
   const auto* section = config.section<GuardrailsSection>("guardrails");
+  if (const auto* keys = filters::static_keys_section(config))
+    for (size_t i = 0; i < keys->keys.size(); ++i)
+      for (const auto& name : keys->keys[i].guardrails)
+        if (!section || !section->find(name))
+          r.error(keys->keys[i].guardrails_line, config::Reader::index("keys", i) + ".guardrails",
+                  "unknown guardrail rule '" + name + "' (the top-level guardrails section has no rule of that name)");
   for (size_t i = 0; i < config.models.size(); ++i) {
     const auto* m = config.models[i].section<ModelRules>("guardrails");
     if (!m) continue;

@@ -94,7 +94,7 @@ bool PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params
 bool pg_ensure_schema(PgConnection& c, std::string& error) {
   static constexpr const char* kPolicy =
       "models TEXT NOT NULL, max_budget_usd DOUBLE PRECISION, budget_period TEXT, rpm BIGINT, tpm BIGINT, "
-      "max_parallel BIGINT, model_limits TEXT NOT NULL DEFAULT '{}'";
+      "max_parallel BIGINT, model_limits TEXT NOT NULL DEFAULT '{}', guardrails TEXT NOT NULL DEFAULT '[]'";
   const std::string sql[] = {
       // Several nodes may start at once: the lock makes the creation one at a time.
       "SELECT pg_advisory_lock(7350189)",
@@ -117,6 +117,9 @@ bool pg_ensure_schema(PgConnection& c, std::string& error) {
       "ALTER TABLE virtual_keys ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
       "ALTER TABLE teams ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
       "ALTER TABLE users ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
+      "ALTER TABLE virtual_keys ADD COLUMN IF NOT EXISTS guardrails TEXT NOT NULL DEFAULT '[]'",
+      "ALTER TABLE teams ADD COLUMN IF NOT EXISTS guardrails TEXT NOT NULL DEFAULT '[]'",
+      "ALTER TABLE users ADD COLUMN IF NOT EXISTS guardrails TEXT NOT NULL DEFAULT '[]'",
       "SELECT pg_advisory_unlock(7350189)",
   };
   for (const auto& s : sql)

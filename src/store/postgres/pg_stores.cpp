@@ -7,7 +7,7 @@ namespace {
 constexpr const char* kKeyColumns =
     "id, hash, previous_hash, previous_until_us, prefix, alias, team_id, user_id, models, expires_at_us, metadata, "
     "tags, blocked, created_us, updated_us, revoked_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, "
-    "model_limits";
+    "model_limits, guardrails";
 
 std::optional<int64_t> opt_int(const PgResult& r, int row, int col) {
   if (r.is_null(row, col)) return std::nullopt;
@@ -21,6 +21,7 @@ void read_policy(const PgResult& r, int row, int first, PolicyColumns& p) {
   p.tpm = opt_int(r, row, first + 3);
   p.max_parallel = opt_int(r, row, first + 4);
   if (!r.is_null(row, first + 5)) p.model_limits_json = std::string(r.text(row, first + 5));
+  if (!r.is_null(row, first + 6)) p.guardrails_json = std::string(r.text(row, first + 6));
 }
 
 void add_policy(std::vector<PgParam>& v, const PolicyColumns& p) {
@@ -30,6 +31,7 @@ void add_policy(std::vector<PgParam>& v, const PolicyColumns& p) {
   v.push_back(pg_opt_int(p.tpm));
   v.push_back(pg_opt_int(p.max_parallel));
   v.push_back(pg_text(p.model_limits_json));
+  v.push_back(pg_text(p.guardrails_json));
 }
 
 KeyRow read_key(const PgResult& r, int i) {
@@ -102,7 +104,7 @@ bool pg_write(PgConnection& c, std::string_view sql, const std::vector<PgParam>&
 bool PgKeyStore::insert(const KeyRow& row, std::string& error) {
   const std::string sql = std::string("INSERT INTO virtual_keys (") + kKeyColumns +
                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-                          "$19, $20, $21, $22)";
+                          "$19, $20, $21, $22, $23)";
   std::string violated;
   if (pg_write(*c_, sql, key_params(row), error, &violated)) return true;
   name_violation(violated, "alias", error);
@@ -114,7 +116,7 @@ bool PgKeyStore::update(const KeyRow& row, std::string& error) {
       "UPDATE virtual_keys SET hash = $2, previous_hash = $3, previous_until_us = $4, prefix = $5, alias = $6, "
       "team_id = $7, user_id = $8, models = $9, expires_at_us = $10, metadata = $11, tags = $12, blocked = $13, "
       "created_us = $14, updated_us = $15, revoked_us = $16, max_budget_usd = $17, budget_period = $18, rpm = $19, "
-      "tpm = $20, max_parallel = $21, model_limits = $22 WHERE id = $1";
+      "tpm = $20, max_parallel = $21, model_limits = $22, guardrails = $23 WHERE id = $1";
   std::string violated;
   if (pg_write(*c_, sql, key_params(row), error, &violated)) return true;
   name_violation(violated, "alias", error);
@@ -157,7 +159,7 @@ namespace {
 
 constexpr const char* kEntityColumns =
     "id, name, models, metadata, blocked, created_us, updated_us, max_budget_usd, budget_period, rpm, tpm, max_parallel, "
-    "model_limits";
+    "model_limits, guardrails";
 
 EntityRow read_entity(const PgResult& r, int i) {
   EntityRow e;
@@ -184,7 +186,7 @@ std::vector<PgParam> entity_params(const EntityRow& e) {
 
 bool PgEntityStore::insert(const EntityRow& row, std::string& error) {
   const std::string sql = std::string("INSERT INTO ") + table_ + " (" + kEntityColumns +
-                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
   std::string violated;
   if (pg_write(*c_, sql, entity_params(row), error, &violated)) return true;
   name_violation(violated, "name", error);
@@ -194,7 +196,7 @@ bool PgEntityStore::insert(const EntityRow& row, std::string& error) {
 bool PgEntityStore::update(const EntityRow& row, std::string& error) {
   const std::string sql = std::string("UPDATE ") + table_ +
                           " SET name = $2, models = $3, metadata = $4, blocked = $5, created_us = $6, updated_us = $7, "
-                          "max_budget_usd = $8, budget_period = $9, rpm = $10, tpm = $11, max_parallel = $12, model_limits = $13 "
+                          "max_budget_usd = $8, budget_period = $9, rpm = $10, tpm = $11, max_parallel = $12, model_limits = $13, guardrails = $14 "
                           "WHERE id = $1";
   std::string violated;
   if (pg_write(*c_, sql, entity_params(row), error, &violated)) return true;
