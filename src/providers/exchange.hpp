@@ -105,6 +105,7 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   CacheRecord cache;
+  bool cache_bypass = false;  // a filter made the answer this request's own (restored PII): never cached
   std::string guardrails;  // the guardrail rules that acted: "rule:action,..." ("" when none)
   TraceContext trace;
   // The caller's model allow-lists (names or globs) of its key, user and

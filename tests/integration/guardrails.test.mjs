@@ -28,6 +28,7 @@ describe('guardrails', () => {
         { name: 'size', type: 'limits', max_messages: 4 },
         { name: 'audit', type: 'regex', patterns: ['(?i)quarterly numbers'], on: 'input', action: 'log' },
         { name: 'leak', type: 'regex', patterns: ['(?i)internal use only'], on: 'output', action: 'block' },
+        { name: 'masked', type: 'pii', on: 'input', action: 'redact', restore: true },
       ],
       providers: [
         { name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' },
@@ -43,6 +44,8 @@ describe('guardrails', () => {
           targets: [{ provider: 'down', model: 'gpt-4o-mini' }, { provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'block-out', guardrails: ['leak'], targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'claude-block-out', guardrails: ['leak'], targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
+        { name: 'restoring', guardrails: ['masked'], cache: { mode: 'exact' }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+        { name: 'claude-restoring', guardrails: ['masked'], targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
         { name: 'plain', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
       ],
     });
@@ -194,6 +197,26 @@ describe('guardrails', () => {
     assert.equal(patched.status, 200, patched.text);
     await client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: PII }] });
     assert.equal((await lastBody()).messages[0].content, PII);
+  });
+
+  it('reversible masking: the provider sees placeholders, the client gets its own values back, plain and streamed', async () => {
+    const before = (await mockStats(mock)).requests;
+    const plain = await openai.chat.completions.create({ model: 'restoring', messages: [{ role: 'user', content: PII }] }).withResponse();
+    assert.equal((await lastBody()).messages[0].content, 'Reach [EMAIL_1] or [PHONE_1]; card [CARD_1]');
+    assert.equal(plain.data.choices[0].message.content, `Mock reply to: ${PII}`);
+    assert.equal(plain.response.headers.get('x-torii-cache'), 'bypass', 'an answer with restored values is never cached');
+    const again = await openai.chat.completions.create({ model: 'restoring', messages: [{ role: 'user', content: PII }] }).withResponse();
+    assert.equal(again.response.headers.get('x-torii-cache'), 'bypass');
+    assert.equal((await mockStats(mock)).requests, before + 2);
+
+    const stream = await openai.chat.completions.create({ model: 'restoring', stream: true, messages: [{ role: 'user', content: PII }] });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    assert.equal(text, `Mock reply to: ${PII}`);
+
+    const msg = await anthropic.messages.stream({ model: 'claude-restoring', max_tokens: 100, messages: [{ role: 'user', content: PII }] }).finalMessage();
+    assert.equal((await lastBody()).messages[0].content, 'Reach [EMAIL_1] or [PHONE_1]; card [CARD_1]');
+    assert.ok(msg.content[0].text.endsWith(PII), msg.content[0].text);
   });
 
   it('the log keeps which rules acted and how (never the originals); the metrics count them', async () => {

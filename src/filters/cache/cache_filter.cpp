@@ -181,7 +181,7 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
     co_return true;
   }
   record.status = "bypass";
-  if (l.endpoint == providers::Endpoint::completions) co_return false;
+  if (l.endpoint == providers::Endpoint::completions || ctx.ex.cache_bypass) co_return false;
   // The DOM lives in one growing arena: no allocation per JSON node.
   json::monotonic_resource arena;
   json::parse_options options;

@@ -63,7 +63,7 @@ GuardrailsFilter::GuardrailsFilter(const Config& config, size_t index) : index_(
   // Keys, teams and users may attach any rule: with rules configured the
   // filter runs, and rewrites output when some rule may act on it.
   attached_ = !section_->rules.empty();
-  for (const auto& r : section_->rules) output_ = output_ || (r->on & kOutput);
+  for (const auto& r : section_->rules) output_ = output_ || (r->on & kOutput) || r->restore;
   per_model_.resize(config.models.size());
   for (size_t i = 0; i < config.models.size(); ++i) {
     const auto* m = config.models[i].section<ModelRules>("guardrails");
@@ -110,12 +110,16 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
     in.body = json::serialize(v);
     in.changed = true;
   }
+  // An answer restored with this request's values must not be served to
+  // another request that redacts to the same text.
+  if (s.restores()) ctx.ex.cache_bypass = true;
   return std::nullopt;
 }
 
 std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || status != 200 || !st->scrubber->any(kOutput)) return std::nullopt;
+  if (!st || !st->scrubber || status != 200 || (!st->scrubber->any(kOutput) && !st->scrubber->restores()))
+    return std::nullopt;
   json::error_code ec;
   json::value v = llm::parse_json(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
@@ -129,6 +133,7 @@ std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ct
       ctx.ex.route.error_code = "guardrail_violation";
       return violation(*r, "answer");
     }
+    st->scrubber->restore(text);
     if (std::string_view(text) != std::string_view(*t)) {
       *t = text;
       changed = true;
@@ -140,7 +145,8 @@ std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ct
 
 bool GuardrailsFilter::on_events(pipeline::RequestContext& ctx, std::string& events) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || ctx.status != 200 || !st->scrubber->any(kOutput)) return true;
+  if (!st || !st->scrubber || ctx.status != 200 || (!st->scrubber->any(kOutput) && !st->scrubber->restores()))
+    return true;
   if (!st->stream) st->stream = std::make_unique<StreamGuard>(*st->scrubber, st->anthropic);
   if (st->stream->feed(events)) return true;
   ctx.ex.route.error_code = "guardrail_violation";

@@ -81,7 +81,7 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
     const config::Field* patterns_field = nullptr;
     std::vector<config::Field> fields = r.fields(node, path,
         {"name", "type", "on", "action", "detectors", "patterns", "words", "phrases", "whole_word", "case_sensitive",
-         "max_input_chars", "max_messages"});
+         "max_input_chars", "max_messages", "restore"});
     for (const auto& x : fields) {
       if (x.name == "name") {
         if (auto v = r.string_field(x, path)) {
@@ -139,6 +139,8 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
         r.string_list(x, path, rule->words);
       } else if (x.name == "whole_word") {
         if (auto b = r.bool_field(x, path)) rule->whole_word = *b;
+      } else if (x.name == "restore") {
+        if (auto b = r.bool_field(x, path)) rule->restore = *b;
       } else if (x.name == "case_sensitive") {
         if (auto b = r.bool_field(x, path)) rule->case_sensitive = *b;
       } else if (x.name == "max_input_chars" || x.name == "max_messages") {
@@ -166,6 +168,8 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
       if (rule->action == Action::redact) r.error(rule->line, path + ".action", "a limits rule blocks or logs");
       if (rule->on != kInput) r.error(rule->line, path + ".on", "a limits rule applies to input");
     }
+    if (rule->restore && (rule->action != Action::redact || !(rule->on & kInput)))
+      r.error(rule->line, path + ".restore", "restores what an input redaction took out: needs action: redact on input");
     if (rule->type == RuleType::prompt_injection && (rule->on & kOutput))
       r.error(rule->line, path + ".on", "prompt-injection rules apply to input");
     std::string error;
@@ -295,6 +299,7 @@ config::Section gateway_section() {
               if (!r->words.empty()) o["words"] = r->words.size();
               if (r->max_input_chars) o["max_input_chars"] = *r->max_input_chars;
               if (r->max_messages) o["max_messages"] = *r->max_messages;
+              if (r->restore) o["restore"] = true;
               rules.push_back(std::move(o));
             }
             return boost::json::serialize(rules);

@@ -34,6 +34,7 @@ constexpr uint8_t kInput = 1, kOutput = 2;
 struct Finding {
   size_t begin = 0, end = 0;
   const char* label = "REDACTED";  // the placeholder's type: EMAIL, CARD, ... or REDACTED
+  bool restore = false;            // its rule restores the original in the answer
 };
 
 struct Rule {
@@ -46,6 +47,9 @@ struct Rule {
   std::vector<std::string> patterns;       // regex (RE2 syntax)
   std::vector<std::string> words;          // words, prompt_injection (extra phrases)
   bool whole_word = true, case_sensitive = false;
+  // redact on input: the placeholders in the answer are replaced by the
+  // originals before the client sees it (the provider never saw them).
+  bool restore = false;
   std::optional<uint64_t> max_input_chars;  // limits (Unicode code points of all input texts)
   std::optional<uint64_t> max_messages;
 

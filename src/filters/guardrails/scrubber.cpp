@@ -29,13 +29,43 @@ void Scrubber::record(const Rule* r, Action a) {
   acted_.push_back({r, a});
 }
 
-std::string Scrubber::placeholder(std::string_view original, const char* label) {
+std::string Scrubber::placeholder(std::string_view original, const char* label, bool restorable) {
   auto it = given_.find(std::string(original));
-  if (it != given_.end()) return it->second;
-  const int n = ++counts_[label];
-  std::string p = "[" + std::string(label) + "_" + std::to_string(n) + "]";
-  given_.emplace(std::string(original), p);
-  return p;
+  if (it == given_.end()) {
+    const int n = ++counts_[label];
+    it = given_.emplace(std::string(original), "[" + std::string(label) + "_" + std::to_string(n) + "]").first;
+  }
+  if (restorable) restorable_.emplace(it->second, std::string(original));
+  return it->second;
+}
+
+size_t Scrubber::restore(std::string& text) const {
+  if (restorable_.empty() || text.find('[') == std::string::npos) return 0;
+  std::string out;
+  size_t at = 0, n = 0;
+  for (size_t open = text.find('['); open != std::string::npos; open = text.find('[', open + 1)) {
+    const size_t close = text.find(']', open);
+    if (close == std::string::npos) break;
+    auto it = restorable_.find(text.substr(open, close - open + 1));
+    if (it == restorable_.end()) continue;
+    out.append(text, at, open - at);
+    out += it->second;
+    at = close + 1;
+    open = close;
+    ++n;
+  }
+  if (!n) return 0;
+  out.append(text, at, std::string::npos);
+  text = std::move(out);
+  return n;
+}
+
+size_t Scrubber::open_placeholder(std::string_view text) const {
+  if (restorable_.empty()) return std::string_view::npos;
+  const size_t open = text.rfind('[');
+  if (open == std::string_view::npos || text.find(']', open) != std::string_view::npos || text.size() - open > 24)
+    return std::string_view::npos;
+  return open;
 }
 
 const Rule* Scrubber::over_limits(uint64_t input_chars, uint64_t messages) {
@@ -60,7 +90,11 @@ const Rule* Scrubber::apply(std::string& text, uint8_t side, bool from_user) {
     if (found.empty()) continue;
     record(r, r->action);
     if (r->action == Action::block) return r;
-    if (r->action == Action::redact) redact.insert(redact.end(), found.begin(), found.end());
+    if (r->action == Action::redact)
+      for (Finding f : found) {
+        f.restore = r->restore && side == kInput;
+        redact.push_back(f);
+      }
   }
   if (redact.empty()) return nullptr;
   std::sort(redact.begin(), redact.end(), [](const Finding& a, const Finding& b) {
@@ -72,7 +106,7 @@ const Rule* Scrubber::apply(std::string& text, uint8_t side, bool from_user) {
   for (const auto& f : redact) {
     if (f.begin < at) continue;  // inside one already replaced
     out.append(text, at, f.begin - at);
-    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label);
+    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label, f.restore);
     at = f.end;
   }
   out.append(text, at, std::string::npos);
@@ -117,7 +151,7 @@ const Rule* Scrubber::apply_streamed(std::string_view context, std::string& text
   for (const auto& f : redact) {
     if (f.begin < at || f.end > *hold) continue;
     out.append(text, at, f.begin - at);
-    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label);
+    out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label, f.restore);
     at = f.end;
   }
   out.append(text, at, *hold - at);

@@ -39,13 +39,23 @@ class Scrubber {
   const std::vector<Acted>& acted() const { return acted_; }
   void record(const Rule* r, Action a);
 
+  // Placeholders given by input rules with `restore`: an answer's copies
+  // are replaced by their originals (restore()) before the client sees it.
+  bool restores() const { return !restorable_.empty(); }
+  // Replaces every such placeholder in `text`; how many.
+  size_t restore(std::string& text) const;
+  // Where a placeholder may begin that `text` does not close yet ("[EMAIL_"):
+  // a stream holds it back until it can be restored whole; npos if none.
+  size_t open_placeholder(std::string_view text) const;
+
  private:
-  std::string placeholder(std::string_view original, const char* label);
+  std::string placeholder(std::string_view original, const char* label, bool restorable);
 
   std::vector<const Rule*> rules_;
   std::vector<Acted> acted_;
   std::unordered_map<std::string, std::string> given_;  // original value -> its placeholder
   std::map<std::string, int, std::less<>> counts_;      // label -> placeholders given
+  std::unordered_map<std::string, std::string> restorable_;  // placeholder -> original
 };
 
 // Code points of UTF-8 text (bytes that do not start a sequence are not counted).

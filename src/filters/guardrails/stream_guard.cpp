@@ -58,8 +58,14 @@ std::string StreamGuard::release(Part& p, std::string_view delta, bool final) {
     blocked_ = r;
     return {};
   }
+  // A placeholder the answer repeats goes out restored, so it waits until it is whole.
+  if (!final)
+    if (const size_t open = scrubber_.open_placeholder(std::string_view(p.held).substr(0, hold));
+        open != std::string_view::npos)
+      hold = open;
   std::string out = p.held.substr(0, hold);
   p.held.erase(0, hold);
+  scrubber_.restore(out);
   p.recent += out;
   if (p.recent.size() > kRecent) p.recent.erase(0, p.recent.size() - kRecent);
   return out;

@@ -343,3 +343,26 @@ models:
                            "guardrails[4].action: a limits rule blocks or logs", "models[0].guardrails: unknown guardrail rule 'nope'"})
     EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
 }
+
+TEST(Scrubber, RestoresWhatAnInputRuleTookOutInTheAnswerAndOnStreams) {
+  auto pii = rule(RuleType::pii, Action::redact, kInput);
+  pii->restore = true;
+  Scrubber s({pii.get()});
+  std::string question = "Write to alice@example.com about card 4111 1111 1111 1111";
+  ASSERT_EQ(s.apply(question, kInput, true), nullptr);
+  EXPECT_EQ(question, "Write to [EMAIL_1] about card [CARD_1]");
+  EXPECT_TRUE(s.restores());
+  std::string answer = "Sent to [EMAIL_1]. [CARD_1] is noted; [PHONE_9] and [link] stay.";
+  EXPECT_EQ(s.restore(answer), 2u);
+  EXPECT_EQ(answer, "Sent to alice@example.com. 4111 1111 1111 1111 is noted; [PHONE_9] and [link] stay.");
+  // On a stream the placeholder may arrive in pieces: it goes out whole, restored.
+  const std::string reply = "Mail [EMAIL_1] now, or [CARD_1].";
+  for (size_t piece = 1; piece <= reply.size(); ++piece) {
+    StreamGuard g(s, false);
+    std::string events = openai_stream(reply, piece);
+    ASSERT_TRUE(g.feed(events));
+    EXPECT_EQ(content_of(events), "Mail alice@example.com now, or 4111 1111 1111 1111.") << piece;
+  }
+  auto bad = rule(RuleType::pii, Action::block, kInput);
+  EXPECT_EQ(bad->restore, false);
+}
