@@ -127,6 +127,10 @@ class ChainGate final : public pipeline::AdmissionGate {
   }
   bool inspects_input() const override { return chain_.inspects_input(); }
   std::optional<ApiError> inspect_input(pipeline::Input& in) const override { return chain_.on_input(ctx_, in); }
+  bool inspects_input_async() const override { return chain_.inspects_input_async(); }
+  boost::asio::awaitable<std::optional<ApiError>> inspect_input_async(pipeline::Input& in) const override {
+    return chain_.on_input_async(ctx_, in);
+  }
   bool looks_up() const override { return chain_.looks_up(); }
   boost::asio::awaitable<bool> serve_locally(const pipeline::Lookup& l) const override {
     return chain_.on_lookup(ctx_, l);

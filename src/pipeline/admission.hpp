@@ -80,6 +80,9 @@ class AdmissionGate {
   // inspect_input (an error answers the request; `changed` re-reads it).
   virtual bool inspects_input() const = 0;
   virtual std::optional<ApiError> inspect_input(Input&) const = 0;
+  // Then, when some filter waits on a service (a webhook), those.
+  virtual bool inspects_input_async() const = 0;
+  virtual boost::asio::awaitable<std::optional<ApiError>> inspect_input_async(Input&) const = 0;
 };
 
 }  // namespace torii::pipeline

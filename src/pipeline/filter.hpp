@@ -37,6 +37,10 @@ class Filter {
   // set `in.changed`).
   virtual bool inspects_input() const { return false; }
   virtual std::optional<ApiError> on_input(RequestContext&, Input&) const { return std::nullopt; }
+  // A filter whose check waits on a service (a webhook) says so; the chain
+  // then awaits on_input_async instead, after the others' on_input.
+  virtual bool inspects_input_async() const { return false; }
+  virtual boost::asio::awaitable<std::optional<ApiError>> on_input_async(RequestContext& ctx, Input& in) const;
   // Once the request is admitted, before it is routed: a filter that can
   // answer it itself (the cache) writes the answer through ctx.ex.out and
   // returns true; the filters after it and the router do not run then.

@@ -36,6 +36,7 @@ FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
       admits_async_ = admits_async_ || f->admits_async();
       looks_up_ = looks_up_ || f->looks_up();
       inspects_input_ = inspects_input_ || f->inspects_input();
+      inspects_input_async_ = inspects_input_async_ || f->inspects_input_async();
       rewrites_output_ = rewrites_output_ || f->rewrites_output();
       filters_.push_back(std::move(f));
     }
@@ -77,9 +78,23 @@ boost::asio::awaitable<std::optional<ApiError>> FilterChain::on_admit_async(Requ
 
 std::optional<ApiError> FilterChain::on_input(RequestContext& ctx, Input& in) const {
   for (const auto& f : filters_)
-    if (f->inspects_input())
+    if (f->inspects_input() && !f->inspects_input_async())
       if (auto e = f->on_input(ctx, in)) return e;
   return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<ApiError>> Filter::on_input_async(RequestContext& ctx, Input& in) const {
+  co_return on_input(ctx, in);
+}
+
+boost::asio::awaitable<std::optional<ApiError>> FilterChain::on_input_async(RequestContext& ctx, Input& in) const {
+  for (const auto& f : filters_) {
+    if (!f->inspects_input() || !f->inspects_input_async()) continue;
+    auto inspecting = f->on_input_async(ctx, in);
+    std::optional<ApiError> e = co_await std::move(inspecting);
+    if (e) co_return e;
+  }
+  co_return std::nullopt;
 }
 
 std::optional<ApiError> FilterChain::on_answer(RequestContext& ctx, int status, std::string& body) const {

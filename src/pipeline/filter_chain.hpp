@@ -61,6 +61,8 @@ class FilterChain {
   boost::asio::awaitable<std::optional<ApiError>> on_admit_async(RequestContext& ctx, const Admission& a) const;
   bool inspects_input() const { return inspects_input_; }
   std::optional<ApiError> on_input(RequestContext& ctx, Input& in) const;
+  bool inspects_input_async() const { return inspects_input_async_; }
+  boost::asio::awaitable<std::optional<ApiError>> on_input_async(RequestContext& ctx, Input& in) const;
   bool rewrites_output() const { return rewrites_output_; }
   std::optional<ApiError> on_answer(RequestContext& ctx, int status, std::string& body) const;
   bool on_events(RequestContext& ctx, std::string& events) const;
@@ -80,6 +82,7 @@ class FilterChain {
   bool admits_async_ = false;
   bool looks_up_ = false;
   bool inspects_input_ = false;
+  bool inspects_input_async_ = false;
   bool rewrites_output_ = false;
 };
 

@@ -67,7 +67,12 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   }
   if (ex.gate && ex.gate->inspects_input()) {
     pipeline::Input input{model, endpoint, body};
-    if (std::optional<ApiError> blocked = ex.gate->inspect_input(input)) {
+    std::optional<ApiError> blocked = ex.gate->inspect_input(input);
+    if (!blocked && ex.gate->inspects_input_async()) {
+      auto inspecting = ex.gate->inspect_input_async(input);
+      blocked = co_await std::move(inspecting);
+    }
+    if (blocked) {
       co_await send_error(ex, *blocked);
       co_return;
     }

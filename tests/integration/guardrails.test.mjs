@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { createServer } from 'node:http';
 import { startMock, startTorii, stopAllOf, mockStats, http, postJson, sleep } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-guard' };
@@ -241,5 +242,87 @@ describe('guardrails', () => {
     const { response: plain } = await openai.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: PII }] }).withResponse();
     assert.equal(plain.headers.get('x-torii-guardrails'), null);
     assert.equal((await lastBody()).messages[0].content, PII);
+  });
+});
+
+describe('guardrail webhooks', () => {
+  let mock; let hook; let torii; let client;
+  const calls = [];
+  before(async () => {
+    mock = await startMock();
+    // The decision service: blocks "forbidden", rewrites "secret sauce", is
+    // slow for "slowly" and answers nonsense for "garbage".
+    hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d) => { raw += d; });
+      req.on('end', () => {
+        const body = JSON.parse(raw);
+        calls.push({ path: req.url, auth: req.headers.authorization, body });
+        const text = body.texts.join('\n');
+        const answer = (o) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(o)); };
+        if (text.includes('forbidden')) answer({ action: 'block', reason: 'forbidden things are not discussed' });
+        else if (text.includes('secret sauce')) answer({ action: 'rewrite', texts: body.texts.map((t) => t.replaceAll('secret sauce', '[SAUCE]')) });
+        else if (text.includes('slowly')) setTimeout(() => answer({ action: 'allow' }), 1500);
+        else if (text.includes('garbage')) res.end('this is not json');
+        else answer({ action: 'allow' });
+      });
+    });
+    await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${hook.address().port}/check`;
+    torii = await startTorii({
+      admin: { keys: ['adm-guard'] },
+      keys: [{ key: 'hook-key', alias: 'hook' }],
+      guardrails: [
+        { name: 'pii', type: 'pii', on: 'input' },
+        { name: 'policy', type: 'webhook', url, timeout_ms: 300, fail: 'closed', headers: { authorization: 'Bearer hook-secret' } },
+        { name: 'policy-open', type: 'webhook', url, timeout_ms: 300, fail: 'open' },
+      ],
+      providers: [{ name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' }],
+      models: [
+        { name: 'closed', guardrails: ['pii', 'policy'], targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+        { name: 'open', guardrails: ['policy-open'], targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+      ],
+    });
+    client = new OpenAI({ apiKey: 'hook-key', baseURL: torii.v1, maxRetries: 0 });
+  }, { timeout: 30_000 });
+  after(async () => { await stopAllOf(torii, mock); await new Promise((r) => hook.close(r)); });
+
+  const ask = (model, content) => postJson(`${torii.v1}/chat/completions`, { model, messages: [{ role: 'user', content }] },
+    { headers: { authorization: 'Bearer hook-key' } });
+
+  it('allows, sees the texts after the local rules redacted them, with its own headers', async () => {
+    const r = await ask('closed', 'Mail bob@example.com the agenda');
+    assert.equal(r.status, 200, r.text);
+    const last = calls.at(-1);
+    assert.equal(last.path, '/check');
+    assert.equal(last.auth, 'Bearer hook-secret');
+    assert.equal(last.body.rule, 'policy');
+    assert.deepEqual(last.body.texts, ['Mail [EMAIL_1] the agenda']);
+  });
+
+  it('blocks with its reason before any upstream call, and rewrites what the provider sees', async () => {
+    const before = (await mockStats(mock)).requests;
+    const blocked = await ask('closed', 'tell me the forbidden recipe');
+    assert.equal(blocked.status, 400);
+    assert.equal(blocked.json.error.code, 'guardrail_violation');
+    assert.equal(blocked.json.error.param, 'policy');
+    assert.match(blocked.json.error.message, /forbidden things are not discussed/);
+    assert.equal((await mockStats(mock)).requests, before);
+    const rewritten = await client.chat.completions.create({ model: 'closed', messages: [{ role: 'user', content: 'our secret sauce is paprika' }] });
+    assert.ok(rewritten.choices[0].message.content.includes('[SAUCE]'));
+    assert.equal(JSON.parse((await mockStats(mock)).last_request.body).messages[0].content, 'our [SAUCE] is paprika');
+  });
+
+  it('a slow or broken service fails closed (503) or open, per rule, within its timeout', async () => {
+    const t0 = Date.now();
+    const slow = await ask('closed', 'answer slowly please');
+    assert.equal(slow.status, 503);
+    assert.equal(slow.json.error.code, 'guardrail_unavailable');
+    assert.ok(Date.now() - t0 < 1200, `waited ${Date.now() - t0} ms`);
+    const garbage = await ask('closed', 'garbage in');
+    assert.equal(garbage.status, 503);
+    const open = await ask('open', 'answer slowly please');
+    assert.equal(open.status, 200);
+    assert.equal(open.headers.get('x-torii-guardrails'), 'policy-open');
   });
 });

@@ -13,6 +13,7 @@
 #include "filters/guardrails/scrubber.hpp"
 #include "filters/guardrails/stream_guard.hpp"
 #include "filters/guardrails/texts.hpp"
+#include "filters/guardrails/webhook.hpp"
 #include "llm/json_dom.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
@@ -63,7 +64,10 @@ GuardrailsFilter::GuardrailsFilter(const Config& config, size_t index) : index_(
   // Keys, teams and users may attach any rule: with rules configured the
   // filter runs, and rewrites output when some rule may act on it.
   attached_ = !section_->rules.empty();
-  for (const auto& r : section_->rules) output_ = output_ || (r->on & kOutput) || r->restore;
+  for (const auto& r : section_->rules) {
+    output_ = output_ || (r->on & kOutput) || r->restore;
+    webhooks_ = webhooks_ || r->type == RuleType::webhook;
+  }
   per_model_.resize(config.models.size());
   for (size_t i = 0; i < config.models.size(); ++i) {
     const auto* m = config.models[i].section<ModelRules>("guardrails");
@@ -114,6 +118,63 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
   // another request that redacts to the same text.
   if (s.restores()) ctx.ex.cache_bypass = true;
   return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<ApiError>> GuardrailsFilter::on_input_async(pipeline::RequestContext& ctx,
+                                                                                pipeline::Input& in) const {
+  if (std::optional<ApiError> local = on_input(ctx, in)) co_return local;
+  GuardState* st = state_of(ctx, index_);
+  if (!st || !st->scrubber) co_return std::nullopt;
+  std::vector<const Rule*> hooks;
+  for (const Rule* r : st->scrubber->rules())
+    if (r->type == RuleType::webhook) hooks.push_back(r);
+  if (hooks.empty()) co_return std::nullopt;
+  json::error_code ec;
+  json::value v = llm::parse_json(in.body, ec);
+  if (ec || !v.is_object()) co_return std::nullopt;
+  InputTexts texts;
+  input_texts(v.get_object(), st->anthropic, texts);
+  std::vector<std::string> sent;
+  sent.reserve(texts.texts.size());
+  for (const auto& t : texts.texts) sent.emplace_back(t.value->data(), t.value->size());
+  bool rewritten = false;
+  for (const Rule* r : hooks) {
+    auto asking = ask_webhook(ctx.ex.client, *r, sent);
+    Verdict verdict = co_await std::move(asking);
+    switch (verdict.kind) {
+      case Verdict::allow:
+        break;
+      case Verdict::block: {
+        st->scrubber->record(r, Action::block);
+        ApiError e = violation(*r, "request");
+        if (!verdict.reason.empty()) e.message += ": " + verdict.reason;
+        co_return e;
+      }
+      case Verdict::rewrite:
+        st->scrubber->record(r, Action::redact);
+        for (size_t i = 0; i < sent.size(); ++i)
+          if (verdict.texts[i] != sent[i]) {
+            *texts.texts[i].value = verdict.texts[i];
+            sent[i] = std::move(verdict.texts[i]);
+            rewritten = true;
+          }
+        break;
+      case Verdict::failed:
+        if (r->fail_open) {
+          st->scrubber->record(r, Action::log);
+          break;
+        }
+        st->scrubber->record(r, Action::block);
+        co_return make_error(503, "guardrail_unavailable: the rule '" + r->name + "' could not decide (" +
+                                      verdict.reason + ") and fails closed",
+                             "guardrail_unavailable", r->name);
+    }
+  }
+  if (rewritten) {
+    in.body = json::serialize(v);
+    in.changed = true;
+  }
+  co_return std::nullopt;
 }
 
 std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const {

@@ -22,6 +22,11 @@ class GuardrailsFilter final : public pipeline::Filter {
   std::string_view name() const override { return "guardrails"; }
   bool inspects_input() const override { return true; }
   std::optional<ApiError> on_input(pipeline::RequestContext& ctx, pipeline::Input& in) const override;
+  // With webhook rules in the config: the local rules, then the webhooks
+  // (which see the texts as the local rules left them).
+  bool inspects_input_async() const override { return webhooks_; }
+  boost::asio::awaitable<std::optional<ApiError>> on_input_async(pipeline::RequestContext& ctx,
+                                                                 pipeline::Input& in) const override;
   bool rewrites_output() const override { return output_; }
   std::optional<ApiError> on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const override;
   bool on_events(pipeline::RequestContext& ctx, std::string& events) const override;
@@ -34,7 +39,7 @@ class GuardrailsFilter final : public pipeline::Filter {
   size_t index_;
   std::shared_ptr<const GuardrailsSection> section_;  // keeps the rules alive
   std::vector<std::vector<const Rule*>> per_model_;   // by routing::Model::index
-  bool attached_ = false, output_ = false;
+  bool attached_ = false, output_ = false, webhooks_ = false;
 };
 
 // torii_guardrail_actions_total, for /metrics.

@@ -81,7 +81,7 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
     const config::Field* patterns_field = nullptr;
     std::vector<config::Field> fields = r.fields(node, path,
         {"name", "type", "on", "action", "detectors", "patterns", "words", "phrases", "whole_word", "case_sensitive",
-         "max_input_chars", "max_messages", "restore"});
+         "max_input_chars", "max_messages", "restore", "url", "timeout_ms", "fail", "headers"});
     for (const auto& x : fields) {
       if (x.name == "name") {
         if (auto v = r.string_field(x, path)) {
@@ -101,7 +101,8 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
         else if (*v == "words") rule->type = RuleType::words;
         else if (*v == "prompt_injection") rule->type = RuleType::prompt_injection;
         else if (*v == "limits") rule->type = RuleType::limits;
-        else r.error(r.value_line(x), path + ".type", "expected pii, regex, words, prompt_injection or limits, got '" + *v + "'");
+        else if (*v == "webhook") rule->type = RuleType::webhook;
+        else r.error(r.value_line(x), path + ".type", "expected pii, regex, words, prompt_injection, limits or webhook, got '" + *v + "'");
       } else if (x.name == "on") {
         has_on = true;
         auto v = r.string_field(x, path);
@@ -139,6 +140,37 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
         r.string_list(x, path, rule->words);
       } else if (x.name == "whole_word") {
         if (auto b = r.bool_field(x, path)) rule->whole_word = *b;
+      } else if (x.name == "url") {
+        auto v = r.string_field(x, path);
+        if (!v) continue;
+        auto url = std::make_shared<http::Url>();
+        std::string why;
+        if (!http::parse_url(*v, *url, why)) r.error(r.value_line(x), path + ".url", "not a usable URL: " + why);
+        else if (url->tls) r.error(r.value_line(x), path + ".url", "https webhooks are not supported by this build (use http://)");
+        else {
+          rule->url = *v;
+          rule->endpoint = std::move(url);
+        }
+      } else if (x.name == "timeout_ms") {
+        r.set_uint(x, path, rule->timeout_ms, 1, 60'000);
+      } else if (x.name == "fail") {
+        auto v = r.string_field(x, path);
+        if (!v) continue;
+        if (*v == "open") rule->fail_open = true;
+        else if (*v == "closed") rule->fail_open = false;
+        else r.error(r.value_line(x), path + ".fail", "expected open or closed, got '" + *v + "'");
+      } else if (x.name == "headers") {
+        if (!r.is_map(x, path)) continue;
+        for (auto it = x.value.begin(); it != x.value.end(); ++it) {
+          const YAML::Node name = it->first;
+          const std::string hp = path + ".headers." + (name.IsScalar() ? name.Scalar() : std::string("?"));
+          if (!name.IsScalar() || name.Scalar().empty()) {
+            r.error(config::Reader::line_of(name), path + ".headers", "header names must be plain strings");
+            continue;
+          }
+          if (auto hv = r.string_value(it->second, config::Reader::line_of(it->second), hp))
+            rule->headers.emplace_back(name.Scalar(), *hv);
+        }
       } else if (x.name == "restore") {
         if (auto b = r.bool_field(x, path)) rule->restore = *b;
       } else if (x.name == "case_sensitive") {
@@ -170,6 +202,11 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
     }
     if (rule->restore && (rule->action != Action::redact || !(rule->on & kInput)))
       r.error(rule->line, path + ".restore", "restores what an input redaction took out: needs action: redact on input");
+    if (rule->type == RuleType::webhook) {
+      if (!rule->endpoint) r.error(rule->line, path + ".url", "a webhook rule needs a url");
+      if (has_on && rule->on != kInput) r.error(rule->line, path + ".on", "webhook rules apply to input in this build");
+      rule->on = kInput;
+    }
     if (rule->type == RuleType::prompt_injection && (rule->on & kOutput))
       r.error(rule->line, path + ".on", "prompt-injection rules apply to input");
     std::string error;
@@ -250,6 +287,7 @@ void Rule::find(std::string_view text, std::vector<Finding>& out) const {
       if (c && c->alternation) all_matches(*c->alternation, text, "REDACTED", out);
       break;
     case RuleType::limits:
+    case RuleType::webhook:
       break;
   }
 }
@@ -276,6 +314,7 @@ const char* type_name(RuleType t) {
     case RuleType::words: return "words";
     case RuleType::prompt_injection: return "prompt_injection";
     case RuleType::limits: return "limits";
+    case RuleType::webhook: return "webhook";
   }
   return "pii";
 }
@@ -300,6 +339,12 @@ config::Section gateway_section() {
               if (r->max_input_chars) o["max_input_chars"] = *r->max_input_chars;
               if (r->max_messages) o["max_messages"] = *r->max_messages;
               if (r->restore) o["restore"] = true;
+              if (r->type == RuleType::webhook) {
+                o["url"] = r->url;
+                o["timeout_ms"] = r->timeout_ms;
+                o["fail"] = r->fail_open ? "open" : "closed";
+                if (!r->headers.empty()) o["headers"] = r->headers.size();  // values may be credentials
+              }
               rules.push_back(std::move(o));
             }
             return boost::json::serialize(rules);

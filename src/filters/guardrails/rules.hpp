@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "filters/guardrails/pii.hpp"
+#include "http/client.hpp"
 
 namespace re2 {
 class RE2;
@@ -27,7 +28,7 @@ class Reader;
 
 namespace torii::filters::guardrails {
 
-enum class RuleType : uint8_t { pii, regex, words, prompt_injection, limits };
+enum class RuleType : uint8_t { pii, regex, words, prompt_injection, limits, webhook };
 enum class Action : uint8_t { block, redact, log };
 constexpr uint8_t kInput = 1, kOutput = 2;
 
@@ -50,6 +51,12 @@ struct Rule {
   // redact on input: the placeholders in the answer are replaced by the
   // originals before the client sees it (the provider never saw them).
   bool restore = false;
+  // webhook: the service that decides (POST {rule, side, texts} -> {action, texts, reason}).
+  std::string url;
+  std::shared_ptr<const http::Url> endpoint;
+  uint32_t timeout_ms = 1000;
+  bool fail_open = false;  // its failure (timeout, error, nonsense) lets the request through
+  std::vector<std::pair<std::string, std::string>> headers;
   std::optional<uint64_t> max_input_chars;  // limits (Unicode code points of all input texts)
   std::optional<uint64_t> max_messages;
 

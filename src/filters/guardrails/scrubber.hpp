@@ -19,6 +19,7 @@ class Scrubber {
   explicit Scrubber(std::vector<const Rule*> rules) : rules_(std::move(rules)) {}
 
   bool any(uint8_t side) const;
+  const std::vector<const Rule*>& rules() const { return rules_; }
   // Checks `text` with the rules of `side` (prompt-injection rules only
   // when `from_user`): a block rule that matches is returned (nothing is
   // rewritten then); else redactions are made in place.

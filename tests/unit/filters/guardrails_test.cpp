@@ -332,6 +332,9 @@ guardrails:
   - { name: c, type: words, words: [] }
   - { name: d, type: sentiment }
   - { name: e, type: limits, action: redact, max_messages: 3 }
+  - { name: f, type: webhook }
+  - { name: g, type: webhook, url: "https://hooks.example/check", on: output, fail: maybe }
+  - { name: h, type: pii, action: block, restore: true }
 models:
   - { name: m, guardrails: [a, nope], targets: [{ provider: p, model: x }] }
 )", "t.yaml");
@@ -340,7 +343,10 @@ models:
   for (const auto& e : bad.errors) all += std::to_string(e.line) + " " + e.key + ": " + e.message + "\n";
   for (const char* want : {"guardrails[0].detectors: unknown detector 'passport'", "guardrails[1].patterns: invalid pattern '(broken'",
                            "guardrails[2].words: must list at least one word", "guardrails[3].type: expected pii, regex",
-                           "guardrails[4].action: a limits rule blocks or logs", "models[0].guardrails: unknown guardrail rule 'nope'"})
+                           "guardrails[4].action: a limits rule blocks or logs", "guardrails[5].url: a webhook rule needs a url",
+                           "guardrails[6].url: https webhooks are not supported", "guardrails[6].fail: expected open or closed",
+                           "guardrails[6].on: webhook rules apply to input", "guardrails[7].restore: restores what an input redaction",
+                           "models[0].guardrails: unknown guardrail rule 'nope'"})
     EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
 }
 
