@@ -110,11 +110,8 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
   }
   if (ex.gate && ex.gate->inspects_input()) {
     pipeline::Input input{model, providers::Endpoint::chat, body};
-    std::optional<ApiError> blocked = ex.gate->inspect_input(input);
-    if (!blocked && ex.gate->inspects_input_async()) {
-      auto inspecting = ex.gate->inspect_input_async(input);
-      blocked = co_await std::move(inspecting);
-    }
+    auto inspecting = inspected_input(ex, input);
+    std::optional<ApiError> blocked = co_await std::move(inspecting);
     if (blocked) {
       co_await send_error(ex, *blocked);
       co_return;

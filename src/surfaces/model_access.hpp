@@ -47,6 +47,18 @@ inline std::optional<ApiError> admission_refusal(const providers::Exchange& ex, 
   return ex.gate->admit(a);
 }
 
+// The input filters' verdict on the admitted body (guardrails): an error to
+// answer, or nothing; they may have rewritten it (`input.changed`).
+inline boost::asio::awaitable<std::optional<ApiError>> inspected_input(const providers::Exchange& ex,
+                                                                       pipeline::Input& input) {
+  std::optional<ApiError> blocked = ex.gate->inspect_input(input);
+  if (!blocked && ex.gate->inspects_input_async()) {
+    auto inspecting = ex.gate->inspect_input_async(input);
+    blocked = co_await std::move(inspecting);
+  }
+  co_return blocked;
+}
+
 // Whether a filter (the cache) answered the admitted request itself.
 inline boost::asio::awaitable<bool> served_locally(const providers::Exchange& ex, pipeline::Lookup lookup) {
   if (!ex.gate || !ex.gate->looks_up()) co_return false;

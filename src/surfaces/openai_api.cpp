@@ -67,11 +67,8 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   }
   if (ex.gate && ex.gate->inspects_input()) {
     pipeline::Input input{model, endpoint, body};
-    std::optional<ApiError> blocked = ex.gate->inspect_input(input);
-    if (!blocked && ex.gate->inspects_input_async()) {
-      auto inspecting = ex.gate->inspect_input_async(input);
-      blocked = co_await std::move(inspecting);
-    }
+    auto inspecting = inspected_input(ex, input);
+    std::optional<ApiError> blocked = co_await std::move(inspecting);
     if (blocked) {
       co_await send_error(ex, *blocked);
       co_return;

@@ -14,21 +14,28 @@ namespace json = boost::json;
 
 namespace {
 
+void write(const json::value& v, std::string& out);
+
+// Keys sorted; at the top level, the fields that do not change the answer left out.
+void write_object(const json::object& o, std::string& out, bool top) {
+  std::vector<const json::key_value_pair*> sorted;
+  sorted.reserve(o.size());
+  for (const auto& kv : o)
+    if (!top || !ignored_field(kv.key())) sorted.push_back(&kv);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  out += '{';
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i) out += ',';
+    llm::append_json_string(out, sorted[i]->key());
+    out += ':';
+    write(sorted[i]->value(), out);
+  }
+  out += '}';
+}
+
 void write(const json::value& v, std::string& out) {
   if (v.is_object()) {
-    const json::object& o = v.get_object();
-    std::vector<const json::key_value_pair*> sorted;
-    sorted.reserve(o.size());
-    for (const auto& kv : o) sorted.push_back(&kv);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-    out += '{';
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i) out += ',';
-      llm::append_json_string(out, sorted[i]->key());
-      out += ':';
-      write(sorted[i]->value(), out);
-    }
-    out += '}';
+    write_object(v.get_object(), out, false);
   } else if (v.is_array()) {
     out += '[';
     bool first = true;
@@ -50,18 +57,9 @@ bool ignored_field(std::string_view key) {
 }
 
 std::string canonical_request(const json::object& body) {
-  std::vector<const json::key_value_pair*> sorted;
-  for (const auto& kv : body)
-    if (!ignored_field(kv.key())) sorted.push_back(&kv);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-  std::string out = "{";
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i) out += ',';
-    llm::append_json_string(out, sorted[i]->key());
-    out += ':';
-    write(sorted[i]->value(), out);
-  }
-  out += '}';
+  std::string out;
+  out.reserve(256);
+  write_object(body, out, /*top=*/true);
   return out;
 }
 

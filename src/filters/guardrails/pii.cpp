@@ -321,7 +321,7 @@ void secrets(std::string_view s, const std::vector<uint32_t>& starts, std::vecto
         }
         ++j;
       }
-      if (dots == 2 && seg >= 8 && second_json && j - i >= 32 && after_ok(s, j)) {
+      if (dots == 2 && seg >= 2 && second_json && j - i >= 32 && after_ok(s, j)) {
         out.push_back({i, j, Detector::secret});
         covered = j;
         continue;
