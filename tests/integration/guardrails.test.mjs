@@ -30,6 +30,7 @@ describe('guardrails', () => {
         { name: 'audit', type: 'regex', patterns: ['(?i)quarterly numbers'], on: 'input', action: 'log' },
         { name: 'leak', type: 'regex', patterns: ['(?i)internal use only'], on: 'output', action: 'block' },
         { name: 'masked', type: 'pii', on: 'input', action: 'redact', restore: true },
+        { name: 'schema', type: 'json_schema' },
       ],
       providers: [
         { name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' },
@@ -47,6 +48,7 @@ describe('guardrails', () => {
         { name: 'claude-block-out', guardrails: ['leak'], targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
         { name: 'restoring', guardrails: ['masked'], cache: { mode: 'exact' }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'claude-restoring', guardrails: ['masked'], targets: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
+        { name: 'structured', guardrails: ['schema'], targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'plain', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
       ],
     });
@@ -218,6 +220,39 @@ describe('guardrails', () => {
     const msg = await anthropic.messages.stream({ model: 'claude-restoring', max_tokens: 100, messages: [{ role: 'user', content: PII }] }).finalMessage();
     assert.equal((await lastBody()).messages[0].content, 'Reach [EMAIL_1] or [PHONE_1]; card [CARD_1]');
     assert.ok(msg.content[0].text.endsWith(PII), msg.content[0].text);
+  });
+
+  it('json_schema: an answer that does not follow the requested schema is refused, plain and streamed', async () => {
+    const schema = (code) => ({ type: 'json_schema', json_schema: { name: 'order', strict: true, schema: {
+      type: 'object', additionalProperties: false, required: ['code', 'count'],
+      properties: { code: code, count: { type: 'integer' } } } } });
+    const ok = await openai.chat.completions.create({ model: 'structured', response_format: schema({ type: 'string' }),
+      messages: [{ role: 'user', content: 'Give me an order' }] });
+    const parsed = JSON.parse(ok.choices[0].message.content);
+    assert.equal(typeof parsed.code, 'string');
+    assert.ok(Number.isInteger(parsed.count));
+    // torii-mock fills strings without honouring `pattern`: its answer breaks this schema.
+    const strict = schema({ type: 'string', pattern: '^[0-9]{6}$' });
+    const bad = await postJson(`${torii.v1}/chat/completions`, { model: 'structured', response_format: strict,
+      messages: [{ role: 'user', content: 'Give me an order' }] }, { headers: { authorization: 'Bearer guard-key' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error.code, 'guardrail_violation');
+    assert.equal(bad.json.error.param, 'schema');
+    assert.match(bad.json.error.message, /does not follow the requested JSON schema \(\$\.code: does not match the pattern\)/);
+    let err = null;
+    try {
+      const s = await openai.chat.completions.create({ model: 'structured', stream: true, response_format: strict,
+        messages: [{ role: 'user', content: 'Give me an order' }] });
+      for await (const _ of s) { /* drain */ }
+    } catch (e) { err = e; }
+    assert.ok(err, 'the stream ended with an error the SDK raised');
+    assert.match(String(err.message), /guardrail_violation/);
+    const anything = await openai.chat.completions.create({ model: 'structured', response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'JSON please' }] });
+    assert.equal(typeof JSON.parse(anything.choices[0].message.content), 'object');
+    // Without a requested schema the rule has nothing to check.
+    const prose = await openai.chat.completions.create({ model: 'structured', messages: [{ role: 'user', content: 'hi' }] });
+    assert.match(prose.choices[0].message.content, /hi/);
   });
 
   it('the log keeps which rules acted and how (never the originals); the metrics count them', async () => {

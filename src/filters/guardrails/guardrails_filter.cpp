@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "governance/principal.hpp"
+#include "filters/guardrails/json_schema.hpp"
 #include "filters/guardrails/scrubber.hpp"
 #include "filters/guardrails/stream_guard.hpp"
 #include "filters/guardrails/texts.hpp"
@@ -29,7 +30,43 @@ struct GuardState final : pipeline::FilterState {
   std::unique_ptr<Scrubber> scrubber;
   std::unique_ptr<StreamGuard> stream;
   bool anthropic = false;
+  const Rule* schema_rule = nullptr;  // a json_schema rule, when the request asked for a schema
+  json::value schema;
 };
+
+// The schema the request asked its answer to follow: OpenAI response_format
+// (json_schema, or json_object: any object), Anthropic output_format or
+// output_config.format. Null when it asked for none.
+json::value requested_schema(const json::object& body) {
+  auto object_at = [](const json::object& o, std::string_view k) -> const json::object* {
+    const json::value* v = o.if_contains(k);
+    return v && v->is_object() ? &v->get_object() : nullptr;
+  };
+  const json::object* format = object_at(body, "response_format");
+  if (!format) format = object_at(body, "output_format");
+  if (!format)
+    if (const json::object* config = object_at(body, "output_config")) format = object_at(*config, "format");
+  if (!format) return nullptr;
+  const json::value* type = format->if_contains("type");
+  if (!type || !type->is_string()) return nullptr;
+  if (type->get_string() == "json_object") return json::object{{"type", "object"}};
+  if (type->get_string() != "json_schema") return nullptr;
+  if (const json::object* js = object_at(*format, "json_schema"))
+    if (const json::value* s = js->if_contains("schema")) return *s;
+  if (const json::value* s = format->if_contains("schema")) return *s;
+  return nullptr;
+}
+
+// What is wrong with `text` as the answer the schema asked for; "" if nothing.
+std::string schema_problem(const GuardState& st, std::string_view text, Scrubber& s) {
+  json::error_code ec;
+  json::value answer = llm::parse_json(text, ec);
+  if (ec) return "the answer is not JSON";
+  bool undecided = false;
+  std::optional<std::string> broken = schema_violation(st.schema, answer, &undecided);
+  if (undecided) s.record(st.schema_rule, Action::log);
+  return broken.value_or("");
+}
 
 GuardState* state_of(pipeline::RequestContext& ctx, size_t index) {
   return ctx.state.size() > index ? static_cast<GuardState*>(ctx.state[index].get()) : nullptr;
@@ -94,6 +131,12 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
   json::error_code ec;
   json::value v = llm::parse_json(in.body, ec);
   if (ec || !v.is_object()) return std::nullopt;  // the surface has refused it already
+  for (const Rule* r : s.rules())
+    if (r->type == RuleType::json_schema) {
+      st.schema = requested_schema(v.get_object());
+      if (!st.schema.is_null()) st.schema_rule = r;
+      break;
+    }
   InputTexts texts;
   input_texts(v.get_object(), st.anthropic, texts);
   uint64_t chars = 0;
@@ -179,7 +222,8 @@ boost::asio::awaitable<std::optional<ApiError>> GuardrailsFilter::on_input_async
 
 std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || status != 200 || (!st->scrubber->any(kOutput) && !st->scrubber->restores()))
+  if (!st || !st->scrubber || status != 200 ||
+      (!st->scrubber->any(kOutput) && !st->scrubber->restores() && !st->schema_rule))
     return std::nullopt;
   json::error_code ec;
   json::value v = llm::parse_json(body, ec);
@@ -201,14 +245,49 @@ std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ct
     }
   }
   if (changed) body = json::serialize(v);
+  if (st->schema_rule) {
+    // The structured answer: each choice's content (OpenAI), the text blocks (Anthropic).
+    std::vector<std::string> answers;
+    if (st->anthropic) {
+      std::string text;
+      if (const json::value* content = v.get_object().if_contains("content"); content && content->is_array())
+        for (const auto& b : content->get_array())
+          if (b.is_object())
+            if (const json::value* t = b.get_object().if_contains("text"); t && t->is_string()) text += t->get_string();
+      answers.push_back(std::move(text));
+    } else if (const json::value* choices = v.get_object().if_contains("choices"); choices && choices->is_array()) {
+      for (const auto& c : choices->get_array())
+        if (const json::value* m = c.is_object() ? c.get_object().if_contains("message") : nullptr; m && m->is_object())
+          if (const json::value* t = m->get_object().if_contains("content"); t && t->is_string())
+            answers.emplace_back(t->get_string());
+    }
+    for (const auto& a : answers)
+      if (std::string problem = schema_problem(*st, a, *st->scrubber); !problem.empty()) {
+        st->scrubber->record(st->schema_rule, st->schema_rule->action);
+        if (st->schema_rule->action != Action::block) break;
+        ctx.ex.route.error_code = "guardrail_violation";
+        ApiError e = violation(*st->schema_rule, "answer");
+        e.message += ": it does not follow the requested JSON schema (" + problem + ")";
+        return e;
+      }
+  }
   return std::nullopt;
 }
 
 bool GuardrailsFilter::on_events(pipeline::RequestContext& ctx, std::string& events) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || ctx.status != 200 || (!st->scrubber->any(kOutput) && !st->scrubber->restores()))
+  if (!st || !st->scrubber || ctx.status != 200 ||
+      (!st->scrubber->any(kOutput) && !st->scrubber->restores() && !st->schema_rule))
     return true;
-  if (!st->stream) st->stream = std::make_unique<StreamGuard>(*st->scrubber, st->anthropic);
+  if (!st->stream) {
+    st->stream = std::make_unique<StreamGuard>(*st->scrubber, st->anthropic);
+    if (st->schema_rule)
+      st->stream->at_end = [st](const std::string& text) -> const Rule* {
+        if (schema_problem(*st, text, *st->scrubber).empty()) return nullptr;
+        st->scrubber->record(st->schema_rule, st->schema_rule->action);
+        return st->schema_rule->action == Action::block ? st->schema_rule : nullptr;
+      };
+  }
   if (st->stream->feed(events)) return true;
   ctx.ex.route.error_code = "guardrail_violation";
   return false;

@@ -102,7 +102,8 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
         else if (*v == "prompt_injection") rule->type = RuleType::prompt_injection;
         else if (*v == "limits") rule->type = RuleType::limits;
         else if (*v == "webhook") rule->type = RuleType::webhook;
-        else r.error(r.value_line(x), path + ".type", "expected pii, regex, words, prompt_injection, limits or webhook, got '" + *v + "'");
+        else if (*v == "json_schema") rule->type = RuleType::json_schema;
+        else r.error(r.value_line(x), path + ".type", "expected pii, regex, words, prompt_injection, limits, webhook or json_schema, got '" + *v + "'");
       } else if (x.name == "on") {
         has_on = true;
         auto v = r.string_field(x, path);
@@ -202,6 +203,11 @@ std::any parse_rules(config::Reader& r, const config::Field& f) {
     }
     if (rule->restore && (rule->action != Action::redact || !(rule->on & kInput)))
       r.error(rule->line, path + ".restore", "restores what an input redaction took out: needs action: redact on input");
+    if (rule->type == RuleType::json_schema) {
+      if (has_on && rule->on != kOutput) r.error(rule->line, path + ".on", "a json_schema rule checks output");
+      if (rule->action == Action::redact) r.error(rule->line, path + ".action", "a json_schema rule blocks or logs");
+      rule->on = kOutput;
+    }
     if (rule->type == RuleType::webhook) {
       if (!rule->endpoint) r.error(rule->line, path + ".url", "a webhook rule needs a url");
       if (has_on && rule->on != kInput) r.error(rule->line, path + ".on", "webhook rules apply to input in this build");
@@ -288,6 +294,7 @@ void Rule::find(std::string_view text, std::vector<Finding>& out) const {
       break;
     case RuleType::limits:
     case RuleType::webhook:
+    case RuleType::json_schema:
       break;
   }
 }
@@ -315,6 +322,7 @@ const char* type_name(RuleType t) {
     case RuleType::prompt_injection: return "prompt_injection";
     case RuleType::limits: return "limits";
     case RuleType::webhook: return "webhook";
+    case RuleType::json_schema: return "json_schema";
   }
   return "pii";
 }

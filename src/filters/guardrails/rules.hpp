@@ -28,7 +28,7 @@ class Reader;
 
 namespace torii::filters::guardrails {
 
-enum class RuleType : uint8_t { pii, regex, words, prompt_injection, limits, webhook };
+enum class RuleType : uint8_t { pii, regex, words, prompt_injection, limits, webhook, json_schema };
 enum class Action : uint8_t { block, redact, log };
 constexpr uint8_t kInput = 1, kOutput = 2;
 

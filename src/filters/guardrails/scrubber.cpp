@@ -7,7 +7,8 @@ namespace torii::filters::guardrails {
 namespace {
 
 bool applies(const Rule& r, uint8_t side, bool from_user) {
-  if (!(r.on & side) || r.type == RuleType::limits || r.type == RuleType::webhook) return false;
+  if (!(r.on & side) || r.type == RuleType::limits || r.type == RuleType::webhook || r.type == RuleType::json_schema)
+    return false;
   return r.type != RuleType::prompt_injection || from_user;
 }
 

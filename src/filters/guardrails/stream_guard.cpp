@@ -68,6 +68,7 @@ std::string StreamGuard::release(Part& p, std::string_view delta, bool final) {
   scrubber_.restore(out);
   p.recent += out;
   if (p.recent.size() > kRecent) p.recent.erase(0, p.recent.size() - kRecent);
+  if (at_end) p.all += out;
   return out;
 }
 
@@ -136,6 +137,13 @@ bool StreamGuard::openai_event(const std::string& data, const std::string& raw, 
       extra.erase("usage");
       before += event("", extra);
     }
+    if (at_end)
+      if (auto it = parts_.find({index, -1}); it != parts_.end())
+        if (const Rule* r = at_end(it->second.all)) {
+          blocked_ = r;
+          out += before;
+          return false;
+        }
   }
   out += before;
   out += event("", chunk);
@@ -164,6 +172,17 @@ bool StreamGuard::anthropic_event(const std::string& name, const std::string& da
           if (blocked_) return false;
         }
     }
+  } else if (t == "message_delta" && at_end) {
+    // The answer is complete: its text blocks, in order, as one text.
+    std::string text;
+    for (const auto& [key, part] : parts_)
+      if (key.second == 0) text += part.all;
+    if (const Rule* r = at_end(text)) {
+      blocked_ = r;
+      return false;
+    }
+    out += raw;
+    return true;
   } else if (t != "content_block_stop") {
     out += raw;  // nothing to check: passed on byte for byte
     return true;

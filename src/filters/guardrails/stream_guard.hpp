@@ -8,6 +8,7 @@
 // So a word waits for the character after it, never for more; the rest is
 // released when its part ends (finish_reason, content_block_stop). A block
 // rule ends the stream with an error event in the surface's shape.
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@ class StreamGuard {
   // matched: `events` then ends with the error event, and the stream must end.
   bool feed(std::string& events);
   const Rule* blocked_by() const { return blocked_; }
+  // Checks a whole answer's text when it ends (the JSON schema it was asked
+  // for): the rule that stops the stream, or null.
+  std::function<const Rule*(const std::string& text)> at_end;
 
   // Where the releasable part of `text` ends (exposed for tests).
   static size_t releasable(std::string_view text);
@@ -33,6 +37,7 @@ class StreamGuard {
   struct Part {
     std::string held;    // not yet released
     std::string recent;  // the last released bytes, context for block rules
+    std::string all;     // everything released, when at_end wants it
   };
   // Adds `delta` to the part and returns what may go out now (`final`: all of it).
   std::string release(Part& p, std::string_view delta, bool final);
