@@ -91,7 +91,8 @@ http::ErrorResponder Gateway::error_responder() {
     ApiError e = make_error(status, std::string(message));
     http::Response r;
     r.status = status;
-    r.body = path.starts_with("/v1/messages") ? anthropic_error_body(e) : openai_error_body(e);
+    r.body = path.starts_with("/v1/messages") || path.starts_with("/messages") ? anthropic_error_body(e)
+                                                                              : openai_error_body(e);
     return r;
   };
 }

@@ -21,6 +21,7 @@ RouteTable RouteTable::standard() {
       t.add({std::string(path) + "/", m, handler, Surface::admin, false, true});
   }
   t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
+  t.add({"/messages", "POST", Handler::messages, Surface::anthropic, true});
   // SDKs configured with a bare host call the same routes without "/v1".
   for (std::string prefix : {"/v1", ""}) {
     t.add({prefix + "/chat/completions", "POST", Handler::chat, Surface::openai, true});
@@ -33,7 +34,7 @@ RouteTable RouteTable::standard() {
 
 RouteMatch RouteTable::match(std::string_view method, std::string_view path) const {
   RouteMatch m;
-  if (path.starts_with("/v1/messages")) m.surface = Surface::anthropic;
+  if (path.starts_with("/v1/messages") || path.starts_with("/messages")) m.surface = Surface::anthropic;
   const std::string_view effective = method == "HEAD" ? std::string_view("GET") : method;
   for (const auto& r : routes_) {
     if (r.prefix ? !(path.size() > r.path.size() && path.starts_with(r.path)) : r.path != path) continue;

@@ -72,6 +72,7 @@ std::optional<ApiError> decode(const routing::ModelTable& models, const http::He
     return make_error(400, "model: the name must be at most 256 bytes without control characters");
   if (!body.contains("max_tokens")) return make_error(400, "max_tokens: Field required");
   if (!body.contains("messages")) return make_error(400, "messages: Field required");
+  if (!body.at("messages").is_array()) return make_error(400, "messages: Input should be a valid list");
   model = models.resolve(headers, scan.model, direct, caller);
   if (!model) return make_error(404, "model: " + scan.model);
   return std::nullopt;

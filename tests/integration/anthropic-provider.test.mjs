@@ -161,6 +161,28 @@ describe('anthropic provider', () => {
     assert.equal(seen.headers['anthropic-beta'], 'prompt-caching-2024-07-31');
   });
 
+  it('POST /messages answers like /v1/messages (SDKs given a bare host); non-list messages are refused', async () => {
+    const headers = { 'x-api-key': 'k1', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+    const ok = await fetch(`${torii.url}/messages`, { method: 'POST', headers,
+      body: JSON.stringify({ model: 'sonnet', max_tokens: 32, messages: [{ role: 'user', content: 'Bare host' }] }) });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).type, 'message');
+    const unknown = await fetch(`${torii.url}/messages`, { method: 'POST', headers,
+      body: JSON.stringify({ model: 'nope', max_tokens: 32, messages: [] }) });
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).type, 'error', 'the Anthropic error shape');
+    const before = (await mockStats(claude)).requests;
+    for (const messages of [{ role: 'user', content: 'x' }, 'hello', null]) {
+      const r = await fetch(`${torii.url}/v1/messages`, { method: 'POST', headers,
+        body: JSON.stringify({ model: 'sonnet', max_tokens: 32, messages }) });
+      assert.equal(r.status, 400);
+      const e = await r.json();
+      assert.equal(e.type, 'error');
+      assert.equal(e.error.message, 'messages: Input should be a valid list');
+    }
+    assert.equal((await mockStats(claude)).requests, before, 'nothing was forwarded');
+  });
+
   it('Anthropic SDK: streaming events are the upstream events, byte for byte', async () => {
     const body = { model: 'sonnet', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Stream me' }] };
     const direct = await fetch(`${claude.url}/v1/messages`, {
