@@ -36,11 +36,7 @@ std::string mask_secret(std::string_view secret);
 class Sections {
  public:
   void add(Section s) { all_.push_back(std::move(s)); }
-  const Section* find(std::string_view name) const {
-    for (const auto& s : all_)
-      if (s.name == name) return &s;
-    return nullptr;
-  }
+  const Section* find(std::string_view name) const { return find_in(all_, name); }
   const std::vector<Section>& all() const { return all_; }
 
   // Sections a concern reads inside each `models` entry (a model's own
@@ -48,11 +44,7 @@ class Sections {
   // parser gets the field named by its full path ("models[2].cache"), for
   // its error messages.
   void add_model(Section s) { model_.push_back(std::move(s)); }
-  const Section* find_model(std::string_view name) const {
-    for (const auto& s : model_)
-      if (s.name == name) return &s;
-    return nullptr;
-  }
+  const Section* find_model(std::string_view name) const { return find_in(model_, name); }
   const std::vector<Section>& model_sections() const { return model_; }
 
   // Checks across sections, run once the whole file is read (a model's
@@ -63,6 +55,12 @@ class Sections {
   const std::vector<Check>& checks() const { return checks_; }
 
  private:
+  static const Section* find_in(const std::vector<Section>& list, std::string_view name) {
+    for (const auto& s : list)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+
   std::vector<Section> all_;
   std::vector<Section> model_;
   std::vector<Check> checks_;

@@ -49,7 +49,8 @@ class Filter {
   // The answer's status and headers, just before they are written; filters
   // may add headers. Runs for every answer, local errors included.
   virtual void on_head(RequestContext&, int /*status*/, http::Headers&) const {}
-  // Filters that rewrite answers (output guardrails) say so; then a whole
+  // Filters that rewrite answers (output guardrails) say so, and mark the
+  // requests whose answers they check (ctx.rewrites_output); then a whole
   // answer passes on_answer before its head is written (the body may be
   // rewritten, or an error answered instead), and a stream's events pass
   // on_events before each write (rewritten, held back, or, returning

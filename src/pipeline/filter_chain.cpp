@@ -37,7 +37,6 @@ FilterChain::FilterChain(const FilterRegistry& registry, const Config& config) {
       looks_up_ = looks_up_ || f->looks_up();
       inspects_input_ = inspects_input_ || f->inspects_input();
       inspects_input_async_ = inspects_input_async_ || f->inspects_input_async();
-      rewrites_output_ = rewrites_output_ || f->rewrites_output();
       filters_.push_back(std::move(f));
     }
 }

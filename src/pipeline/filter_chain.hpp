@@ -63,7 +63,6 @@ class FilterChain {
   std::optional<ApiError> on_input(RequestContext& ctx, Input& in) const;
   bool inspects_input_async() const { return inspects_input_async_; }
   boost::asio::awaitable<std::optional<ApiError>> on_input_async(RequestContext& ctx, Input& in) const;
-  bool rewrites_output() const { return rewrites_output_; }
   std::optional<ApiError> on_answer(RequestContext& ctx, int status, std::string& body) const;
   bool on_events(RequestContext& ctx, std::string& events) const;
   // Runs on_lookup of the filters that look up, in order, until one answers.
@@ -83,7 +82,6 @@ class FilterChain {
   bool looks_up_ = false;
   bool inspects_input_ = false;
   bool inspects_input_async_ = false;
-  bool rewrites_output_ = false;
 };
 
 }  // namespace torii::pipeline

@@ -42,6 +42,9 @@ struct RequestContext {
   // null where a level does not apply. Kept alive by the auth filter's state.
   const governance::Principal* principals[3] = {};
   bool admission_refused = false;  // an on_admit refused it (see Filter::on_admit)
+  // A filter checks or rewrites this request's answer (output guardrails):
+  // the response sink passes it through on_answer / on_events.
+  bool rewrites_output = false;
 
   // What came of it, filled as the answer goes out.
   int status = 0;            // of the answer's head; 0 = nothing was answered

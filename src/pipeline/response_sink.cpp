@@ -22,7 +22,7 @@ boost::asio::awaitable<bool> ready(bool v) { co_return v; }
 }  // namespace
 
 boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
-  if (ctx_ && chain_.rewrites_output()) {
+  if (ctx_ && ctx_->rewrites_output) {
     if (std::optional<ApiError> refused = chain_.on_answer(*ctx_, response.status, response.body)) {
       // The answer is withheld: the filter's error goes out in its place.
       response.status = refused->status;
@@ -47,7 +47,7 @@ boost::asio::awaitable<bool> ResponseSink::begin_stream(int status, http::Header
 }
 
 boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
-  if (ctx_ && chain_.rewrites_output()) {
+  if (ctx_ && ctx_->rewrites_output) {
     // Filters may hold events back, rewrite them, or end the stream.
     if (stopped_) return ready(false);
     events_.assign(data);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <tuple>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,6 +17,7 @@
 #include "filters/cache/replay.hpp"
 #include "filters/cache/semantic_query.hpp"
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 #include "llm/json_scan.hpp"
 #include "llm/pricing.hpp"
 #include "pipeline/filter_chain.hpp"
@@ -34,7 +36,6 @@ namespace {
 struct CacheState final : pipeline::FilterState {
   std::string key;      // of its entry; "" = not cacheable
   bool store = false;   // its answer is to be stored
-  bool stream = false;
   bool hit = false;
   bool too_large = false;
   uint32_t ttl_s = 0;
@@ -50,33 +51,20 @@ CacheState* state_of(pipeline::RequestContext& ctx, size_t index) {
   return ctx.state.size() > index ? static_cast<CacheState*>(ctx.state[index].get()) : nullptr;
 }
 
-// The memory store outlives config snapshots (a reload keeps the entries)
-// while its caps stay the same.
-std::shared_ptr<MemoryStore> shared_memory_store(uint64_t max_bytes, uint64_t max_entry_bytes) {
+// The stores outlive config snapshots (a reload keeps the entries) while
+// what they were made with stays the same: one instance per type, made
+// again when its arguments change.
+template <class T, class... Args>
+std::shared_ptr<T> shared_instance(Args... args) {
   static std::mutex mutex;
-  static std::weak_ptr<MemoryStore> current;
-  static uint64_t current_caps[2] = {0, 0};
+  static std::weak_ptr<T> current;
+  static std::tuple<Args...> made_with;
   std::lock_guard lock(mutex);
   auto s = current.lock();
-  if (!s || current_caps[0] != max_bytes || current_caps[1] != max_entry_bytes) {
-    s = std::make_shared<MemoryStore>(max_bytes, max_entry_bytes);
+  if (!s || made_with != std::tuple<Args...>(args...)) {
+    s = std::make_shared<T>(args...);
     current = s;
-    current_caps[0] = max_bytes;
-    current_caps[1] = max_entry_bytes;
-  }
-  return s;
-}
-
-std::shared_ptr<SemanticIndex> shared_semantic_index(size_t max_entries) {
-  static std::mutex mutex;
-  static std::weak_ptr<SemanticIndex> current;
-  static size_t current_cap = 0;
-  std::lock_guard lock(mutex);
-  auto s = current.lock();
-  if (!s || current_cap != max_entries) {
-    s = std::make_shared<SemanticIndex>(max_entries);
-    current = s;
-    current_cap = max_entries;
+    made_with = std::tuple<Args...>(args...);
   }
   return s;
 }
@@ -127,13 +115,6 @@ std::string namespace_of(const Settings& s, const pipeline::RequestContext& ctx,
   return ns;
 }
 
-bool stream_usage_asked(const json::object& body) {
-  const json::value* so = body.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  const json::value* iu = so->get_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->get_bool();
-}
-
 }  // namespace
 
 CacheFilter::CacheFilter(const Config& config, size_t index) : index_(index) {
@@ -151,7 +132,7 @@ CacheFilter::CacheFilter(const Config& config, size_t index) : index_(index) {
   bool semantic = default_.mode == Mode::semantic;
   for (const auto& m : per_model_) semantic = semantic || m.mode == Mode::semantic;
   max_vectors_ = gateway ? gateway->max_entries : GatewayCache().max_entries;
-  if (semantic) vectors_ = shared_semantic_index(max_vectors_);
+  if (semantic) vectors_ = shared_instance<SemanticIndex>(size_t(max_vectors_));
   for (const auto& m : per_model_)
     if (m.mode == Mode::semantic && !std::any_of(config.models.begin(), config.models.end(),
                                                  [&](const ModelConfig& c) { return c.name == m.embedding_model; }))
@@ -161,7 +142,8 @@ CacheFilter::CacheFilter(const Config& config, size_t index) : index_(index) {
     std::string error;
     if (auto endpoint = store::parse_redis_url(config.store.redis, error)) redis_.emplace(std::move(*endpoint));
   }
-  if (!redis_) memory_ = shared_memory_store(gateway ? gateway->max_bytes : GatewayCache().max_bytes, largest_entry);
+  if (!redis_)
+    memory_ = shared_instance<MemoryStore>(gateway ? gateway->max_bytes : GatewayCache().max_bytes, largest_entry);
 }
 
 const Settings& CacheFilter::settings_for(const routing::Model* model) const {
@@ -198,7 +180,6 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
                                                                          : "chat";
   const std::string ns_tag = namespace_tag(namespace_of(s, ctx, controls.ns));
   st.key = entry_key(ns_tag, surface, l.model->name, canonical_request(body));
-  st.stream = l.stream;
   st.ttl_s = controls.ttl_s.value_or(s.ttl_s);
   st.max_bytes = s.max_entry_bytes;
   if (controls.lookup) {
@@ -235,14 +216,14 @@ boost::asio::awaitable<bool> CacheFilter::on_lookup(pipeline::RequestContext& ct
     if (fresh(found)) {
       if (record.status != "semantic-hit") record.status = "hit";
       st.hit = true;
-      auto serving = serve(ctx, l, *found, ctx.surface != pipeline::Surface::anthropic && stream_usage_asked(body));
+      auto serving = serve(ctx, l, *found, ctx.surface != pipeline::Surface::anthropic && llm::get::wants_stream_usage(body));
       co_await std::move(serving);
       co_return true;
     }
     record.status = "miss";
   }
   st.store = controls.store;
-  if (st.store && st.stream) st.collector = std::make_unique<StreamCollector>(ctx.surface == pipeline::Surface::anthropic);
+  if (st.store && l.stream) st.collector = std::make_unique<StreamCollector>(ctx.surface == pipeline::Surface::anthropic);
   co_return false;
 }
 
@@ -297,8 +278,7 @@ boost::asio::awaitable<void> CacheFilter::serve(pipeline::RequestContext& ctx, c
   ex.route.upstream_model = a.upstream_model;
   ex.cost_usd = 0.0;  // nothing was generated: the usage stays zero too
   ex.cache.saved_usd = a.cost_usd;
-  http::Headers headers = ex.response_headers;
-  headers.set("x-torii-cache", ex.cache.status);
+  http::Headers headers = ex.response_headers;  // x-torii-cache is on_head's, as on every answer
   if (ex.cache.status == "semantic-hit") headers.set("x-torii-cache-similarity", std::to_string(a.similarity));
   headers.set("Age", std::to_string(std::max<int64_t>(0, (core::unix_now_us() - a.created_us) / 1'000'000)));
   headers.set("x-torii-provider", a.provider);

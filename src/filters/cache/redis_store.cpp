@@ -24,15 +24,6 @@ std::atomic<uint64_t> write_failures{0};
 // The worker's connection that nobody waits on (lane 1), for writes.
 constexpr int kWriteLane = 1;
 
-boost::asio::awaitable<void> write(store::RedisEndpoint endpoint, std::string key, std::string value, int64_t ttl_ms) {
-  auto executor = co_await boost::asio::this_coro::executor;
-  store::RedisClient& client = store::RedisClient::for_this_thread(executor, endpoint, kWriteLane);
-  std::vector<std::string> args{"SET", std::move(key), std::move(value), "PX", std::to_string(ttl_ms)};
-  store::RedisReply reply = co_await client.call(std::move(args), kWriteTimeout);
-  if (reply.failed() && write_failures.fetch_add(1, std::memory_order_relaxed) % 100 == 0)
-    log::warn("cache: storing an answer in redis failed: {}", reply.text);
-}
-
 constexpr const char* kVectorStream = "torii:cache:vectors";
 // The follower's own connection: a blocking XREAD holds its connection.
 constexpr int kFollowLane = 2;
@@ -121,8 +112,9 @@ boost::asio::awaitable<std::optional<CachedAnswer>> RedisStore::get(std::string 
 
 void RedisStore::put(boost::asio::any_io_executor executor, std::string key, std::string encoded,
                      int64_t ttl_ms) const {
-  boost::asio::co_spawn(executor, write(endpoint_, redis_key(key), std::move(encoded), std::max<int64_t>(ttl_ms, 1)),
-                        boost::asio::detached);
+  std::vector<std::string> args{"SET", redis_key(key), std::move(encoded), "PX",
+                                std::to_string(std::max<int64_t>(ttl_ms, 1))};
+  boost::asio::co_spawn(executor, send(endpoint_, std::move(args)), boost::asio::detached);
 }
 
 boost::asio::awaitable<int64_t> RedisStore::erase(std::string prefix) const {

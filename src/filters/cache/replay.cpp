@@ -4,6 +4,7 @@
 
 #include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 
 namespace torii::filters::cache {
 
@@ -27,11 +28,6 @@ void append_string(json::object& o, std::string_view key, const json::value& pie
   json::value& v = o[key];
   if (v.is_string()) v.get_string().append(piece.get_string());
   else v = piece.get_string();
-}
-
-std::string text_of(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
 json::object& choice_at(json::array& choices, int64_t index) {
@@ -60,9 +56,7 @@ struct ChunkWriter {
     body["model"] = completion.contains("model") ? completion.at("model") : json::value("");
     for (const char* k : {"system_fingerprint", "service_tier"})
       if (const json::value* v = completion.if_contains(k)) body[k] = *v;
-    out += "data: ";
-    out += json::serialize(body);
-    out += "\n\n";
+    out += http::sse_data_event(json::serialize(body));
   }
   void choice(int64_t index, json::object delta, const json::value& finish = nullptr) {
     write(json::object{{"choices", json::array{json::object{{"index", index},
@@ -176,7 +170,7 @@ void StreamCollector::anthropic_event(std::string_view name, std::string_view da
     return;
   }
   json::object& e = v.get_object();
-  const std::string type = text_of(e, "type");
+  const std::string_view type = llm::get::str(e, "type");
   if (type == "error" || name == "error") {
     failed_ = true;
   } else if (type == "message_start") {
@@ -193,15 +187,15 @@ void StreamCollector::anthropic_event(std::string_view name, std::string_view da
     if (content.empty() || !d || !d->is_object() || !content.back().is_object()) return;
     json::object& block = content.back().get_object();
     const json::object& delta = d->get_object();
-    const std::string dt = text_of(delta, "type");
+    const std::string_view dt = llm::get::str(delta, "type");
     if (dt == "text_delta") {
       if (const json::value* t = delta.if_contains("text")) append_string(block, "text", *t);
     } else if (dt == "input_json_delta") {
-      partial_json_.back() += text_of(delta, "partial_json");
+      partial_json_.back() += llm::get::str(delta, "partial_json");
     } else if (dt == "thinking_delta") {
       if (const json::value* t = delta.if_contains("thinking")) append_string(block, "thinking", *t);
     } else if (dt == "signature_delta") {
-      block["signature"] = text_of(delta, "signature");
+      block["signature"] = llm::get::str(delta, "signature");
     } else if (dt == "citations_delta") {
       if (const json::value* c = delta.if_contains("citation")) array_at(block, "citations").push_back(*c);
     }
@@ -299,7 +293,7 @@ std::string anthropic_stream_of(const json::object& message) {
     for (const auto& bv : content->get_array()) {
       if (!bv.is_object()) continue;
       const json::object& b = bv.get_object();
-      const std::string type = text_of(b, "type");
+      const std::string_view type = llm::get::str(b, "type");
       json::object opened = b;
       json::array deltas;
       if (type == "text") {

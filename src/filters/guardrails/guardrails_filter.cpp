@@ -16,6 +16,7 @@
 #include "filters/guardrails/texts.hpp"
 #include "filters/guardrails/webhook.hpp"
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
 #include "routing/model_table.hpp"
@@ -32,39 +33,40 @@ struct GuardState final : pipeline::FilterState {
   bool anthropic = false;
   const Rule* schema_rule = nullptr;  // a json_schema rule, when the request asked for a schema
   json::value schema;
+  bool output = false;  // its answer goes through output rules, restoration or the schema check
 };
+
+// The answer of this request is to be checked: the response sink hands it over.
+void check_output(pipeline::RequestContext& ctx, GuardState& st) {
+  st.output = true;
+  ctx.rewrites_output = true;
+}
 
 // The schema the request asked its answer to follow: OpenAI response_format
 // (json_schema, or json_object: any object), Anthropic output_format or
 // output_config.format. Null when it asked for none.
 json::value requested_schema(const json::object& body) {
-  auto object_at = [](const json::object& o, std::string_view k) -> const json::object* {
-    const json::value* v = o.if_contains(k);
-    return v && v->is_object() ? &v->get_object() : nullptr;
-  };
-  const json::object* format = object_at(body, "response_format");
-  if (!format) format = object_at(body, "output_format");
-  if (!format)
-    if (const json::object* config = object_at(body, "output_config")) format = object_at(*config, "format");
+  const json::object* format = llm::get::obj(body, "response_format");
+  if (!format) format = llm::get::obj(body, "output_format");
+  if (!format) format = llm::get::obj(llm::get::obj(body, "output_config"), "format");
   if (!format) return nullptr;
-  const json::value* type = format->if_contains("type");
-  if (!type || !type->is_string()) return nullptr;
-  if (type->get_string() == "json_object") return json::object{{"type", "object"}};
-  if (type->get_string() != "json_schema") return nullptr;
-  if (const json::object* js = object_at(*format, "json_schema"))
+  const std::string_view type = llm::get::str(*format, "type");
+  if (type == "json_object") return json::object{{"type", "object"}};
+  if (type != "json_schema") return nullptr;
+  if (const json::object* js = llm::get::obj(*format, "json_schema"))
     if (const json::value* s = js->if_contains("schema")) return *s;
   if (const json::value* s = format->if_contains("schema")) return *s;
   return nullptr;
 }
 
 // What is wrong with `text` as the answer the schema asked for; "" if nothing.
-std::string schema_problem(const GuardState& st, std::string_view text, Scrubber& s) {
+std::string schema_problem(GuardState& st, std::string_view text) {
   json::error_code ec;
   json::value answer = llm::parse_json(text, ec);
   if (ec) return "the answer is not JSON";
   bool undecided = false;
   std::optional<std::string> broken = schema_violation(st.schema, answer, &undecided);
-  if (undecided) s.record(st.schema_rule, Action::log);
+  if (undecided) st.scrubber->record(st.schema_rule, Action::log);
   return broken.value_or("");
 }
 
@@ -137,6 +139,7 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
       if (!st.schema.is_null()) st.schema_rule = r;
       break;
     }
+  if (s.any(kOutput) || st.schema_rule) check_output(ctx, st);
   InputTexts texts;
   input_texts(v.get_object(), st.anthropic, texts);
   uint64_t chars = 0;
@@ -159,7 +162,10 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
   }
   // An answer restored with this request's values must not be served to
   // another request that redacts to the same text.
-  if (s.restores()) ctx.ex.cache_bypass = true;
+  if (s.restores()) {
+    ctx.ex.cache_bypass = true;
+    check_output(ctx, st);
+  }
   return std::nullopt;
 }
 
@@ -222,9 +228,7 @@ boost::asio::awaitable<std::optional<ApiError>> GuardrailsFilter::on_input_async
 
 std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ctx, int status, std::string& body) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || status != 200 ||
-      (!st->scrubber->any(kOutput) && !st->scrubber->restores() && !st->schema_rule))
-    return std::nullopt;
+  if (!st || !st->output || status != 200) return std::nullopt;
   json::error_code ec;
   json::value v = llm::parse_json(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
@@ -262,7 +266,7 @@ std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ct
             answers.emplace_back(t->get_string());
     }
     for (const auto& a : answers)
-      if (std::string problem = schema_problem(*st, a, *st->scrubber); !problem.empty()) {
+      if (std::string problem = schema_problem(*st, a); !problem.empty()) {
         st->scrubber->record(st->schema_rule, st->schema_rule->action);
         if (st->schema_rule->action != Action::block) break;
         ctx.ex.route.error_code = "guardrail_violation";
@@ -276,14 +280,12 @@ std::optional<ApiError> GuardrailsFilter::on_answer(pipeline::RequestContext& ct
 
 bool GuardrailsFilter::on_events(pipeline::RequestContext& ctx, std::string& events) const {
   GuardState* st = state_of(ctx, index_);
-  if (!st || !st->scrubber || ctx.status != 200 ||
-      (!st->scrubber->any(kOutput) && !st->scrubber->restores() && !st->schema_rule))
-    return true;
+  if (!st || !st->output || ctx.status != 200) return true;
   if (!st->stream) {
     st->stream = std::make_unique<StreamGuard>(*st->scrubber, st->anthropic);
     if (st->schema_rule)
       st->stream->at_end = [st](const std::string& text) -> const Rule* {
-        if (schema_problem(*st, text, *st->scrubber).empty()) return nullptr;
+        if (schema_problem(*st, text).empty()) return nullptr;
         st->scrubber->record(st->schema_rule, st->schema_rule->action);
         return st->schema_rule->action == Action::block ? st->schema_rule : nullptr;
       };

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
+#include "llm/json_get.hpp"
 
 namespace torii::filters::guardrails {
 
@@ -19,22 +21,9 @@ bool sticky(char c) {
 }
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
-int64_t int_at(const json::object& o, std::string_view k, int64_t fallback = 0) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_int64() ? v->get_int64() : fallback;
-}
-
+// An event of the surface's stream: OpenAI's have no name, Anthropic's do.
 std::string event(std::string_view name, const json::object& data) {
-  std::string out;
-  if (!name.empty()) {
-    out += "event: ";
-    out += name;
-    out += '\n';
-  }
-  out += "data: ";
-  out += json::serialize(data);
-  out += "\n\n";
-  return out;
+  return name.empty() ? http::sse_data_event(json::serialize(data)) : llm::anthropic_event(name, data);
 }
 
 }  // namespace
@@ -78,7 +67,7 @@ void StreamGuard::block(std::string& out) {
   if (anthropic_) {
     out += "event: error\ndata: " + anthropic_error_body(e) + "\n\n";
   } else {
-    out += "data: " + openai_error_body(e) + "\n\n";
+    out += http::sse_data_event(openai_error_body(e));
   }
 }
 
@@ -99,7 +88,7 @@ bool StreamGuard::openai_event(const std::string& data, const std::string& raw, 
   for (auto& cv : choices->get_array()) {
     if (!cv.is_object()) continue;
     json::object& c = cv.get_object();
-    const int64_t index = int_at(c, "index");
+    const int64_t index = llm::get::integer(c, "index");
     const json::value* fr = c.if_contains("finish_reason");
     const bool finishing = fr && !fr->is_null();
     json::value* dv = c.if_contains("delta");
@@ -115,7 +104,7 @@ bool StreamGuard::openai_event(const std::string& data, const std::string& raw, 
           json::value* fn = call.get_object().if_contains("function");
           json::value* args = fn && fn->is_object() ? fn->get_object().if_contains("arguments") : nullptr;
           if (!args || !args->is_string()) continue;
-          *args = release(parts_[{index, int_at(call.get_object(), "index")}], args->get_string(), false);
+          *args = release(parts_[{index, llm::get::integer(call.get_object(), "index")}], args->get_string(), false);
           if (blocked_) return false;
         }
     }
@@ -159,9 +148,8 @@ bool StreamGuard::anthropic_event(const std::string& name, const std::string& da
     return true;
   }
   json::object& e = v.get_object();
-  const json::value* type = e.if_contains("type");
-  const std::string_view t = type && type->is_string() ? std::string_view(type->get_string()) : "";
-  const int64_t index = int_at(e, "index");
+  const std::string_view t = llm::get::str(e, "type");
+  const int64_t index = llm::get::integer(e, "index");
   if (t == "content_block_delta") {
     json::value* dv = e.if_contains("delta");
     if (dv && dv->is_object()) {
