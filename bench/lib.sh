@@ -358,6 +358,23 @@ use_target() {
   esac
 }
 
+# stream_run TARGET OUT STREAMS [DRIVER ARGS...]: the stream driver against
+# TARGET's streaming path with STREAMS streams, its JSON in OUT ('{}' when it
+# failed); sets STREAM_CPU_TICKS to the serving process's CPU over the run.
+stream_run() {
+  local target=$1 out=$2 streams=$3 before after
+  shift 3
+  use_target "$target"
+  split_url "$T_URL"
+  before=$(cpu_ticks "$CPU_PIDS")
+  timeout 300 "$BUILD/torii-bench-driver" stream --port "$U_PORT" --path "$U_PATH" --model "$T_MODEL" --key "$T_KEY" \
+    --streams "$streams" --ramp-ms "$STREAM_RAMP_MS" --watch-pids "$CPU_PIDS" --timeout-s 240 "$@" \
+    >"$out" 2>"$out.err" || true
+  after=$(cpu_ticks "$CPU_PIDS")
+  [ -s "$out" ] || echo '{}' >"$out"
+  STREAM_CPU_TICKS=$((after - before))
+}
+
 # split_url URL: sets U_PORT and U_PATH of an http://127.0.0.1:PORT/PATH URL.
 split_url() {
   local rest=${1#http://127.0.0.1:}

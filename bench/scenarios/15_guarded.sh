@@ -4,7 +4,7 @@
 # (the stream scenario's driver, GUARD_STREAMS of them) for the time to
 # first event each adds.
 scenario_guarded() {
-  local w=$1 t r out before after
+  local w=$1 t r out
   for t in torii torii-guarded; do
     use_target "$t"
     wrk_json "$T_URL" "$CONNECTIONS" 1 chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" >/dev/null
@@ -12,17 +12,10 @@ scenario_guarded() {
   compare_runs guarded "$w" "$CONNECTIONS" "$ROUNDS" torii torii-guarded
   for ((r = 0; r < STREAM_ROUNDS; r++)); do
     for t in $(rotate "$r" torii torii-guarded); do
-      use_target "$t-stream"
-      split_url "$T_URL"
       out="$WORK/guarded-stream-$t-$w-$r.json"
-      before=$(cpu_ticks "$CPU_PIDS")
-      timeout 300 "$BUILD/torii-bench-driver" stream --port "$U_PORT" --path "$U_PATH" --model "$T_MODEL" --key "$T_KEY" \
-        --streams "$GUARD_STREAMS" --ramp-ms "$STREAM_RAMP_MS" --watch-pids "$CPU_PIDS" --timeout-s 240 \
-        >"$out" 2>"$out.err" || true
-      after=$(cpu_ticks "$CPU_PIDS")
-      [ -s "$out" ] || echo '{}' >"$out"
+      stream_run "$t-stream" "$out" "$GUARD_STREAMS"
       record kind=stream scenario=guarded workers="$w" target="guarded-$t" round="$r" driver="$(cat "$out")" \
-        cpu_ticks=$((after - before))
+        cpu_ticks="$STREAM_CPU_TICKS"
     done
   done
 }
