@@ -18,6 +18,8 @@
 #include "routing/router.hpp"
 #include "surfaces/anthropic_api.hpp"
 #include "surfaces/openai_api.hpp"
+#include "surfaces/response_archive.hpp"
+#include "surfaces/responses_api.hpp"
 
 namespace torii::app {
 
@@ -239,6 +241,17 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
     case pipeline::Handler::messages:
       co_await surfaces::anthropic_messages(router, ex, *models_, req.headers, std::move(req.body));
       break;
+    case pipeline::Handler::responses: {
+      surfaces::ResponsesContext rc{router, ctx, *models_, surfaces::response_store_location(config_)};
+      co_await surfaces::responses_create(std::move(rc), std::move(req.body));
+      break;
+    }
+    case pipeline::Handler::response_item: {
+      surfaces::ResponsesContext rc{router, ctx, *models_, surfaces::response_store_location(config_)};
+      std::string rest(std::string_view(req.path()).substr(req.path().find("/responses/") + 11));
+      co_await surfaces::responses_item(std::move(rc), std::move(rest));
+      break;
+    }
     case pipeline::Handler::chat:
     case pipeline::Handler::completions:
     case pipeline::Handler::embeddings: {

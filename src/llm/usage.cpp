@@ -50,6 +50,20 @@ Usage usage_from_openai(std::string_view u) {
   return out;
 }
 
+Usage usage_from_responses(std::string_view u) {
+  Usage out;
+  out.reported = true;
+  int64_t input = 0;
+  for_each_count(u, [&](std::string_view key, int64_t v) {
+    if (key == "input_tokens") input = v;
+    else if (key == "output_tokens") out.output = v;
+    else if (key == "cached_tokens") out.cached_read = v;
+    else if (key == "reasoning_tokens") out.reasoning = v;
+  });
+  out.input = std::max<int64_t>(0, input - out.cached_read);
+  return out;
+}
+
 Usage usage_from_anthropic(std::string_view u) {
   Usage out;
   update_from_anthropic(out, u);

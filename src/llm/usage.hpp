@@ -33,6 +33,9 @@ struct Usage {
 // From an OpenAI (canonical) `usage` object: prompt_tokens include cached
 // reads and (Torii's extension cache_creation_input_tokens) cache writes.
 Usage usage_from_openai(std::string_view usage_json);
+// From a Responses API `usage` object: input_tokens include cached reads
+// (input_tokens_details.cached_tokens), output_tokens include reasoning.
+Usage usage_from_responses(std::string_view usage_json);
 // From an Anthropic `usage` object (message, message_start or message_delta).
 Usage usage_from_anthropic(std::string_view usage_json);
 // A later report of the same answer (a stream's message_delta after its

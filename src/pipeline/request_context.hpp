@@ -15,7 +15,7 @@
 namespace torii::pipeline {
 
 // Which API a route speaks, and so the shape its errors take.
-enum class Surface { openai, anthropic, admin, probe };
+enum class Surface { openai, anthropic, responses, admin, probe };
 
 // A filter's own per-request data (FilterChain gives each filter one slot).
 struct FilterState {

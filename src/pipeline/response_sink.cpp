@@ -35,6 +35,7 @@ boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
   if (ctx_) {
     ctx_->body_bytes += response.body.size();
     chain_.on_chunk(*ctx_, response.body);
+    if (ctx_->ex.tap) ctx_->ex.tap->observe(response.status, response.body, false);
     ctx_->answered = true;
   }
   return client_.send(std::move(response));
@@ -59,6 +60,7 @@ boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
     if (ctx_->body_bytes == 0) ctx_->times.first_chunk = RequestContext::Clock::now();
     ctx_->body_bytes += data.size();
     chain_.on_chunk(*ctx_, data);
+    if (ctx_->ex.tap) ctx_->ex.tap->observe(ctx_->status, data, true);
   }
   return client_.write_chunk(data);
 }

@@ -28,6 +28,9 @@ RouteTable RouteTable::standard() {
     t.add({prefix + "/completions", "POST", Handler::completions, Surface::openai, true});
     t.add({prefix + "/embeddings", "POST", Handler::embeddings, Surface::openai, true});
     t.add({prefix + "/models", "GET", Handler::models, Surface::openai, true});
+    t.add({prefix + "/responses", "POST", Handler::responses, Surface::responses, true});
+    for (const char* m : {"GET", "DELETE"})
+      t.add({prefix + "/responses/", m, Handler::response_item, Surface::responses, true, true});
   }
   return t;
 }

@@ -29,6 +29,8 @@ enum class Handler {
   completions,
   embeddings,
   messages,
+  responses,      // POST /v1/responses
+  response_item,  // GET, DELETE /v1/responses/{id}; GET .../input_items
 };
 
 struct Route {

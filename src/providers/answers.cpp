@@ -149,6 +149,44 @@ EventTransform anthropic_passthrough_events() {
   };
 }
 
+namespace {
+
+// A Responses event's type: its `event:` line, else its data's "type".
+std::string_view responses_event_type(const http::SseEvent& ev) {
+  if (!ev.event.empty()) return ev.event;
+  static constexpr std::string_view kType = "\"type\":\"";
+  size_t at = ev.data.find(kType);
+  if (at == std::string::npos) return {};
+  at += kType.size();
+  size_t end = ev.data.find('"', at);
+  return end == std::string::npos ? std::string_view() : std::string_view(ev.data).substr(at, end - at);
+}
+
+}  // namespace
+
+EventTransform responses_passthrough_events() {
+  return [ev = http::SseEvent()](const std::string& event, std::string& out, std::string& error) mutable {
+    if (!http::parse_sse_event(event, ev)) {
+      out += event;
+      return EventResult::more;
+    }
+    std::string why;
+    if (!llm::is_valid_json(ev.data, &why)) {
+      error = "invalid JSON in upstream stream event '" + ev.event + "': " + why;
+      return EventResult::failed;
+    }
+    const std::string_view type = responses_event_type(ev);
+    if (type == "error") {
+      error = "upstream sent an error event: " + ev.data;
+      return EventResult::failed;
+    }
+    out += event;
+    return type == "response.completed" || type == "response.incomplete" || type == "response.failed"
+               ? EventResult::complete
+               : EventResult::more;
+  };
+}
+
 boost::asio::awaitable<EventSource::Step> SseEvents::step(std::string& out, ApiError& error,
                                                          http::UpstreamError& transport, Mode mode) {
   std::string event, why, incoming;

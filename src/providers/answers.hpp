@@ -50,6 +50,10 @@ EventTransform openai_passthrough_events();
 // For Anthropic streams forwarded as they are: each event's data must be
 // JSON; message_stop completes the stream, an error event fails it.
 EventTransform anthropic_passthrough_events();
+// For Responses API streams forwarded as they are: each event's data must be
+// JSON; response.completed / .incomplete / .failed complete the stream, an
+// error event fails it.
+EventTransform responses_passthrough_events();
 
 // Wraps a stream converter (`bool feed(event, data, out, error)` plus
 // `bool finished()`) as an EventTransform.

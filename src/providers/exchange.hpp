@@ -36,6 +36,16 @@ class OutputTranslator {
   virtual std::string error_event(const ApiError& e) = 0;
 };
 
+// Sees an answer's body as it goes out, in the surface's format, after the
+// filters (the Responses surface keeps what it answered).
+class OutputTap {
+ public:
+  virtual ~OutputTap() = default;
+  // `status`: of the answer's head; `data`: a whole body, or (`streamed`)
+  // a batch of a stream's events.
+  virtual void observe(int status, std::string_view data, bool streamed) = 0;
+};
+
 // One upstream attempt as a trace shows it (recorded only for traced requests).
 struct AttemptTrace {
   std::chrono::steady_clock::time_point start, end;
@@ -98,6 +108,7 @@ struct Exchange {
   std::string (*error_body)(const ApiError&) = &openai_error_body;
   // Set when the surface does not speak the canonical format.
   std::shared_ptr<OutputTranslator> translator;
+  OutputTap* tap = nullptr;  // optional; owned by the surface
 
   // The answer's usage and its cost at the answering target's price (unset:
   // the price is unknown), once the answer has been delivered.

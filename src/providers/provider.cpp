@@ -9,13 +9,16 @@ std::string_view endpoint_path(Endpoint e) {
     case Endpoint::chat: return "/chat/completions";
     case Endpoint::completions: return "/completions";
     case Endpoint::embeddings: return "/embeddings";
+    case Endpoint::responses: return "/responses";
   }
   return "";
 }
 
 bool Provider::supports(Endpoint e) const { return family->supports(e); }
 
-bool Provider::forwards_as_is(WireFormat format) const { return family->native == format; }
+bool Provider::forwards_as_is(WireFormat format) const {
+  return format == WireFormat::responses ? speaks_responses : family->native == format;
+}
 
 std::string Provider::target(Endpoint e, std::string_view model, bool stream) const {
   return family->target(*this, e, model, stream);
@@ -47,6 +50,7 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& cfg, std::string& 
     error = "provider '" + cfg.name + "': no provider family serves type '" + cfg.type + "'";
     return nullptr;
   }
+  p->speaks_responses = cfg.type == "openai" || cfg.type == "azure";
   p->api_version = cfg.api_version;
   p->timeout = std::chrono::milliseconds(cfg.timeout_ms);
   p->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);

@@ -14,11 +14,14 @@ namespace torii::providers {
 
 struct Family;
 
-// The wire formats a body or an answer can be in (the canonical one is openai).
-enum class WireFormat { openai, anthropic };
+// The wire formats a body or an answer can be in (the canonical one is openai;
+// responses is OpenAI's Responses API).
+enum class WireFormat { openai, anthropic, responses };
 
-// The OpenAI-surface operations a request can ask for.
-enum class Endpoint { chat, completions, embeddings };
+// The OpenAI-surface operations a request can ask for. `responses` is only
+// ever an attempt's endpoint: a Responses request routes as `chat` and goes
+// to /responses only on a target that takes its body as is.
+enum class Endpoint { chat, completions, embeddings, responses };
 
 struct Provider {
   std::string name;
@@ -36,6 +39,9 @@ struct Provider {
   std::chrono::milliseconds timeout{600'000};
   std::chrono::milliseconds connect_timeout{10'000};
   bool has_credentials = false;
+  // Takes Responses API bodies as they are (OpenAI and Azure OpenAI; other
+  // OpenAI-compatible hosts get them translated to chat completions).
+  bool speaks_responses = false;
   // bedrock: requests are signed (SigV4) for this region with these credentials.
   std::string region, access_key_id, secret_access_key, session_token;
 

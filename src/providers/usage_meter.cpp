@@ -65,6 +65,7 @@ size_t string_chars(std::string_view text, std::string_view key) {
 
 void UsageMeter::observe_object(std::string_view usage_json) {
   if (format_ == WireFormat::openai) usage_ = llm::usage_from_openai(usage_json);
+  else if (format_ == WireFormat::responses) usage_ = llm::usage_from_responses(usage_json);
   else llm::update_from_anthropic(usage_, usage_json);
 }
 
@@ -74,6 +75,8 @@ void UsageMeter::observe(std::string_view text) {
   if (estimate_ && !usage_.reported) {
     if (format_ == WireFormat::openai)
       generated_chars_ += string_chars(text, "\"content\"") + string_chars(text, "\"arguments\"");
+    else if (format_ == WireFormat::responses)
+      generated_chars_ += string_chars(text, "\"delta\"");
     else
       generated_chars_ += string_chars(text, "\"text\"") + string_chars(text, "\"partial_json\"") +
                           string_chars(text, "\"thinking\"");

@@ -213,6 +213,7 @@ class RequestRouter {
     if (native) {
       r.native = true;
       r.forward_headers = in_.forward_headers;
+      if (in_.native_format == providers::WireFormat::responses) r.endpoint = providers::Endpoint::responses;
     }
     // Usage is taken from the stream itself, so OpenAI-wire upstreams are asked
     // for it even when the client did not ask (the extra chunk is removed again).

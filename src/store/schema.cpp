@@ -175,6 +175,17 @@ ALTER TABLE virtual_keys ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE teams ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE users ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 8: stored Responses API answers (previous_response_id, GET /v1/responses/{id}).
+    R"sql(
+CREATE TABLE responses (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  previous_id TEXT,
+  response TEXT NOT NULL,
+  input_items TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

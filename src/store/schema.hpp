@@ -1,6 +1,7 @@
 #pragma once
 // The embedded store's schema (torii.db under store.path): every table the
-// gateway keeps (request log, spend rollups, virtual keys, teams, users, spend ledger), created and
+// gateway keeps (request log, spend rollups, virtual keys, teams, users, spend ledger,
+// stored Responses), created and
 // migrated in order on open. Each connection opens through here, so the
 // first one to open an older database brings it up to date.
 #include <string>
@@ -10,7 +11,7 @@
 namespace torii::store {
 
 // The schema version this build writes (PRAGMA user_version).
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // Opens (creating) `path` in WAL mode and migrates it to kSchemaVersion.
 bool open_database(const std::string& path, Database& db, std::string& error);

@@ -139,6 +139,16 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
       if (!st.schema.is_null()) st.schema_rule = r;
       break;
     }
+  if (ctx.surface == pipeline::Surface::responses && (s.any(kOutput) || st.schema_rule || s.restores())) {
+    // Answers on the Responses surface are not read by the output rules
+    // yet: refused rather than passed unchecked.
+    const Rule* r = s.rules().front();
+    for (const Rule* each : s.rules())
+      if (each->type == RuleType::json_schema || each->restore || (each->on & kOutput)) r = each;
+    return make_error(400, "guardrail '" + r->name + "' checks answers, which the Responses API (/v1/responses) "
+                      "does not support yet; send this request to /v1/chat/completions or /v1/messages",
+                      "guardrail_unsupported", r->name);
+  }
   if (s.any(kOutput) || st.schema_rule) check_output(ctx, st);
   InputTexts texts;
   input_texts(v.get_object(), st.anthropic, texts);

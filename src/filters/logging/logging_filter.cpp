@@ -58,7 +58,9 @@ bool normalise_tags(std::string_view raw, std::string& out) {
 
 double ms(std::chrono::steady_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-const char* surface_name(pipeline::Surface s) { return s == pipeline::Surface::anthropic ? "anthropic" : "openai"; }
+const char* surface_name(pipeline::Surface s) {
+  return s == pipeline::Surface::anthropic ? "anthropic" : s == pipeline::Surface::responses ? "responses" : "openai";
+}
 
 std::any parse_section(config::Reader& r, const config::Field& f) {
   LoggingSection s;
@@ -159,7 +161,9 @@ void LoggingFilter::on_chunk(pipeline::RequestContext& ctx, std::string_view dat
 
 void LoggingFilter::on_complete(pipeline::RequestContext& ctx) const {
   if (!writer_) return;
-  if (ctx.surface != pipeline::Surface::openai && ctx.surface != pipeline::Surface::anthropic) return;
+  if (ctx.surface != pipeline::Surface::openai && ctx.surface != pipeline::Surface::anthropic &&
+      ctx.surface != pipeline::Surface::responses)
+    return;
   const providers::RouteRecord& route = ctx.ex.route;
   const http::Headers& h = ctx.request.headers;
   auto r = std::make_unique<LogRecord>();

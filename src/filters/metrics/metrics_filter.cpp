@@ -64,7 +64,9 @@ const MetricsSection& metrics_section(const Config& config) {
 
 void MetricsFilter::on_complete(pipeline::RequestContext& ctx) const {
   // The API surfaces only: probes and the admin API are not traffic.
-  if (ctx.surface != pipeline::Surface::openai && ctx.surface != pipeline::Surface::anthropic) return;
+  if (ctx.surface != pipeline::Surface::openai && ctx.surface != pipeline::Surface::anthropic &&
+      ctx.surface != pipeline::Surface::responses)
+    return;
   const providers::RouteRecord& route = ctx.ex.route;
   const bool cancelled = ctx.cancelled();
   Series& s = local_shard().series(route.model, route.provider, cancelled ? "cancelled" : status_class(ctx.status));

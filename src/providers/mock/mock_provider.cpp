@@ -61,6 +61,9 @@ AttemptOutcome prepare_mock(const AttemptRequest& request) {
     case Endpoint::embeddings:
       answer = mock::embeddings(req, model);
       break;
+    case Endpoint::responses:  // never: the mock takes no Responses body as is
+      answer = {400, R"({"error":{"message":"the mock provider has no Responses API","type":"invalid_request_error"}})"};
+      break;
   }
   if (streaming) answer = streamed.error;
   if (answer.status != 200) {

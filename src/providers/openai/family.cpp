@@ -12,8 +12,10 @@ std::string openai_target(const Provider& p, Endpoint e, std::string_view, bool)
   return p.origin.path + std::string(endpoint_path(e));
 }
 
-// Deployments by name, with the configured api-version.
+// Deployments by name, with the configured api-version. The Responses API
+// is Azure's v1 API instead: one path, the deployment named in the body.
 std::string azure_target(const Provider& p, Endpoint e, std::string_view model, bool) {
+  if (e == Endpoint::responses) return p.origin.path + "/openai/v1/responses";
   return p.origin.path + "/openai/deployments/" + http::percent_encode(model) + std::string(endpoint_path(e)) +
          "?api-version=" + http::percent_encode(p.api_version);
 }

@@ -17,8 +17,9 @@ boost::asio::awaitable<AttemptOutcome> prepare_passthrough(http::UpstreamClient&
   // (each stream event checked on the way).
   Translation tr;
   tr.native = true;
-  tr.native_format = WireFormat::openai;
-  tr.native_events = openai_passthrough_events();
+  const bool responses = req.endpoint == Endpoint::responses;
+  tr.native_format = responses ? WireFormat::responses : WireFormat::openai;
+  tr.native_events = responses ? responses_passthrough_events() : openai_passthrough_events();
   co_return co_await prepare_translated(client, req, tr);
 }
 
