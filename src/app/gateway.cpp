@@ -17,6 +17,8 @@
 #include "routing/health.hpp"
 #include "routing/router.hpp"
 #include "surfaces/anthropic_api.hpp"
+#include "surfaces/count_tokens.hpp"
+#include "http/percent.hpp"
 #include "surfaces/openai_api.hpp"
 #include "surfaces/response_archive.hpp"
 #include "surfaces/responses_api.hpp"
@@ -233,11 +235,33 @@ boost::asio::awaitable<void> Gateway::handle(WorkerContext& worker, std::shared_
     case pipeline::Handler::models: {
       // A key with an allow-list (of its own, its user's or team's) sees the models it may use.
       const bool listed = ex.allowed_models[0] || ex.allowed_models[1] || ex.allowed_models[2];
-      http::Response r = json_response(200, listed ? surfaces::openai_models_body(*models_, &ex) : models_body_,
-                                       ex.response_headers);
+      const bool anthropic = req.headers.find("anthropic-version") != nullptr;
+      std::string body = anthropic ? surfaces::anthropic_models_body(*models_, listed ? &ex : nullptr)
+                         : listed  ? surfaces::openai_models_body(*models_, &ex)
+                                   : models_body_;
+      http::Response r = json_response(200, std::move(body), ex.response_headers);
       co_await ex.out.send(std::move(r));
       break;
     }
+    case pipeline::Handler::model_item: {
+      const bool anthropic = req.headers.find("anthropic-version") != nullptr;
+      if (anthropic) ex.error_body = &anthropic_error_body;
+      const std::string_view path = req.path();
+      const std::string id = http::percent_decode(path.substr(path.find("/models/") + 8));
+      std::string body = surfaces::model_object_body(*models_, ex, id, anthropic);
+      if (body.empty()) {
+        ApiError e = make_error(404, "The model '" + id + "' does not exist or is not configured", "model_not_found",
+                                "model");
+        co_await send_error(ex, e);
+        break;
+      }
+      http::Response r = json_response(200, std::move(body), ex.response_headers);
+      co_await ex.out.send(std::move(r));
+      break;
+    }
+    case pipeline::Handler::count_tokens:
+      co_await surfaces::anthropic_count_tokens(ex, *models_, req.headers, std::move(req.body));
+      break;
     case pipeline::Handler::messages:
       co_await surfaces::anthropic_messages(router, ex, *models_, req.headers, std::move(req.body));
       break;

@@ -157,11 +157,59 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
   }
   out["messages"] = std::move(messages);
 
+  // What Anthropic cannot answer is refused, never dropped.
+  if (integer(in, "n") > 1) {
+    error = "n: Anthropic models answer one choice per request (n must be 1)";
+    return out;
+  }
+  if (auto* lp = in.if_contains("logprobs"); (lp && lp->is_bool() && lp->get_bool()) || integer(in, "top_logprobs") > 0) {
+    error = "logprobs: Anthropic models do not return log probabilities";
+    return out;
+  }
   int64_t max_tokens = integer(in, "max_completion_tokens");
   if (max_tokens == 0) max_tokens = integer(in, "max_tokens");
-  out["max_tokens"] = max_tokens > 0 ? max_tokens : default_max_tokens;
+  if (max_tokens <= 0) max_tokens = default_max_tokens;
+  // reasoning_effort -> extended thinking with a budget; the answer's
+  // max_tokens come on top of it (Anthropic counts thinking in max_tokens).
+  if (auto effort = str(in, "reasoning_effort"); !effort.empty() && effort != "none" && effort != "minimal") {
+    const int64_t budget = effort == "low" ? 2048 : effort == "high" ? 16384 : 8192;
+    out["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", budget}};
+    max_tokens += budget;
+    if (auto* t = in.if_contains("temperature"); t && t->is_number() && t->to_number<double>() != 1.0) {
+      error = "temperature: Anthropic models take no temperature other than 1 while thinking (reasoning_effort)";
+      return out;
+    }
+  }
+  out["max_tokens"] = max_tokens;
   for (const char* k : {"temperature", "top_p", "top_k"})
-    if (auto* v = in.if_contains(k); v && !v->is_null()) out[k] = *v;
+    if (auto* v = in.if_contains(k); v && !v->is_null() && !out.contains("thinking")) out[k] = *v;
+  // Structured output: a JSON schema becomes Anthropic's output_config.format;
+  // JSON mode (any object) has no equivalent there, so the system prompt asks for it.
+  if (const auto* rf = obj(in, "response_format")) {
+    std::string_view type = str(*rf, "type");
+    if (type == "json_schema") {
+      const auto* js = obj(*rf, "json_schema");
+      const json::value* schema = js ? js->if_contains("schema") : nullptr;
+      if (!schema || !schema->is_object()) {
+        error = "response_format.json_schema.schema: a JSON schema object is required";
+        return out;
+      }
+      out["output_config"] =
+          json::object{{"format", json::object{{"type", "json_schema"}, {"schema", *schema}}}};
+    } else if (type == "json_object") {
+      std::string ask = "Respond with a single JSON object and nothing else.";
+      if (auto* sys = out.if_contains("system"); sys && sys->is_string()) {
+        out["system"] = std::string(sys->get_string()) + "\n\n" + ask;
+      } else if (sys && sys->is_array()) {
+        sys->as_array().push_back(json::object{{"type", "text"}, {"text", ask}});
+      } else {
+        out["system"] = ask;
+      }
+    } else if (!type.empty() && type != "text") {
+      error = "response_format.type: '" + std::string(type) + "' cannot be sent to an Anthropic model";
+      return out;
+    }
+  }
   if (auto* stop = in.if_contains("stop")) {
     if (stop->is_string()) out["stop_sequences"] = json::array{*stop};
     else if (stop->is_array()) out["stop_sequences"] = *stop;
@@ -202,7 +250,7 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
 }
 
 json::object anthropic_to_openai_response(const json::object& msg, std::string_view model) {
-  std::string text;
+  std::string text, reasoning;  // reasoning: the thinking blocks' text (reasoning_content, as OpenAI-compatible hosts send it)
   json::array tool_calls;
   if (auto* content = arr(msg, "content")) {
     for (const auto& bv : *content) {
@@ -211,6 +259,8 @@ json::object anthropic_to_openai_response(const json::object& msg, std::string_v
       std::string_view type = str(b, "type");
       if (type == "text") {
         text += str(b, "text");
+      } else if (type == "thinking") {
+        reasoning += str(b, "thinking");
       } else if (type == "tool_use") {
         const json::value* input = b.if_contains("input");
         tool_calls.push_back(json::object{
@@ -224,6 +274,7 @@ json::object anthropic_to_openai_response(const json::object& msg, std::string_v
   json::object message{{"role", "assistant"}};
   message["content"] = text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text);
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
+  if (!reasoning.empty()) message["reasoning_content"] = reasoning;
   message["refusal"] = nullptr;
 
   json::object usage;
@@ -302,8 +353,10 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
       tool_args_.appended(block_tool_index_[index], fragment);
       json::object call{{"index", block_tool_index_[index]}, {"function", json::object{{"arguments", fragment}}}};
       chunk(out, json::object{{"tool_calls", json::array{std::move(call)}}});
+    } else if (dtype == "thinking_delta") {
+      chunk(out, json::object{{"reasoning_content", str(*delta, "thinking")}});
     }
-    // thinking and signature deltas have no OpenAI chat equivalent.
+    // signature deltas have no OpenAI chat equivalent.
   } else if (type == "content_block_stop") {
     size_t index = size_t(integer(o, "index"));
     if (index < block_tool_index_.size()) tool_args_.close(block_tool_index_[index], out, {id_, created_, model_});
@@ -436,6 +489,8 @@ json::object anthropic_to_openai_request(const json::object& in, std::string& er
               for (const auto& x : c->get_array())
                 if (x.is_object() && str(x.get_object(), "type") == "text") text += str(x.get_object(), "text");
           }
+          // OpenAI's tool turns have no error flag: the text says it.
+          if (auto* e = b.if_contains("is_error"); e && e->is_bool() && e->get_bool()) text = "Error: " + text;
           // Tool results answer the previous assistant turn, so they come first.
           messages.push_back(
               json::object{{"role", "tool"}, {"tool_call_id", str(b, "tool_use_id")}, {"content", text}});
@@ -462,6 +517,34 @@ json::object anthropic_to_openai_request(const json::object& in, std::string& er
     out["stream_options"] = json::object{{"include_usage", true}};
   }
   if (const auto* md = obj(in, "metadata"); md && !str(*md, "user_id").empty()) out["user"] = str(*md, "user_id");
+  if (auto* k = in.if_contains("top_k"); k && !k->is_null()) {
+    error = "top_k: models outside the Anthropic family take no top_k";
+    return out;
+  }
+  // Structured output: output_config.format (or the beta's output_format).
+  const json::object* format = nullptr;
+  if (const auto* oc = obj(in, "output_config")) format = obj(*oc, "format");
+  if (!format) format = obj(in, "output_format");
+  if (format) {
+    const json::value* schema = format->if_contains("schema");
+    if (str(*format, "type") != "json_schema" || !schema || !schema->is_object()) {
+      error = "output_config.format: only {\"type\": \"json_schema\", \"schema\": {...}} can be sent to this model";
+      return out;
+    }
+    out["response_format"] = json::object{
+        {"type", "json_schema"},
+        {"json_schema", json::object{{"name", "output"}, {"schema", *schema}, {"strict", true}}}};
+  }
+  // Thinking asked for with a budget, or an effort other than the default
+  // (medium), becomes reasoning_effort; adaptive thinking leaves it to the model.
+  std::string_view effort;
+  if (const auto* th = obj(in, "thinking"); th && str(*th, "type") == "enabled") {
+    const int64_t budget = integer(*th, "budget_tokens");
+    effort = budget <= 4096 ? "low" : budget >= 16384 ? "high" : "medium";
+  }
+  if (const auto* oc = obj(in, "output_config"))
+    if (auto e = str(*oc, "effort"); !e.empty() && e != "medium") effort = e == "max" ? "high" : e;
+  if (!effort.empty()) out["reasoning_effort"] = effort;
   if (auto* tools = arr(in, "tools")) {
     json::array out_tools;
     for (const auto& tv : *tools) {
@@ -534,7 +617,7 @@ void OpenAIToAnthropicStream::start(std::string& out, std::string_view id) {
   json::object message{{"id", msg_id},       {"type", "message"},       {"role", "assistant"},
                        {"model", model_},    {"content", json::array{}}, {"stop_reason", nullptr},
                        {"stop_sequence", nullptr},
-                       {"usage", json::object{{"input_tokens", 0}, {"output_tokens", 0}}}};
+                       {"usage", json::object{{"input_tokens", estimated_input_}, {"output_tokens", 0}}}};
   out += anthropic_event("message_start", json::object{{"type", "message_start"}, {"message", std::move(message)}});
   out += anthropic_event("ping", json::object{{"type", "ping"}});
 }

@@ -53,7 +53,10 @@ boost::json::object openai_to_anthropic_response(const boost::json::object& comp
 // message_stop), so any provider can answer the Anthropic SDK.
 class OpenAIToAnthropicStream {
  public:
-  explicit OpenAIToAnthropicStream(std::string model) : model_(std::move(model)) {}
+  // `estimated_input_tokens`: what message_start reports before the
+  // upstream's usage comes (at the end, in message_delta).
+  explicit OpenAIToAnthropicStream(std::string model, int64_t estimated_input_tokens = 0)
+      : model_(std::move(model)), estimated_input_(estimated_input_tokens) {}
   // `data` is one OpenAI SSE data payload (a chunk, or "[DONE]").
   void feed(std::string_view data, std::string& out);
   // Closes the message if the upstream ended without [DONE].
@@ -71,6 +74,7 @@ class OpenAIToAnthropicStream {
   std::vector<int> tool_blocks_;  // OpenAI tool_calls index -> block index
   std::string stop_reason_ = "end_turn";
   int64_t input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0;
+  int64_t estimated_input_ = 0;
 };
 
 std::string anthropic_stop_reason(std::string_view openai_finish_reason);

@@ -22,12 +22,15 @@ RouteTable RouteTable::standard() {
   }
   t.add({"/v1/messages", "POST", Handler::messages, Surface::anthropic, true});
   t.add({"/messages", "POST", Handler::messages, Surface::anthropic, true});
+  t.add({"/v1/messages/count_tokens", "POST", Handler::count_tokens, Surface::anthropic, true});
+  t.add({"/messages/count_tokens", "POST", Handler::count_tokens, Surface::anthropic, true});
   // SDKs configured with a bare host call the same routes without "/v1".
   for (std::string prefix : {"/v1", ""}) {
     t.add({prefix + "/chat/completions", "POST", Handler::chat, Surface::openai, true});
     t.add({prefix + "/completions", "POST", Handler::completions, Surface::openai, true});
     t.add({prefix + "/embeddings", "POST", Handler::embeddings, Surface::openai, true});
     t.add({prefix + "/models", "GET", Handler::models, Surface::openai, true});
+    t.add({prefix + "/models/", "GET", Handler::model_item, Surface::openai, true, true});
     t.add({prefix + "/responses", "POST", Handler::responses, Surface::responses, true});
     for (const char* m : {"GET", "DELETE"})
       t.add({prefix + "/responses/", m, Handler::response_item, Surface::responses, true, true});

@@ -29,6 +29,8 @@ enum class Handler {
   completions,
   embeddings,
   messages,
+  count_tokens,   // POST /v1/messages/count_tokens
+  model_item,     // GET /v1/models/{id}
   responses,      // POST /v1/responses
   response_item,  // GET, DELETE /v1/responses/{id}; GET .../input_items
 };

@@ -8,6 +8,7 @@
 #include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
 #include "llm/json_scan.hpp"
+#include "providers/usage_meter.hpp"
 #include "surfaces/internal_calls.hpp"
 #include "surfaces/model_access.hpp"
 
@@ -21,7 +22,10 @@ namespace {
 // Canonical answers to Anthropic messages and events.
 class AnthropicOutput final : public providers::OutputTranslator {
  public:
-  explicit AnthropicOutput(std::string model) : model_(model), stream_(std::move(model)) {}
+  // `estimated_input_tokens`: for a translated stream's message_start, which
+  // comes before the upstream says (its message_delta has the real count).
+  AnthropicOutput(std::string model, int64_t estimated_input_tokens)
+      : model_(model), stream_(std::move(model), estimated_input_tokens) {}
 
   std::string content_type() const override { return "application/json"; }
 
@@ -130,7 +134,7 @@ boost::asio::awaitable<void> anthropic_messages(routing::RouterContext& ctx, Exc
     const bool answered = co_await std::move(serving);
     if (answered) co_return;
   }
-  ex.translator = std::make_shared<AnthropicOutput>(scan.model);
+  ex.translator = std::make_shared<AnthropicOutput>(scan.model, providers::estimated_tokens(body.size()));
 
   // Routed before any translation: an anthropic target gets the body as
   // sent (only `model` rewritten); the canonical form is made only when

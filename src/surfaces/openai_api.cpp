@@ -92,17 +92,39 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, Excha
   co_await routing::route_request(ctx, ex, std::move(in));
 }
 
+namespace {
+
+boost::json::object model_object(std::string_view name, bool anthropic) {
+  if (anthropic)
+    return {{"type", "model"}, {"id", name}, {"display_name", name}, {"created_at", "1970-01-01T00:00:00Z"}};
+  return {{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "torii"}};
+}
+
+}  // namespace
+
+std::string anthropic_models_body(const routing::ModelTable& models, const providers::Exchange* caller) {
+  boost::json::array data;
+  for (const auto& name : models.model_names())
+    if (!caller || models_allowed(*caller, name)) data.push_back(model_object(name, true));
+  boost::json::object root;
+  root["first_id"] = data.empty() ? boost::json::value(nullptr) : data.front().at("id");
+  root["last_id"] = data.empty() ? boost::json::value(nullptr) : data.back().at("id");
+  root["has_more"] = false;
+  root["data"] = std::move(data);
+  return boost::json::serialize(root);
+}
+
+std::string model_object_body(const routing::ModelTable& models, const providers::Exchange& caller, std::string_view id,
+                              bool anthropic) {
+  for (const auto& name : models.model_names())
+    if (name == id && models_allowed(caller, name)) return boost::json::serialize(model_object(name, anthropic));
+  return "";
+}
+
 std::string openai_models_body(const routing::ModelTable& models, const providers::Exchange* caller) {
   boost::json::array data;
-  for (const auto& name : models.model_names()) {
-    if (caller && !models_allowed(*caller, name)) continue;
-    boost::json::object m;
-    m["id"] = name;
-    m["object"] = "model";
-    m["created"] = 0;
-    m["owned_by"] = "torii";
-    data.push_back(std::move(m));
-  }
+  for (const auto& name : models.model_names())
+    if (!caller || models_allowed(*caller, name)) data.push_back(model_object(name, false));
   boost::json::object root;
   root["object"] = "list";
   root["data"] = std::move(data);

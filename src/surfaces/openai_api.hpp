@@ -22,5 +22,11 @@ boost::asio::awaitable<void> openai_inference(routing::RouterContext& ctx, provi
 // The /v1/models body for the configured model names, computed once.
 // `caller` (its key, user and team allow-lists) narrows the list; null = every model.
 std::string openai_models_body(const routing::ModelTable& models, const providers::Exchange* caller = nullptr);
+// The same list in Anthropic's shape (a request with an anthropic-version header).
+std::string anthropic_models_body(const routing::ModelTable& models, const providers::Exchange* caller = nullptr);
+// GET /v1/models/{id}: the model object, in either shape; "" when `id` is
+// not a configured model this caller may use.
+std::string model_object_body(const routing::ModelTable& models, const providers::Exchange& caller, std::string_view id,
+                              bool anthropic);
 
 }  // namespace torii::surfaces

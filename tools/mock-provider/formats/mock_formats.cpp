@@ -570,6 +570,22 @@ AnthropicPrompt read_anthropic(const json::object& req, bool need_max_tokens = t
   if (const json::value* tc = field(req, "tool_choice")) p.oreq["tool_choice"] = anthropic_tool_choice(*tc, tools);
   if (!tools.empty()) p.oreq["tools"] = std::move(tools);
   if (max_tokens && max_tokens->is_int64()) p.oreq["max_tokens"] = max_tokens->get_int64();
+  // Structured outputs: output_config.format (and the beta's output_format)
+  // {"type":"json_schema","schema":{...}}; the answer is JSON following it.
+  for (const char* where : {"output_config", "output_format"}) {
+    const json::value* v = field(req, where);
+    if (!v) continue;
+    if (!v->is_object()) fail(std::string(where) + ": Input should be a valid dictionary");
+    const json::value* format = where == std::string_view("output_format") ? v : field(v->get_object(), "format");
+    if (!format) continue;
+    if (!format->is_object()) fail(std::string(where) + ".format: Input should be a valid dictionary");
+    if (string_or(format->get_object(), "type") != "json_schema")
+      fail(std::string(where) + ".format.type: Input should be 'json_schema'");
+    const json::value* schema = field(format->get_object(), "schema");
+    if (!schema || !schema->is_object()) fail(std::string(where) + ".format.schema: Field required");
+    p.oreq["response_format"] = json::object{
+        {"type", "json_schema"}, {"json_schema", json::object{{"name", "output"}, {"schema", *schema}}}};
+  }
   return p;
 }
 
