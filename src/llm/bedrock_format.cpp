@@ -186,6 +186,11 @@ json::object openai_to_converse_request(const json::object& in, std::string& err
     error = "bedrock answers one choice per request (n must be 1)";
     return out;
   }
+  // Converse has no JSON mode or response schema: refused, not answered in prose.
+  if (const auto* rf = obj(in, "response_format"); rf && !str(*rf, "type").empty() && str(*rf, "type") != "text") {
+    error = "response_format: Bedrock's Converse API takes no JSON mode or JSON schema; ask for JSON in the prompt, or use a tool";
+    return out;
+  }
   if (auto* msgs = in.if_contains("messages"); msgs && msgs->is_array()) {
     for (const auto& mv : msgs->get_array()) {
       if (!mv.is_object()) {

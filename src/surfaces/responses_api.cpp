@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
-#include "core/log.hpp"
 #include "http/percent.hpp"
 #include "http/sse.hpp"
 #include "llm/json_dom.hpp"
@@ -70,10 +69,12 @@ class ResponsesOutput final : public providers::OutputTranslator {
   bool translated_ = false;
 };
 
-// Keeps the Response that went out: a whole body, or the response carried
-// by a stream's completing event.
+// Stores the Response as it goes out (a whole body, or the response a
+// stream's completing event carries), before its last byte is written: the
+// client's next request can only come after, and finds it stored.
 class ResponseCapture final : public providers::OutputTap {
  public:
+  ResponseCapture(store::StoreLocation where, store::ResponseRow row) : where_(std::move(where)), row_(std::move(row)) {}
   void observe(int status, std::string_view data, bool streamed) override {
     if (status != 200) return;
     if (!streamed) {
@@ -92,19 +93,29 @@ class ResponseCapture final : public providers::OutputTap {
       json::error_code ec;
       json::value v = json::parse(ev.data, ec);
       if (!ec && v.is_object())
-        if (auto* r = v.get_object().if_contains("response"); r && r->is_object()) final_ = r->get_object();
+        if (auto* r = v.get_object().if_contains("response"); r && r->is_object()) keep(r->get_object());
     }
   }
-  const std::optional<json::object>& response() const { return final_; }
 
  private:
   void take(std::string_view body) {
     json::error_code ec;
     json::value v = json::parse(body, ec);
-    if (!ec && v.is_object() && llm::get::str(v.get_object(), "object") == "response") final_ = v.get_object();
+    if (!ec && v.is_object() && llm::get::str(v.get_object(), "object") == "response") keep(v.get_object());
   }
+  void keep(const json::object& response) {
+    if (kept_) return;
+    row_.id = std::string(llm::get::str(response, "id"));
+    if (row_.id.empty()) return;
+    kept_ = true;
+    row_.response_json = json::serialize(response);
+    row_.created_us = core::unix_now_us();
+    ResponseArchive::instance().put_soon(std::move(where_), std::move(row_));
+  }
+  store::StoreLocation where_;
+  store::ResponseRow row_;  // owner, previous id and input items; the rest when it went out
   http::SseSplitter splitter_;
-  std::optional<json::object> final_;
+  bool kept_ = false;
 };
 
 std::string new_response_id(std::mt19937_64& rng) {
@@ -250,7 +261,11 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
   const bool keep = !(request->contains("store") && request->at("store").is_bool() && !request->at("store").get_bool());
   ex.translator = std::make_shared<ResponsesOutput>(llm::ResponseIdentity{id, core::unix_now_us() / 1'000'000, request.get()},
                                                     request);
-  ResponseCapture capture;
+  store::ResponseRow row;
+  row.owner = c.request.key_id;
+  row.previous_id = previous_id;
+  if (keep) row.input_items_json = json::serialize(items);
+  ResponseCapture capture(c.store, std::move(row));
   if (keep) ex.tap = &capture;
 
   routing::RouteInput in;
@@ -281,21 +296,6 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
   auto routing_done = routing::route_request(c.router, ex, std::move(in));
   co_await std::move(routing_done);
   ex.tap = nullptr;
-
-  if (!keep || !capture.response()) co_return;
-  // Kept once answered: the client has its answer; the next request on
-  // this connection (a GET, a follow-up turn) finds it stored.
-  store::ResponseRow row;
-  row.response_json = json::serialize(*capture.response());
-  row.id = std::string(llm::get::str(*capture.response(), "id"));
-  if (row.id.empty()) co_return;
-  row.owner = c.request.key_id;
-  row.created_us = core::unix_now_us();
-  row.previous_id = previous_id;
-  row.input_items_json = json::serialize(items);
-  auto storing = ResponseArchive::instance().put(c.store, std::move(row));
-  ArchiveAnswer stored = co_await std::move(storing);
-  if (!stored.ok) log::warn("responses: cannot store a response: {}", stored.error);
 }
 
 boost::asio::awaitable<void> responses_item(ResponsesContext c, std::string rest) {

@@ -1,0 +1,121 @@
+// Clients nobody here wrote, in their default modes: the OpenAI Agents SDK
+// (Responses API) running a tool, and the Vercel AI SDK's generateObject /
+// streamObject / generateText with tools through @ai-sdk/openai (Responses
+// API) and @ai-sdk/anthropic (Messages API), against every provider family.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setTracingDisabled } from '@openai/agents';
+import { generateObject, streamObject, generateText, tool, stepCountIs } from 'ai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { startMock, startTorii, stopAllOf } from './harness.mjs';
+
+const KEY = 'k-clients';
+const AWS = { access_key_id: 'AKIAEXAMPLEEXAMPLE', secret_access_key: 'secret/example', session_token: 'tok' };
+const FAMILIES = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'cohere'];
+const TRIP = z.object({ city: z.string(), days: z.number().int() });
+
+describe('real clients: OpenAI Agents SDK and Vercel AI SDK', () => {
+  let mock; let torii;
+
+  before(async () => {
+    mock = await startMock(['--api-key', 'sk-up', '--aws-access-key-id', AWS.access_key_id,
+      '--aws-secret-access-key', AWS.secret_access_key, '--aws-session-token', AWS.session_token]);
+    torii = await startTorii({
+      workers: 2,
+      auth: { keys: [KEY] },
+      providers: [
+        { name: 'openai', type: 'openai', base_url: mock.v1, api_key: 'sk-up' },
+        { name: 'azure', type: 'azure', base_url: mock.url, api_key: 'sk-up', api_version: '2024-10-21' },
+        { name: 'anthropic', type: 'anthropic', base_url: mock.url, api_key: 'sk-up' },
+        { name: 'gemini', type: 'gemini', base_url: mock.url, api_key: 'sk-up' },
+        { name: 'bedrock', type: 'bedrock', region: 'us-east-1', base_url: mock.url, ...AWS },
+        { name: 'cohere', type: 'cohere', base_url: mock.url, api_key: 'sk-up' },
+      ],
+      models: [
+        { name: 'openai', targets: [{ provider: 'openai', model: 'gpt-up' }] },
+        { name: 'azure', targets: [{ provider: 'azure', model: 'dep-up' }] },
+        { name: 'anthropic', targets: [{ provider: 'anthropic', model: 'claude-up' }] },
+        { name: 'gemini', targets: [{ provider: 'gemini', model: 'gemini-up' }] },
+        { name: 'bedrock', targets: [{ provider: 'bedrock', model: 'anthropic.claude-up-v1:0' }] },
+        { name: 'cohere', targets: [{ provider: 'cohere', model: 'command-up' }] },
+      ],
+    });
+    setTracingDisabled(true);
+    setDefaultOpenAIClient(new OpenAI({ apiKey: KEY, baseURL: torii.v1, maxRetries: 0 }));
+  });
+  after(() => stopAllOf(torii, mock));
+
+  for (const model of ['openai', 'anthropic', 'gemini']) {
+    it(`Agents SDK (Responses mode) runs a function tool on ${model}`, async () => {
+      const calls = [];
+      const getWeather = agentTool({
+        name: 'get_weather',
+        description: 'Current weather for a city',
+        parameters: z.object({ city: z.string() }),
+        execute: async ({ city }) => { calls.push(city); return `Sunny in ${city}`; },
+      });
+      const agent = new Agent({ name: 'Weather', instructions: 'Answer with the tool.', model, tools: [getWeather] });
+      const result = await run(agent, 'What is the weather in Paris?');
+      assert.deepEqual(calls, ['mock_city']);
+      // (Gemini's functionResponse carries the output as {"content": ...}.)
+      assert.match(result.finalOutput, /^Mock reply to tool result: .*Sunny in mock_city/);
+    });
+  }
+
+  const openai = () => createOpenAI({ apiKey: KEY, baseURL: torii.v1 });
+  const anthropic = () => createAnthropic({ apiKey: KEY, baseURL: torii.v1 });
+
+  for (const family of FAMILIES) {
+    for (const [sdk, provider] of [['@ai-sdk/openai', openai], ['@ai-sdk/anthropic', anthropic]]) {
+      // Bedrock's Converse has no JSON mode or schema: @ai-sdk/openai's
+      // text.format is refused there (@ai-sdk/anthropic forces a tool instead).
+      const refused = family === 'bedrock' && sdk === '@ai-sdk/openai';
+      it(`Vercel AI SDK ${sdk}: generateObject on ${family}`, async () => {
+        if (refused) {
+          await assert.rejects(generateObject({ model: provider()(family), schema: TRIP, prompt: 'Plan a trip' }),
+            (e) => /Converse API takes no JSON mode/.test(e.message));
+          return;
+        }
+        const { object } = await generateObject({ model: provider()(family), schema: TRIP, prompt: 'Plan a trip' });
+        assert.equal(typeof object.city, 'string');
+        assert.equal(Number.isInteger(object.days), true);
+      });
+
+      it(`Vercel AI SDK ${sdk}: streamObject on ${family}`, async () => {
+        if (refused) {
+          const r = streamObject({ model: provider()(family), schema: TRIP, prompt: 'Plan a trip', onError: () => {} });
+          await assert.rejects(r.object);
+          return;
+        }
+        const result = streamObject({ model: provider()(family), schema: TRIP, prompt: 'Plan a streamed trip' });
+        let partials = 0;
+        for await (const _ of result.partialObjectStream) partials += 1;
+        const object = await result.object;
+        assert.ok(partials >= 1);
+        assert.equal(typeof object.city, 'string');
+        assert.equal(Number.isInteger(object.days), true);
+      });
+    }
+
+    it(`Vercel AI SDK generateText with a tool on ${family} (Responses API)`, async () => {
+      const seen = [];
+      const result = await generateText({
+        model: openai()(family),
+        prompt: 'What is the weather in Paris?',
+        tools: {
+          get_weather: tool({
+            description: 'Current weather for a city',
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }) => { seen.push(city); return `Sunny in ${city}`; },
+          }),
+        },
+        stopWhen: stepCountIs(3),
+      });
+      assert.deepEqual(seen, ['mock_city']);
+      assert.match(result.text, /^Mock reply to tool result: /);
+    });
+  }
+});
