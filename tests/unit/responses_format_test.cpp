@@ -163,7 +163,7 @@ TEST(ChatToResponsesStream, EventSequenceForTextThenToolCall) {
   json::object completed;
   for (const auto& ev : events_of(out)) {
     json::object data = parse(ev.data);
-    EXPECT_EQ(data.at("type"), ev.event);
+    EXPECT_EQ(data.at("type").as_string(), ev.event);
     EXPECT_EQ(data.at("sequence_number").as_int64(), seq++);
     types.push_back(ev.event);
     if (ev.event == "response.completed") completed = data.at("response").as_object();

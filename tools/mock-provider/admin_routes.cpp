@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "responses.hpp"
+#include "responses_routes.hpp"
 
 namespace torii::mock_server {
 
@@ -43,6 +44,7 @@ http::Response answer(App& app, const http::Request& req) {
   if (path == "/mock/reset") {
     if (!post) return method_not_allowed("POST");
     app.reset();
+    clear_stored_responses();
     return json_response(200, R"({"status":"ok"})");
   }
   return error_response(404, "Invalid URL (" + req.method + " " + std::string(path) + ")");

@@ -16,6 +16,7 @@
 #include "http/server.hpp"
 #include "openai_routes.hpp"
 #include "responses.hpp"
+#include "responses_routes.hpp"
 
 namespace {
 
@@ -43,7 +44,8 @@ constexpr std::string_view kUsage = R"(usage: torii-mock [--listen HOST:PORT] [-
   --malformed                invalid JSON body, or one invalid stream event
   --malformed-after N        streams: events before the invalid one (default 1)
   --fail-mid-stream          with --fail-status: streams fail after the 200 head (Anthropic,
-                             Gemini, Cohere, Bedrock paths) with the provider's in-stream error
+                             Gemini, Cohere, Bedrock, Responses API paths) with the provider's
+                             in-stream error
   --stall-ms N               stall before the head, or mid-stream
   --aws-access-key-id K      Bedrock paths: verify SigV4 with this key (and the secret below)
   --aws-secret-access-key S
@@ -114,6 +116,7 @@ asio::awaitable<void> handle(std::shared_ptr<App> app, http::Request& req, http:
   else if (is_gemini_request(req)) co_await serve_gemini(*app, req, w);
   else if (is_cohere_request(req)) co_await serve_cohere(*app, req, w);
   else if (is_bedrock_request(req)) co_await serve_bedrock(*app, req, w);
+  else if (is_responses_request(req)) co_await serve_responses(*app, req, w);
   else co_await serve_api(*app, req, w);
 }
 

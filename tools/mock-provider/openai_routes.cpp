@@ -25,27 +25,6 @@ std::string model_list() {
   return R"({"object":"list","data":[)" + model_object(kModelId) + "]}";
 }
 
-std::optional<http::Response> check_auth(const Behaviour& b, const http::Request& req, const Endpoint& ep,
-                                         const http::Headers& headers) {
-  if (b.api_key.empty()) return std::nullopt;
-  std::string_view presented;
-  if (ep.azure) {
-    presented = req.headers.get("api-key");
-  } else {
-    std::string_view auth = req.headers.get("authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() > kBearer.size() && http::iequals(auth.substr(0, kBearer.size()), kBearer))
-      presented = auth.substr(kBearer.size());
-  }
-  if (presented == b.api_key) return std::nullopt;
-  std::string message = !presented.empty() ? "Incorrect API key provided."
-                        : ep.azure         ? "Access denied: provide your key in the api-key header."
-                                           : "You didn't provide an API key. You need to provide your API key in an "
-                                             "Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                                             "YOUR_KEY).";
-  return error_response(401, message, "invalid_request_error", {}, "invalid_api_key", headers);
-}
-
 // A 200 answer, shaped by the behaviour: stalled, cut short, or reset halfway.
 asio::awaitable<void> send_ok(const Behaviour& b, http::ResponseWriter& w, std::string body, http::Headers headers) {
   const asio::any_io_executor& executor = w.executor();
@@ -106,6 +85,27 @@ std::optional<http::Response> parse_body(const http::Request& req, const Endpoin
 }
 
 }  // namespace
+
+std::optional<http::Response> check_auth(const Behaviour& b, const http::Request& req, const Endpoint& ep,
+                                         const http::Headers& headers) {
+  if (b.api_key.empty()) return std::nullopt;
+  std::string_view presented;
+  if (ep.azure) {
+    presented = req.headers.get("api-key");
+  } else {
+    std::string_view auth = req.headers.get("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() > kBearer.size() && http::iequals(auth.substr(0, kBearer.size()), kBearer))
+      presented = auth.substr(kBearer.size());
+  }
+  if (presented == b.api_key) return std::nullopt;
+  std::string message = !presented.empty() ? "Incorrect API key provided."
+                        : ep.azure         ? "Access denied: provide your key in the api-key header."
+                                           : "You didn't provide an API key. You need to provide your API key in an "
+                                             "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                                             "YOUR_KEY).";
+  return error_response(401, message, "invalid_request_error", {}, "invalid_api_key", headers);
+}
 
 asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWriter& w) {
   app.stats.record(req);

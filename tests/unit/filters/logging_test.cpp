@@ -219,7 +219,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
-    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; "
+    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; DROP TABLE responses; "
                          "ALTER TABLE requests DROP COLUMN cache_saved_usd; PRAGMA user_version = 1;", error)) << error;
   }
   LogStore migrated;
