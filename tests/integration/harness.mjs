@@ -856,3 +856,35 @@ export function psql(pg, sql) {
   if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+// ---------------------------------------------------------------------------
+// every provider family on one torii-mock
+
+const FAMILY_AWS = { access_key_id: 'AKIAEXAMPLEEXAMPLE', secret_access_key: 'secret/example', session_token: 'tok' };
+export const FAMILIES = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'cohere'];
+
+// A torii-mock that takes `key` (and the AWS credentials of familyConfig).
+export function startFamiliesMock(key) {
+  return startMock(['--api-key', key, '--aws-access-key-id', FAMILY_AWS.access_key_id,
+    '--aws-secret-access-key', FAMILY_AWS.secret_access_key, '--aws-session-token', FAMILY_AWS.session_token]);
+}
+
+// Providers and models for every family on `mock`, each model named after
+// its family: openai and azure speak OpenAI's wire formats (the Responses
+// API included), the others their own.
+export function familyConfig(mock, key) {
+  const providers = [
+    { name: 'openai', type: 'openai', base_url: mock.v1, api_key: key },
+    { name: 'azure', type: 'azure', base_url: mock.url, api_key: key, api_version: '2024-10-21' },
+    { name: 'anthropic', type: 'anthropic', base_url: mock.url, api_key: key },
+    { name: 'gemini', type: 'gemini', base_url: mock.url, api_key: key },
+    { name: 'bedrock', type: 'bedrock', region: 'us-east-1', base_url: mock.url, ...FAMILY_AWS },
+    { name: 'cohere', type: 'cohere', base_url: mock.url, api_key: key },
+  ];
+  const upstream = {
+    openai: 'gpt-up', azure: 'dep-up', anthropic: 'claude-up', gemini: 'gemini-up', bedrock: 'anthropic.claude-up-v1:0',
+    cohere: 'command-up',
+  };
+  const models = FAMILIES.map((f) => ({ name: f, targets: [{ provider: f, model: upstream[f] }] }));
+  return { providers, models };
+}

@@ -10,39 +10,17 @@ import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setTracingDisabl
 import { generateObject, streamObject, generateText, tool, stepCountIs } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createAnthropic } from '@ai-sdk/anthropic';
-import { startMock, startTorii, stopAllOf } from './harness.mjs';
+import { startFamiliesMock, familyConfig, FAMILIES, startTorii, stopAllOf } from './harness.mjs';
 
 const KEY = 'k-clients';
-const AWS = { access_key_id: 'AKIAEXAMPLEEXAMPLE', secret_access_key: 'secret/example', session_token: 'tok' };
-const FAMILIES = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'cohere'];
 const TRIP = z.object({ city: z.string(), days: z.number().int() });
 
 describe('real clients: OpenAI Agents SDK and Vercel AI SDK', () => {
   let mock; let torii;
 
   before(async () => {
-    mock = await startMock(['--api-key', 'sk-up', '--aws-access-key-id', AWS.access_key_id,
-      '--aws-secret-access-key', AWS.secret_access_key, '--aws-session-token', AWS.session_token]);
-    torii = await startTorii({
-      workers: 2,
-      auth: { keys: [KEY] },
-      providers: [
-        { name: 'openai', type: 'openai', base_url: mock.v1, api_key: 'sk-up' },
-        { name: 'azure', type: 'azure', base_url: mock.url, api_key: 'sk-up', api_version: '2024-10-21' },
-        { name: 'anthropic', type: 'anthropic', base_url: mock.url, api_key: 'sk-up' },
-        { name: 'gemini', type: 'gemini', base_url: mock.url, api_key: 'sk-up' },
-        { name: 'bedrock', type: 'bedrock', region: 'us-east-1', base_url: mock.url, ...AWS },
-        { name: 'cohere', type: 'cohere', base_url: mock.url, api_key: 'sk-up' },
-      ],
-      models: [
-        { name: 'openai', targets: [{ provider: 'openai', model: 'gpt-up' }] },
-        { name: 'azure', targets: [{ provider: 'azure', model: 'dep-up' }] },
-        { name: 'anthropic', targets: [{ provider: 'anthropic', model: 'claude-up' }] },
-        { name: 'gemini', targets: [{ provider: 'gemini', model: 'gemini-up' }] },
-        { name: 'bedrock', targets: [{ provider: 'bedrock', model: 'anthropic.claude-up-v1:0' }] },
-        { name: 'cohere', targets: [{ provider: 'cohere', model: 'command-up' }] },
-      ],
-    });
+    mock = await startFamiliesMock('sk-up');
+    torii = await startTorii({ workers: 2, auth: { keys: [KEY] }, ...familyConfig(mock, 'sk-up') });
     setTracingDisabled(true);
     setDefaultOpenAIClient(new OpenAI({ apiKey: KEY, baseURL: torii.v1, maxRetries: 0 }));
   });

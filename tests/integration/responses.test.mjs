@@ -6,11 +6,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startMock, startTorii, mockStats, stopAllOf, postJson, http } from './harness.mjs';
+import { startFamiliesMock, familyConfig, FAMILIES, startTorii, mockStats, stopAllOf, postJson, http } from './harness.mjs';
 
 const KEY = 'k-responses';
-const AWS = { access_key_id: 'AKIAEXAMPLEEXAMPLE', secret_access_key: 'secret/example', session_token: 'tok' };
-const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'cohere'];
 const WEATHER = {
   type: 'function', name: 'get_weather', description: 'Weather for a city',
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
@@ -24,33 +22,13 @@ describe('Responses API through the openai SDK', () => {
   let mock; let torii; let client;
 
   before(async () => {
-    mock = await startMock(['--api-key', 'sk-up', '--aws-access-key-id', AWS.access_key_id,
-      '--aws-secret-access-key', AWS.secret_access_key, '--aws-session-token', AWS.session_token]);
-    torii = await startTorii({
-      workers: 2,
-      auth: { keys: [KEY, 'k-other'] },
-      providers: [
-        { name: 'openai', type: 'openai', base_url: mock.v1, api_key: 'sk-up' },
-        { name: 'azure', type: 'azure', base_url: mock.url, api_key: 'sk-up', api_version: '2024-10-21' },
-        { name: 'anthropic', type: 'anthropic', base_url: mock.url, api_key: 'sk-up' },
-        { name: 'gemini', type: 'gemini', base_url: mock.url, api_key: 'sk-up' },
-        { name: 'bedrock', type: 'bedrock', region: 'us-east-1', base_url: mock.url, ...AWS },
-        { name: 'cohere', type: 'cohere', base_url: mock.url, api_key: 'sk-up' },
-      ],
-      models: [
-        { name: 'openai', targets: [{ provider: 'openai', model: 'gpt-up' }] },
-        { name: 'azure', targets: [{ provider: 'azure', model: 'dep-up' }] },
-        { name: 'anthropic', targets: [{ provider: 'anthropic', model: 'claude-up' }] },
-        { name: 'gemini', targets: [{ provider: 'gemini', model: 'gemini-up' }] },
-        { name: 'bedrock', targets: [{ provider: 'bedrock', model: 'anthropic.claude-up-v1:0' }] },
-        { name: 'cohere', targets: [{ provider: 'cohere', model: 'command-up' }] },
-      ],
-    });
+    mock = await startFamiliesMock('sk-up');
+    torii = await startTorii({ workers: 2, auth: { keys: [KEY, 'k-other'] }, ...familyConfig(mock, 'sk-up') });
     client = new OpenAI({ apiKey: KEY, baseURL: torii.v1, maxRetries: 0 });
   });
   after(() => stopAllOf(torii, mock));
 
-  for (const model of PROVIDERS) {
+  for (const model of FAMILIES) {
     it(`${model}: plain answer`, async () => {
       const before = await mockStats(mock);
       const r = await client.responses.create({ model, instructions: 'Be brief.', input: 'Hello from the Responses API' });
