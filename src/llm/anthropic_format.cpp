@@ -182,7 +182,7 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
   }
   out["max_tokens"] = max_tokens;
   for (const char* k : {"temperature", "top_p", "top_k"})
-    if (auto* v = in.if_contains(k); v && !v->is_null() && !out.contains("thinking")) out[k] = *v;
+    if (auto* v = in.if_contains(k); v && !v->is_null()) out[k] = *v;
   // Structured output: a JSON schema becomes Anthropic's output_config.format;
   // JSON mode (any object) has no equivalent there, so the system prompt asks for it.
   if (const auto* rf = obj(in, "response_format")) {
