@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "llm/chat_asks.hpp"
 #include "llm/json_get.hpp"
 #include "llm/openai_chunks.hpp"
 
@@ -158,11 +159,11 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
   out["messages"] = std::move(messages);
 
   // What Anthropic cannot answer is refused, never dropped.
-  if (integer(in, "n") > 1) {
+  if (asks_choices(in)) {
     error = "n: Anthropic models answer one choice per request (n must be 1)";
     return out;
   }
-  if (auto* lp = in.if_contains("logprobs"); (lp && lp->is_bool() && lp->get_bool()) || integer(in, "top_logprobs") > 0) {
+  if (asks_logprobs(in)) {
     error = "logprobs: Anthropic models do not return log probabilities";
     return out;
   }
@@ -171,8 +172,7 @@ json::object openai_to_anthropic_request(const json::object& in, std::string_vie
   if (max_tokens <= 0) max_tokens = default_max_tokens;
   // reasoning_effort -> extended thinking with a budget; the answer's
   // max_tokens come on top of it (Anthropic counts thinking in max_tokens).
-  if (auto effort = str(in, "reasoning_effort"); !effort.empty() && effort != "none" && effort != "minimal") {
-    const int64_t budget = effort == "low" ? 2048 : effort == "high" ? 16384 : 8192;
+  if (const int64_t budget = thinking_budget(str(in, "reasoning_effort")); budget > 0) {
     out["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", budget}};
     max_tokens += budget;
     if (auto* t = in.if_contains("temperature"); t && t->is_number() && t->to_number<double>() != 1.0) {
@@ -288,10 +288,12 @@ json::object anthropic_to_openai_response(const json::object& msg, std::string_v
     usage["prompt_tokens_details"] = json::object{{"cached_tokens", read}};
     usage["cache_creation_input_tokens"] = created;
   }
+  // The model the upstream says answered (often a dated snapshot of the target).
+  std::string_view answered = str(msg, "model");
   json::object out{{"id", str(msg, "id")},
                    {"object", "chat.completion"},
                    {"created", now_seconds()},
-                   {"model", model}};
+                   {"model", answered.empty() ? model : answered}};
   out["choices"] = json::array{json::object{{"index", 0},
                                             {"message", std::move(message)},
                                             {"logprobs", nullptr},
@@ -317,6 +319,7 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
   if (type == "message_start") {
     if (const auto* m = obj(o, "message")) {
       id_ = std::string(str(*m, "id"));
+      if (auto answered = str(*m, "model"); !answered.empty()) model_ = std::string(answered);
       if (const auto* u = obj(*m, "usage")) {
         input_tokens_ = integer(*u, "input_tokens");
         cache_read_ = integer(*u, "cache_read_input_tokens");
@@ -604,7 +607,7 @@ json::object openai_to_anthropic_response(const json::object& completion, std::s
   return json::object{{"id", id.starts_with("msg_") ? id : "msg_" + id},
                       {"type", "message"},
                       {"role", "assistant"},
-                      {"model", model},
+                      {"model", str(completion, "model").empty() ? model : str(completion, "model")},
                       {"content", std::move(content)},
                       {"stop_reason", anthropic_stop_reason(finish)},
                       {"stop_sequence", nullptr},
@@ -638,7 +641,10 @@ void OpenAIToAnthropicStream::feed(std::string_view data, std::string& out) {
   json::value v = json::parse(data, ec);
   if (ec || !v.is_object()) return;
   const auto& c = v.get_object();
-  if (!started_) start(out, str(c, "id"));
+  if (!started_) {
+    if (auto answered = str(c, "model"); !answered.empty()) model_ = std::string(answered);
+    start(out, str(c, "id"));
+  }
   if (const auto* u = obj(c, "usage")) {
     int64_t cached = 0;
     if (const auto* d = obj(*u, "prompt_tokens_details")) cached = integer(*d, "cached_tokens");

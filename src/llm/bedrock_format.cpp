@@ -1,8 +1,11 @@
 #include "llm/bedrock_format.hpp"
 
+#include <cctype>
+
 #include <boost/json.hpp>
 
 #include "llm/json_dom.hpp"
+#include "llm/chat_asks.hpp"
 #include "llm/json_get.hpp"
 #include "llm/openai_chunks.hpp"
 
@@ -161,7 +164,36 @@ json::object tool_config(const json::object& in) {
   return cfg;
 }
 
+// Converse has no JSON mode or response schema: structured output is asked
+// for as one tool the model must call, whose input is the answer.
+json::object structured_output_config(const json::object& rf, std::string_view name) {
+  json::value schema = json::object{{"type", "object"}};  // JSON mode: any object
+  if (const json::object* js = obj(&rf, "json_schema"))
+    if (auto* s = js->if_contains("schema"); s && s->is_object()) schema = *s;
+  json::object spec{{"name", name},
+                    {"description", "Give the answer by calling this tool: its input is the answer."},
+                    {"inputSchema", json::object{{"json", std::move(schema)}}}};
+  return json::object{{"tools", json::array{json::object{{"toolSpec", std::move(spec)}}}},
+                      {"toolChoice", json::object{{"tool", json::object{{"name", name}}}}}};
+}
+
+bool valid_tool_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace
+
+std::string converse_structured_tool(const json::object& openai) {
+  const json::object* rf = obj(&openai, "response_format");
+  std::string_view type = rf ? str(*rf, "type") : std::string_view();
+  if (type != "json_object" && type != "json_schema") return {};
+  const json::object* js = obj(rf, "json_schema");
+  std::string_view name = js ? str(*js, "name") : std::string_view();
+  return valid_tool_name(name) ? std::string(name) : std::string("json_answer");
+}
 
 std::string openai_finish_from_converse(std::string_view r) {
   if (r == "max_tokens" || r == "model_context_window_exceeded") return "length";
@@ -179,18 +211,26 @@ int converse_exception_status(std::string_view t) {
   return 502;  // modelStreamErrorException and anything new
 }
 
-json::object openai_to_converse_request(const json::object& in, std::string& error) {
+json::object openai_to_converse_request(const json::object& in, std::string& error, std::string_view model_id) {
   json::object out;
   json::array system, messages;
-  if (integer(&in, "n") > 1) {
-    error = "bedrock answers one choice per request (n must be 1)";
+  if (asks_choices(in)) {
+    error = "n: Bedrock answers one choice per request (n must be 1)";
     return out;
   }
-  // Converse has no JSON mode or response schema: refused, not answered in prose.
-  if (const auto* rf = obj(in, "response_format"); rf && !str(*rf, "type").empty() && str(*rf, "type") != "text") {
-    error = "response_format: Bedrock's Converse API takes no JSON mode or JSON schema; ask for JSON in the prompt, or use a tool";
+  if (asks_logprobs(in)) {
+    error = "logprobs: Bedrock's Converse API returns no log probabilities";
     return out;
   }
+  const std::string structured = converse_structured_tool(in);
+  const auto* tc = in.if_contains("tool_choice");
+  const bool no_tools = tc && tc->is_string() && tc->get_string() == "none";
+  if (!structured.empty() && !no_tools)
+    if (const auto* tools = in.if_contains("tools"); tools && tools->is_array() && !tools->get_array().empty()) {
+      error = "response_format: toward Bedrock, structured output is a forced tool call, so it cannot be asked "
+              "together with tools";
+      return out;
+    }
   if (auto* msgs = in.if_contains("messages"); msgs && msgs->is_array()) {
     for (const auto& mv : msgs->get_array()) {
       if (!mv.is_object()) {
@@ -234,18 +274,37 @@ json::object openai_to_converse_request(const json::object& in, std::string& err
     if (stop->is_string()) inference["stopSequences"] = json::array{*stop};
     else if (stop->is_array() && !stop->get_array().empty()) inference["stopSequences"] = *stop;
   }
+  // reasoning_effort -> Claude's extended thinking, the one reasoning control
+  // Converse passes on (in additionalModelRequestFields); its budget comes on
+  // top of maxTokens, as Anthropic counts thinking in max_tokens.
+  if (const int64_t budget = thinking_budget(str(in, "reasoning_effort")); budget > 0) {
+    if (model_id.find("anthropic.") == std::string_view::npos && model_id.find("claude") == std::string_view::npos) {
+      error = "reasoning_effort: toward Bedrock only Anthropic Claude models take a reasoning budget";
+      return out;
+    }
+    if (auto* t = in.if_contains("temperature"); t && t->is_number() && t->to_number<double>() != 1.0) {
+      error = "temperature: Claude models take no temperature other than 1 while thinking (reasoning_effort)";
+      return out;
+    }
+    inference["maxTokens"] = (max_tokens ? max_tokens : 4096) + budget;
+    out["additionalModelRequestFields"] =
+        json::object{{"thinking", json::object{{"type", "enabled"}, {"budget_tokens", budget}}}};
+  }
   if (!inference.empty()) out["inferenceConfig"] = std::move(inference);
 
-  auto* tc = in.if_contains("tool_choice");
-  bool none = tc && tc->is_string() && tc->get_string() == "none";
-  if (!none)
+  if (!structured.empty()) {
+    out["toolConfig"] = structured_output_config(*obj(&in, "response_format"), structured);
+  } else if (!no_tools) {
     if (json::object cfg = tool_config(in); !cfg.empty()) out["toolConfig"] = std::move(cfg);
+  }
   return out;
 }
 
-json::object converse_to_openai_response(const json::object& in, std::string_view model, std::string_view id) {
+json::object converse_to_openai_response(const json::object& in, std::string_view model, std::string_view id,
+                                         std::string_view structured_tool) {
   const json::object* message = obj(obj(&in, "output"), "message");
-  std::string text;
+  std::string text, reasoning;
+  bool structured = false;
   json::array calls;
   if (message)
     if (auto* content = message->if_contains("content"); content && content->is_array())
@@ -256,23 +315,34 @@ json::object converse_to_openai_response(const json::object& in, std::string_vie
           text += t->get_string();
         } else if (const json::object* use = obj(&b, "toolUse")) {
           const json::value* input = use->if_contains("input");
+          if (!structured_tool.empty() && str(*use, "name") == structured_tool) {
+            text += input ? json::serialize(*input) : std::string("{}");
+            structured = true;
+            continue;
+          }
           calls.push_back(json::object{
               {"id", str(*use, "toolUseId")},
               {"type", "function"},
               {"function", json::object{{"name", str(*use, "name")},
                                         {"arguments", input ? json::serialize(*input) : std::string("{}")}}}});
+        } else if (const json::object* rc = obj(&b, "reasoningContent")) {
+          if (const json::object* rt = obj(rc, "reasoningText")) reasoning += str(*rt, "text");
         }
-        // reasoningContent, citations and the like have no OpenAI counterpart.
+        // citations and the like have no OpenAI counterpart.
       }
+  // The forced structured-output call is the answer, not a call to make.
+  std::string_view stop_reason = str(in, "stopReason");
+  if (structured && calls.empty() && stop_reason == "tool_use") stop_reason = "end_turn";
   json::object msg{{"role", "assistant"}};
   msg["content"] = text.empty() && !calls.empty() ? json::value(nullptr) : json::value(text);
   if (!calls.empty()) msg["tool_calls"] = std::move(calls);
+  if (!reasoning.empty()) msg["reasoning_content"] = std::move(reasoning);
   msg["refusal"] = nullptr;
   json::object out{{"id", id}, {"object", "chat.completion"}, {"created", now_seconds()}, {"model", model}};
   out["choices"] = json::array{json::object{{"index", 0},
                                             {"message", std::move(msg)},
                                             {"logprobs", nullptr},
-                                            {"finish_reason", openai_finish_from_converse(str(in, "stopReason"))}}};
+                                            {"finish_reason", openai_finish_from_converse(stop_reason)}}};
   out["usage"] = usage_from(obj(&in, "usage"));
   return out;
 }
@@ -312,6 +382,11 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
     const json::object* use = obj(obj(&o, "start"), "toolUse");
     if (!use || index < 0 || index > 65535) return true;
     if (block_tool_.size() <= size_t(index)) block_tool_.resize(size_t(index) + 1, -1);
+    if (!structured_tool_.empty() && str(*use, "name") == structured_tool_) {
+      block_tool_[size_t(index)] = kStructuredBlock;  // its input streams as the answer's text
+      structured_ = true;
+      return true;
+    }
     int tool = tool_count_++;
     block_tool_[size_t(index)] = tool;
     chunk(out, json::object{{"tool_calls", json::array{json::object{
@@ -326,6 +401,14 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
     if (!delta) return true;
     if (auto* t = delta->if_contains("text"); t && t->is_string()) {
       chunk(out, json::object{{"content", t->get_string()}});
+    } else if (const json::object* rc = obj(delta, "reasoningContent")) {
+      if (auto* rt = rc->if_contains("text"); rt && rt->is_string())
+        chunk(out, json::object{{"reasoning_content", rt->get_string()}});
+    } else if (const json::object* use = obj(delta, "toolUse"); use && tool_of(index) == kStructuredBlock) {
+      if (auto fragment = str(*use, "input"); !fragment.empty()) {
+        chunk(out, json::object{{"content", fragment}});
+        structured_text_ = true;
+      }
     } else if (const json::object* use = obj(delta, "toolUse")) {
       int tool = tool_of(index);
       if (tool < 0) return true;  // a fragment for a block that never started as a tool call
@@ -335,12 +418,16 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
                                                  {"index", tool}, {"function", json::object{{"arguments", fragment}}}}}}});
     }
   } else if (type == "contentBlockStop") {
+    // A structured answer without input fragments is the empty object.
+    if (tool_of(index) == kStructuredBlock && !structured_text_) chunk(out, json::object{{"content", "{}"}});
     tool_args_.close(tool_of(index), out, {id_, created_, model_});
   } else if (type == "messageStop") {
     if (stopped_) return true;
     stopped_ = true;
     tool_args_.close_all(out, {id_, created_, model_});
-    std::string finish = openai_finish_from_converse(str(o, "stopReason"));
+    std::string_view stop_reason = str(o, "stopReason");
+    if (structured_ && tool_count_ == 0 && stop_reason == "tool_use") stop_reason = "end_turn";
+    std::string finish = openai_finish_from_converse(stop_reason);
     chunk(out, json::object{}, finish.c_str());
     if (have_usage_) close(out, &usage_event_);
   } else if (type == "metadata") {

@@ -17,10 +17,18 @@ namespace torii::llm {
 // The Converse body (the model id travels in the path, streaming in the
 // operation name, so neither is in it). `error` is set when the request cannot
 // be expressed, e.g. an image given by http URL, which Converse cannot fetch.
-boost::json::object openai_to_converse_request(const boost::json::object& openai, std::string& error);
-// `id` becomes the completion id (Converse answers have none).
+// `model_id` decides what reasoning_effort can become (Claude's thinking).
+// response_format (JSON mode or a JSON schema) becomes one forced tool whose
+// input is the answer, named by converse_structured_tool.
+boost::json::object openai_to_converse_request(const boost::json::object& openai, std::string& error,
+                                               std::string_view model_id = {});
+// The name of the structured-output tool a request's response_format makes,
+// or "" when it asks for none (the json_schema's name when Bedrock takes it).
+std::string converse_structured_tool(const boost::json::object& openai);
+// `id` becomes the completion id (Converse answers have none). A call of
+// `structured_tool` is turned back into the answer's text.
 boost::json::object converse_to_openai_response(const boost::json::object& converse, std::string_view model,
-                                                std::string_view id);
+                                                std::string_view id, std::string_view structured_tool = {});
 std::string openai_finish_from_converse(std::string_view stop_reason);
 
 // The HTTP status an in-stream exception stands for (throttlingException ->
@@ -30,8 +38,9 @@ int converse_exception_status(std::string_view exception_type);
 // ConverseStream events (already unframed) in, OpenAI chunk events out.
 class ConverseToOpenAIStream {
  public:
-  ConverseToOpenAIStream(std::string model, bool include_usage, std::string id)
-      : model_(std::move(model)), usage_(include_usage), id_(std::move(id)) {}
+  ConverseToOpenAIStream(std::string model, bool include_usage, std::string id, std::string structured_tool = {})
+      : model_(std::move(model)), usage_(include_usage), id_(std::move(id)),
+        structured_tool_(std::move(structured_tool)) {}
   // One event: its :event-type and JSON payload. Appends complete OpenAI SSE
   // events ("data: ...\n\n") to `out`. Returns false when the payload is not
   // a JSON object (then `error` is set).
@@ -55,7 +64,11 @@ class ConverseToOpenAIStream {
   bool have_usage_ = false;
   boost::json::object usage_event_;
   int tool_count_ = 0;
-  std::vector<int> block_tool_;  // per contentBlockIndex: OpenAI tool_calls index, or -1
+  static constexpr int kStructuredBlock = -2;
+  std::vector<int> block_tool_;  // per contentBlockIndex: OpenAI tool_calls index, kStructuredBlock, or -1
+  std::string structured_tool_;  // the forced structured-output tool, whose input is the answer
+  bool structured_ = false;      // it was called
+  bool structured_text_ = false; // and some of its input has been sent
   ToolArguments tool_args_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "llm/chat_asks.hpp"
 #include "llm/json_get.hpp"
 #include "llm/openai_chunks.hpp"
 
@@ -50,6 +51,14 @@ std::string openai_finish_from_cohere(std::string_view r) {
 
 json::object openai_to_cohere_request(const json::object& in, std::string_view model, std::string& error) {
   json::object out{{"model", model}};
+  if (asks_choices(in)) {
+    error = "n: Cohere models answer one choice per request (n must be 1)";
+    return out;
+  }
+  if (asks_logprobs(in)) {
+    error = "logprobs: log probabilities are not translated from Cohere; use a target of OpenAI's format";
+    return out;
+  }
   json::array messages;
   if (auto* msgs = in.if_contains("messages"); msgs && msgs->is_array()) {
     for (const auto& mv : msgs->get_array()) {
@@ -101,6 +110,11 @@ json::object openai_to_cohere_request(const json::object& in, std::string_view m
     if (tc->get_string() == "required") out["tool_choice"] = "REQUIRED";
     else if (tc->get_string() == "none") out["tool_choice"] = "NONE";
   }
+  // reasoning_effort -> Cohere's thinking with a token budget (reasoning models).
+  if (auto effort = str(in, "reasoning_effort"); !effort.empty())
+    out["thinking"] = thinking_budget(effort) > 0
+                          ? json::object{{"type", "enabled"}, {"token_budget", thinking_budget(effort)}}
+                          : json::object{{"type", "disabled"}};
   if (auto* rf = in.if_contains("response_format"); rf && rf->is_object()) {
     std::string_view type = str(rf->get_object(), "type");
     if (type == "json_object") out["response_format"] = json::object{{"type", "json_object"}};
@@ -114,17 +128,21 @@ json::object openai_to_cohere_request(const json::object& in, std::string_view m
 
 json::object cohere_to_openai_response(const json::object& in, std::string_view model) {
   const json::object* message = obj(&in, "message");
-  std::string text;
+  std::string text, reasoning;
   if (message)
     if (auto* content = message->if_contains("content"); content && content->is_array())
-      for (const auto& p : content->get_array())
-        if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
+      for (const auto& p : content->get_array()) {
+        if (!p.is_object()) continue;
+        if (str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
+        if (str(p.get_object(), "type") == "thinking") reasoning += str(p.get_object(), "thinking");
+      }
   json::object msg{{"role", "assistant"}};
   json::value calls;
   if (message)
     if (auto* tc = message->if_contains("tool_calls"); tc && tc->is_array() && !tc->get_array().empty()) calls = *tc;
   msg["content"] = text.empty() && !calls.is_null() ? json::value(nullptr) : json::value(text);
   if (!calls.is_null()) msg["tool_calls"] = calls;
+  if (!reasoning.empty()) msg["reasoning_content"] = std::move(reasoning);
   msg["refusal"] = nullptr;
   json::object out{{"id", str(in, "id")}, {"object", "chat.completion"}, {"created", now_seconds()}, {"model", model}};
   out["choices"] = json::array{json::object{{"index", 0},
@@ -155,7 +173,12 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
     created_ = now_seconds();
     chunk(out, json::object{{"role", "assistant"}, {"content", ""}});
   } else if (type == "content-delta") {
-    if (const auto* content = obj(message, "content")) chunk(out, json::object{{"content", str(*content, "text")}});
+    if (const auto* content = obj(message, "content")) {
+      if (auto* thinking = content->if_contains("thinking"); thinking && thinking->is_string())
+        chunk(out, json::object{{"reasoning_content", *thinking}});
+      else
+        chunk(out, json::object{{"content", str(*content, "text")}});
+    }
   } else if (type == "tool-call-start" || type == "tool-call-delta") {
     const json::object* call = obj(message, "tool_calls");
     if (!call) return true;

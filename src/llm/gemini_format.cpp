@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "llm/chat_asks.hpp"
 #include "llm/json_get.hpp"
 #include "llm/openai_chunks.hpp"
 
@@ -315,6 +316,16 @@ json::object openai_to_gemini_request(const json::object& in, std::string& error
           gen["responseSchema"] = gemini_schema(*schema);
     }
   }
+  // reasoning_effort -> a thinking budget, with the thoughts' summaries asked
+  // for (they come back as reasoning_content); none/minimal -> no thinking.
+  if (auto effort = str(in, "reasoning_effort"); !effort.empty())
+    gen["thinkingConfig"] = thinking_budget(effort) > 0
+                                ? json::object{{"thinkingBudget", thinking_budget(effort)}, {"includeThoughts", true}}
+                                : json::object{{"thinkingBudget", 0}};
+  if (asks_logprobs(in)) {
+    error = "logprobs: log probabilities are not translated from Gemini; use a target of OpenAI's format";
+    return out;
+  }
   if (!gen.empty()) out["generationConfig"] = std::move(gen);
 
   json::array declarations;
@@ -371,7 +382,7 @@ json::object gemini_to_openai_response(const json::object& answer, std::string_v
       if (!(*candidates)[ci].is_object()) continue;
       const auto& cand = (*candidates)[ci].get_object();
       int64_t index = cand.contains("index") ? integer(cand, "index") : int64_t(ci);
-      std::string text;
+      std::string text, reasoning;
       json::array tool_calls;
       if (const auto* content = obj(cand, "content"))
         if (const auto* parts = arr(*content, "parts"))
@@ -380,13 +391,16 @@ json::object gemini_to_openai_response(const json::object& answer, std::string_v
             const auto& part = pv.get_object();
             if (part.contains("functionCall"))
               tool_calls.push_back(tool_call_of(part, response_id, index, int64_t(tool_calls.size())));
-            else if (!is_thought(part))
+            else if (is_thought(part))
+              reasoning += str(part, "text");
+            else
               text += str(part, "text");
           }
       json::object message{{"role", "assistant"}};
       message["content"] = text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text);
       bool has_calls = !tool_calls.empty();
       if (has_calls) message["tool_calls"] = std::move(tool_calls);
+      if (!reasoning.empty()) message["reasoning_content"] = std::move(reasoning);
       message["refusal"] = nullptr;
       choices.push_back(json::object{
           {"index", index},
@@ -398,7 +412,7 @@ json::object gemini_to_openai_response(const json::object& answer, std::string_v
   json::object out{{"id", response_id.empty() ? std::string("chatcmpl-gemini") : "chatcmpl-" + response_id},
                    {"object", "chat.completion"},
                    {"created", now_seconds()},
-                   {"model", model}};
+                   {"model", str(answer, "modelVersion").empty() ? model : str(answer, "modelVersion")}};
   out["choices"] = std::move(choices);
   if (const auto* meta = obj(answer, "usageMetadata")) out["usage"] = usage_of(*meta);
   return out;
@@ -433,6 +447,7 @@ bool GeminiToOpenAIStream::feed(std::string_view data, std::string& out, std::st
   if (created_ == 0) {
     created_ = now_seconds();
     response_id_ = std::string(str(o, "responseId"));
+    if (auto answered = str(o, "modelVersion"); !answered.empty()) model_ = std::string(answered);
     id_ = response_id_.empty() ? std::string("chatcmpl-gemini") : "chatcmpl-" + response_id_;
   }
   if (const auto* meta = obj(o, "usageMetadata")) usage_metadata_ = *meta;
@@ -457,8 +472,9 @@ bool GeminiToOpenAIStream::feed(std::string_view data, std::string& out, std::st
               json::object call = tool_call_of(part, response_id_, index, k);
               call["index"] = k;
               chunk(out, index, json::object{{"tool_calls", json::array{std::move(call)}}});
-            } else if (!is_thought(part)) {
-              if (auto text = str(part, "text"); !text.empty()) chunk(out, index, json::object{{"content", text}});
+            } else if (auto text = str(part, "text"); !text.empty()) {
+              const char* key = is_thought(part) ? "reasoning_content" : "content";
+              chunk(out, index, json::object{{key, text}});
             }
           }
       if (auto reason = str(cand, "finishReason"); !reason.empty()) {

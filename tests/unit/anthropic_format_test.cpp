@@ -97,7 +97,9 @@ TEST(AnthropicToOpenAI, ResponseWithToolUseAndCacheUsage) {
     "usage":{"input_tokens":10,"output_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":20}})");
   auto out = anthropic_to_openai_response(msg, "alias");
   EXPECT_EQ(out.at("object").as_string(), "chat.completion");
-  EXPECT_EQ(out.at("model").as_string(), "alias");
+  EXPECT_EQ(out.at("model").as_string(), "claude");  // the model the upstream says answered
+  msg.erase("model");
+  EXPECT_EQ(anthropic_to_openai_response(msg, "alias").at("model").as_string(), "alias");
   const auto& choice = out.at("choices").as_array()[0].as_object();
   EXPECT_EQ(choice.at("finish_reason").as_string(), "tool_calls");
   EXPECT_EQ(choice.at("message").at("content").as_string(), "Let me check.");
@@ -243,4 +245,25 @@ TEST(CanonicalToAnthropic, ResponseMapping) {
   EXPECT_EQ(out.at("content").as_array()[0].at("text").as_string(), "partial");
   EXPECT_EQ(out.at("usage").at("input_tokens").as_int64(), 15);
   EXPECT_EQ(out.at("usage").at("cache_read_input_tokens").as_int64(), 5);
+}
+
+TEST(Translation, AnswersNameTheModelTheUpstreamSaysAnswered) {
+  auto completion = parse(R"({"id":"chatcmpl-7","model":"gpt-4o-2024-08-06","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"hi"}}]})");
+  EXPECT_EQ(openai_to_anthropic_response(completion, "gpt-4o").at("model").as_string(), "gpt-4o-2024-08-06");
+
+  OpenAIToAnthropicStream to_anthropic("gpt-4o");
+  std::string out;
+  to_anthropic.feed(R"({"id":"c1","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"content":"x"}}]})", out);
+  auto start = json::parse(events_of(out)[0].data).as_object();
+  EXPECT_EQ(start.at("message").at("model").as_string(), "gpt-4o-2024-08-06");
+
+  AnthropicToOpenAIStream to_openai("claude-sonnet-4-5", false);
+  std::string chunks, err;
+  ASSERT_TRUE(to_openai.feed("message_start",
+                             R"({"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5-20250929",
+                                 "usage":{"input_tokens":1,"output_tokens":1}}})",
+                             chunks, err));
+  auto first = chunks.substr(chunks.find('{'), chunks.find("\n\n") - chunks.find('{'));
+  EXPECT_EQ(json::parse(first).at("model").as_string(), "claude-sonnet-4-5-20250929");
 }

@@ -218,3 +218,116 @@ TEST(ConverseStream, EndsWithoutUsageAndFlagsTruncation) {
   EXPECT_EQ(converse_exception_status("serviceUnavailableException"), 503);
   EXPECT_EQ(converse_exception_status("modelStreamErrorException"), 502);
 }
+
+TEST(OpenAIToConverse, StructuredOutputIsOneForcedTool) {
+  std::string error;
+  auto req = parse(R"({"messages":[{"role":"user","content":"Weather?"}],
+    "response_format":{"type":"json_schema","json_schema":{"name":"weather_report","strict":true,
+      "schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}})");
+  auto out = openai_to_converse_request(req, error, "anthropic.claude-3-haiku");
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_EQ(converse_structured_tool(req), "weather_report");
+  const auto& cfg = out.at("toolConfig").as_object();
+  ASSERT_EQ(cfg.at("tools").as_array().size(), 1u);
+  const auto& spec = cfg.at("tools").at(0).at("toolSpec").as_object();
+  EXPECT_EQ(spec.at("name").as_string(), "weather_report");
+  EXPECT_EQ(json::serialize(spec.at("inputSchema").at("json")),
+            R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})");
+  EXPECT_EQ(json::serialize(cfg.at("toolChoice")), R"({"tool":{"name":"weather_report"}})");
+
+  // JSON mode: any object; a schema name Bedrock would refuse gets a fixed one.
+  auto mode = parse(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})");
+  out = openai_to_converse_request(mode, error);
+  EXPECT_EQ(converse_structured_tool(mode), "json_answer");
+  EXPECT_EQ(json::serialize(out.at("toolConfig").at("tools").at(0).at("toolSpec").at("inputSchema")),
+            R"({"json":{"type":"object"}})");
+  EXPECT_EQ(converse_structured_tool(parse(
+                R"({"response_format":{"type":"json_schema","json_schema":{"name":"has space","schema":{}}}})")),
+            "json_answer");
+  EXPECT_EQ(converse_structured_tool(parse(R"({"response_format":{"type":"text"}})")), "");
+
+  // With tools of its own the forced call cannot be made: refused.
+  error.clear();
+  openai_to_converse_request(parse(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"},
+      "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]})"),
+                             error);
+  EXPECT_NE(error.find("response_format"), std::string::npos) << error;
+}
+
+TEST(ConverseToOpenAI, StructuredToolCallBecomesTheAnswer) {
+  auto in = parse(R"({"output":{"message":{"role":"assistant","content":[
+      {"toolUse":{"toolUseId":"tooluse_1","name":"weather_report","input":{"city":"Paris"}}}]}},
+    "stopReason":"tool_use","usage":{"inputTokens":3,"outputTokens":4,"totalTokens":7}})");
+  auto out = converse_to_openai_response(in, "m", "id", "weather_report");
+  const auto& choice = out.at("choices").at(0).as_object();
+  EXPECT_EQ(choice.at("finish_reason").as_string(), "stop");
+  EXPECT_EQ(choice.at("message").at("content").as_string(), R"({"city":"Paris"})");
+  EXPECT_FALSE(choice.at("message").as_object().contains("tool_calls"));
+  // Without the structured tool named, the same answer is a tool call.
+  auto plain = converse_to_openai_response(in, "m", "id");
+  EXPECT_EQ(plain.at("choices").at(0).at("finish_reason").as_string(), "tool_calls");
+}
+
+TEST(ConverseStream, StructuredToolInputStreamsAsText) {
+  ConverseToOpenAIStream s("m", false, "id", "json_answer");
+  std::string out, error;
+  ASSERT_TRUE(s.feed("messageStart", R"({"role":"assistant"})", out, error));
+  ASSERT_TRUE(s.feed("contentBlockStart",
+                     R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t1","name":"json_answer"}}})", out, error));
+  ASSERT_TRUE(s.feed("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\":"}}})", out, error));
+  ASSERT_TRUE(s.feed("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"1}"}}})", out, error));
+  ASSERT_TRUE(s.feed("contentBlockStop", R"({"contentBlockIndex":0})", out, error));
+  ASSERT_TRUE(s.feed("messageStop", R"({"stopReason":"tool_use"})", out, error));
+  ASSERT_TRUE(s.feed("metadata", R"({"usage":{"inputTokens":1,"outputTokens":1}})", out, error));
+  auto data = data_of(out);
+  ASSERT_EQ(data.size(), 5u);
+  auto delta = [&](size_t i) { return json::parse(data[i]).at("choices").at(0).at("delta"); };
+  EXPECT_EQ(json::serialize(delta(1)), R"({"content":"{\"a\":"})");
+  EXPECT_EQ(json::serialize(delta(2)), R"({"content":"1}"})");
+  EXPECT_EQ(json::parse(data[3]).at("choices").at(0).at("finish_reason").as_string(), "stop");
+  EXPECT_EQ(data[4], "[DONE]");
+}
+
+TEST(OpenAIToConverse, ReasoningEffortIsClaudeThinkingAndLogprobsAreRefused) {
+  std::string error;
+  auto out = openai_to_converse_request(
+      parse(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":100,"reasoning_effort":"low"})"), error,
+      "us.anthropic.claude-sonnet-4-5-v1:0");
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_EQ(json::serialize(out.at("additionalModelRequestFields")),
+            R"({"thinking":{"type":"enabled","budget_tokens":2048}})");
+  EXPECT_EQ(out.at("inferenceConfig").at("maxTokens").as_int64(), 2148);
+  openai_to_converse_request(parse(R"({"messages":[{"role":"user","content":"x"}],"reasoning_effort":"high"})"), error,
+                             "amazon.nova-pro-v1:0");
+  EXPECT_NE(error.find("reasoning_effort"), std::string::npos) << error;
+  error.clear();
+  openai_to_converse_request(
+      parse(R"({"messages":[{"role":"user","content":"x"}],"reasoning_effort":"high","temperature":0.3})"), error,
+      "anthropic.claude-3-7-sonnet");
+  EXPECT_NE(error.find("temperature"), std::string::npos) << error;
+  error.clear();
+  out = openai_to_converse_request(
+      parse(R"({"messages":[{"role":"user","content":"x"}],"reasoning_effort":"minimal"})"), error, "amazon.nova-pro-v1:0");
+  EXPECT_TRUE(error.empty()) << error;
+  EXPECT_FALSE(out.contains("additionalModelRequestFields"));
+  openai_to_converse_request(parse(R"({"messages":[{"role":"user","content":"x"}],"logprobs":true})"), error);
+  EXPECT_NE(error.find("logprobs"), std::string::npos) << error;
+}
+
+TEST(ConverseToOpenAI, ReasoningContentBecomesReasoningContent) {
+  auto out = converse_to_openai_response(
+      parse(R"({"output":{"message":{"content":[{"reasoningContent":{"reasoningText":{"text":"Think.","signature":"s"}}},
+        {"text":"Answer."}]}},"stopReason":"end_turn"})"),
+      "m", "id");
+  const auto& msg = out.at("choices").at(0).at("message").as_object();
+  EXPECT_EQ(msg.at("reasoning_content").as_string(), "Think.");
+  EXPECT_EQ(msg.at("content").as_string(), "Answer.");
+  ConverseToOpenAIStream s("m", false, "id");
+  std::string text, error;
+  ASSERT_TRUE(s.feed("messageStart", R"({"role":"assistant"})", text, error));
+  ASSERT_TRUE(s.feed("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hm"}}})", text,
+                     error));
+  auto data = data_of(text);
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(json::serialize(json::parse(data[1]).at("choices").at(0).at("delta")), R"({"reasoning_content":"Hm"})");
+}

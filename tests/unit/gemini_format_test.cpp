@@ -184,7 +184,7 @@ TEST(GeminiToOpenAI, TextToolCallsFinishAndUsage) {
   auto out = gemini_to_openai_response(answer, "gemini-2.5-flash");
   EXPECT_EQ(out.at("object").as_string(), "chat.completion");
   EXPECT_EQ(out.at("id").as_string(), "chatcmpl-resp1");
-  EXPECT_EQ(out.at("model").as_string(), "gemini-2.5-flash");
+  EXPECT_EQ(out.at("model").as_string(), "gemini-x");  // modelVersion: what answered
   const auto& choice = out.at("choices").as_array()[0].as_object();
   EXPECT_EQ(choice.at("finish_reason").as_string(), "tool_calls");
   const auto& msg = choice.at("message").as_object();
@@ -343,4 +343,41 @@ TEST(GeminiErrors, GoogleStatusNameBecomesTheCode) {
   EXPECT_EQ(e.status, 429);
   EXPECT_EQ(e.message, "Resource has been exhausted (e.g. check quota).");
   EXPECT_EQ(e.code, "RESOURCE_EXHAUSTED");
+}
+
+TEST(OpenAIToGemini, ReasoningEffortAndLogprobs) {
+  std::string error;
+  auto out = openai_to_gemini_request(parse(R"({"messages":[{"role":"user","content":"x"}],"reasoning_effort":"medium"})"),
+                                      error);
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_EQ(json::serialize(out.at("generationConfig").at("thinkingConfig")),
+            R"({"thinkingBudget":8192,"includeThoughts":true})");
+  out = openai_to_gemini_request(parse(R"({"messages":[{"role":"user","content":"x"}],"reasoning_effort":"minimal"})"),
+                                 error);
+  EXPECT_EQ(json::serialize(out.at("generationConfig").at("thinkingConfig")), R"({"thinkingBudget":0})");
+  openai_to_gemini_request(parse(R"({"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":3})"),
+                           error);
+  EXPECT_NE(error.find("logprobs"), std::string::npos) << error;
+}
+
+TEST(GeminiToOpenAI, ThoughtsAreReasoningAndModelVersionIsTheModel) {
+  auto out = gemini_to_openai_response(parse(R"({"candidates":[{"content":{"role":"model","parts":[
+      {"text":"Weighing it.","thought":true},{"text":"Yes."}]},"finishReason":"STOP","index":0}],
+    "modelVersion":"gemini-2.5-flash-preview-05-20","responseId":"r1",
+    "usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1,"thoughtsTokenCount":3,"totalTokenCount":6}})"),
+                                       "gemini-2.5-flash");
+  EXPECT_EQ(out.at("model").as_string(), "gemini-2.5-flash-preview-05-20");
+  const auto& msg = out.at("choices").at(0).at("message").as_object();
+  EXPECT_EQ(msg.at("content").as_string(), "Yes.");
+  EXPECT_EQ(msg.at("reasoning_content").as_string(), "Weighing it.");
+
+  GeminiToOpenAIStream s("gemini-2.5-flash", false, 1);
+  std::string text, error;
+  ASSERT_TRUE(s.feed(R"({"candidates":[{"content":{"role":"model","parts":[{"text":"Hm","thought":true}]},"index":0}],
+      "modelVersion":"gemini-2.5-flash-001","responseId":"r2"})",
+                     text, error));
+  auto data = data_of(text);
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(json::parse(data[0]).at("model").as_string(), "gemini-2.5-flash-001");
+  EXPECT_EQ(json::serialize(json::parse(data[1]).at("choices").at(0).at("delta")), R"({"reasoning_content":"Hm"})");
 }

@@ -195,7 +195,8 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
     co_return co_await prepare_bedrock_embeddings(client, req, body);
   }
   std::string error;
-  json::object converse = llm::openai_to_converse_request(parsed.get_object(), error);
+  json::object converse = llm::openai_to_converse_request(parsed.get_object(), error, req.model);
+  const std::string structured_tool = llm::converse_structured_tool(parsed.get_object());
   if (!error.empty()) {
     out.failure = {FailureClass::status, make_error(400, error, "invalid_request")};
     co_return out;
@@ -242,7 +243,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
                      make_error(502, "upstream '" + p.name + "' returned invalid JSON", "upstream_invalid_response")};
       co_return out;
     }
-    answer = json::serialize(llm::converse_to_openai_response(v.get_object(), req.model, id));
+    answer = json::serialize(llm::converse_to_openai_response(v.get_object(), req.model, id, structured_tool));
     out.answer = std::make_unique<BufferedAnswer>(WireFormat::openai, status, "application/json", std::move(extra),
                                                   std::move(answer));
     co_return out;
@@ -258,7 +259,7 @@ boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& cli
   }
   resp->limit_reads_until(deadline);
   auto events = std::make_unique<ConverseEvents>(
-      p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, /*include_usage=*/true, id));
+      p.name, std::move(resp), std::make_shared<llm::ConverseToOpenAIStream>(req.model, /*include_usage=*/true, id, structured_tool));
   std::string first;
   bool finished = false;
   bool ready = co_await first_events(p.name, *events, first, finished, out.failure);
