@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "http/percent.hpp"
 #include "providers/attempt.hpp"
+#include "providers/token_counter.hpp"
 
 namespace torii::providers {
 
@@ -33,6 +34,8 @@ struct Family {
   void (*credentials)(Provider&, const ProviderConfig&) = nullptr;
   bool needs_base_url = true;  // false: answered in-process
   boost::asio::awaitable<AttemptOutcome> (*prepare)(http::UpstreamClient&, const AttemptRequest&) = nullptr;
+  // Counts a prompt's tokens upstream (count_tokens); null: Torii estimates.
+  const TokenCounter* counter = nullptr;
 };
 
 class FamilyRegistry {

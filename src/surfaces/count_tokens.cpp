@@ -2,10 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "llm/anthropic_format.hpp"
 #include "llm/json_dom.hpp"
 #include "llm/json_get.hpp"
 #include "llm/json_scan.hpp"
 #include "providers/answers.hpp"
+#include "providers/family.hpp"
 #include "providers/usage_meter.hpp"
 #include "surfaces/model_access.hpp"
 
@@ -15,6 +17,8 @@ namespace json = boost::json;
 using providers::Exchange;
 
 namespace {
+
+constexpr std::chrono::milliseconds kCountTimeout{30'000};
 
 // Characters of every text the model would read: system, messages (text,
 // tool calls and results), tool definitions.
@@ -48,6 +52,100 @@ boost::asio::awaitable<void> answer(Exchange& ex, int status, std::string body, 
   co_await ex.out.send(std::move(r));
 }
 
+boost::asio::awaitable<void> estimate(Exchange& ex, const json::object& body) {
+  ex.response_headers.add("x-torii-token-count", "estimated");
+  std::string out = json::serialize(json::object{{"input_tokens", estimated_input_tokens(body)}});
+  co_await answer(ex, 200, std::move(out), "application/json");
+}
+
+http::UpstreamRequest count_request(const Exchange& ex, const providers::Provider& p) {
+  http::UpstreamRequest up;
+  up.origin = &p.origin;
+  up.fixed_headers = p.header_block;
+  up.headers.add("Accept", "application/json");
+  up.headers.add("x-request-id", ex.request_id);
+  up.connect_timeout = p.connect_timeout;
+  up.total_timeout = kCountTimeout;
+  return up;
+}
+
+// An Anthropic upstream answers for itself: its answer, errors included,
+// goes back as it is.
+boost::asio::awaitable<void> counted_by_anthropic(Exchange& ex, const routing::Target& t, const http::Headers& headers,
+                                                  const std::string& body, const llm::RequestScan& scan) {
+  const providers::Provider& p = *t.provider;
+  ex.route.provider = p.name;
+  ex.route.upstream_model = t.model;
+  const std::string sent = scan.model == t.model ? body : llm::replace_model(body, scan, t.model);
+  http::UpstreamRequest up = count_request(ex, p);
+  up.target = p.origin.path + "/v1/messages/count_tokens";
+  const std::string* version = headers.find("anthropic-version");
+  up.headers.add("anthropic-version", version ? *version : std::string("2023-06-01"));
+  if (const std::string* beta = headers.find("anthropic-beta")) up.headers.add("anthropic-beta", *beta);
+  up.body = sent;
+  http::UpstreamError err;
+  auto sending = ex.client.send(up, err);
+  std::unique_ptr<http::UpstreamResponse> resp = co_await std::move(sending);
+  if (!resp) {
+    ApiError e = providers::transport_failure(p.name, err).error;
+    co_await send_error(ex, e);
+    co_return;
+  }
+  std::string text;
+  auto reading = resp->read_all(text, providers::kMaxErrorBody, err);
+  const bool complete = co_await std::move(reading);
+  if (!complete) {
+    ApiError e = providers::transport_failure(p.name, err).error;
+    co_await send_error(ex, e);
+    co_return;
+  }
+  ex.response_headers.add("x-torii-provider", p.name);
+  ex.response_headers.add("x-torii-model", t.model);
+  std::string content_type(resp->headers().get("content-type"));
+  if (content_type.empty()) content_type = "application/json";
+  const int status = resp->status();
+  co_await answer(ex, status, std::move(text), content_type);
+}
+
+// Another family counts the prompt translated as a Messages request to it
+// would be (a prompt it cannot take is the same 400). The count is advisory,
+// so when the upstream cannot give one (down, an error, a model that does
+// not count) the answer is the estimate, marked as such.
+boost::asio::awaitable<void> counted_by_family(Exchange& ex, const routing::Target& t, const json::object& body) {
+  const providers::Provider& p = *t.provider;
+  std::string error;
+  json::object chat = llm::anthropic_to_openai_request(body, error);
+  std::string sent;
+  http::UpstreamRequest up = count_request(ex, p);
+  if (error.empty()) p.family->counter->request(p, t.model, chat, sent, up, error);
+  if (!error.empty()) {
+    const ApiError refused = make_error(400, error);
+    co_await send_error(ex, refused);
+    co_return;
+  }
+  up.body = sent;
+  http::UpstreamError err;
+  auto sending = ex.client.send(up, err);
+  std::unique_ptr<http::UpstreamResponse> resp = co_await std::move(sending);
+  std::optional<int64_t> counted;
+  if (resp) {
+    std::string text;
+    auto reading = resp->read_all(text, providers::kMaxErrorBody, err);
+    const bool complete = co_await std::move(reading);
+    if (complete && resp->status() == 200) counted = p.family->counter->read(text);
+  }
+  if (!counted) {
+    co_await estimate(ex, body);
+    co_return;
+  }
+  ex.route.provider = p.name;
+  ex.route.upstream_model = t.model;
+  ex.response_headers.add("x-torii-provider", p.name);
+  ex.response_headers.add("x-torii-model", t.model);
+  std::string out = json::serialize(json::object{{"input_tokens", *counted}});
+  co_await answer(ex, 200, std::move(out), "application/json");
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> anthropic_count_tokens(Exchange& ex, const routing::ModelTable& models,
@@ -75,58 +173,23 @@ boost::asio::awaitable<void> anthropic_count_tokens(Exchange& ex, const routing:
     co_return;
   }
   ex.route.model = model->name;
-  // An Anthropic target counts for itself; the first one configured is asked.
+  // The first target that can count asks its upstream: an Anthropic one
+  // counts the body as sent, one whose family has a counter the prompt
+  // translated. Without one, Torii estimates.
   const routing::Target* counter = nullptr;
   for (const auto& t : model->targets)
-    if (t.provider->forwards_as_is(providers::WireFormat::anthropic)) {
+    if (t.provider->forwards_as_is(providers::WireFormat::anthropic) || t.provider->family->counter) {
       counter = &t;
       break;
     }
+  const json::object& prompt = parsed.get_object();
   if (!counter) {
-    const int64_t n = estimated_input_tokens(parsed.get_object());
-    ex.response_headers.add("x-torii-token-count", "estimated");
-    std::string out = json::serialize(json::object{{"input_tokens", n}});
-    co_await answer(ex, 200, std::move(out), "application/json");
-    co_return;
+    co_await estimate(ex, prompt);
+  } else if (counter->provider->forwards_as_is(providers::WireFormat::anthropic)) {
+    co_await counted_by_anthropic(ex, *counter, headers, body, scan);
+  } else {
+    co_await counted_by_family(ex, *counter, prompt);
   }
-  const providers::Provider& p = *counter->provider;
-  ex.route.provider = p.name;
-  ex.route.upstream_model = counter->model;
-  const std::string sent = scan.model == counter->model ? body : llm::replace_model(body, scan, counter->model);
-  http::UpstreamRequest up;
-  up.origin = &p.origin;
-  up.target = p.origin.path + "/v1/messages/count_tokens";
-  up.fixed_headers = p.header_block;
-  up.headers.add("Accept", "application/json");
-  up.headers.add("x-request-id", ex.request_id);
-  const std::string* version = headers.find("anthropic-version");
-  up.headers.add("anthropic-version", version ? *version : std::string("2023-06-01"));
-  if (const std::string* beta = headers.find("anthropic-beta")) up.headers.add("anthropic-beta", *beta);
-  up.body = sent;
-  up.connect_timeout = p.connect_timeout;
-  up.total_timeout = std::chrono::milliseconds(30'000);
-  http::UpstreamError err;
-  auto sending = ex.client.send(up, err);
-  std::unique_ptr<http::UpstreamResponse> resp = co_await std::move(sending);
-  if (!resp) {
-    ApiError e = providers::transport_failure(p.name, err).error;
-    co_await send_error(ex, e);
-    co_return;
-  }
-  std::string text;
-  auto reading = resp->read_all(text, providers::kMaxErrorBody, err);
-  const bool complete = co_await std::move(reading);
-  if (!complete) {
-    ApiError e = providers::transport_failure(p.name, err).error;
-    co_await send_error(ex, e);
-    co_return;
-  }
-  ex.response_headers.add("x-torii-provider", p.name);
-  ex.response_headers.add("x-torii-model", counter->model);
-  std::string content_type(resp->headers().get("content-type"));
-  if (content_type.empty()) content_type = "application/json";
-  const int status = resp->status();
-  co_await answer(ex, status, std::move(text), content_type);
 }
 
 }  // namespace torii::surfaces

@@ -1,8 +1,11 @@
 #pragma once
-// POST /v1/messages/count_tokens: an Anthropic target of the model counts
-// the request itself (the body as sent, `model` rewritten); for a model
-// without one, the answer is an estimate (about 4 characters a token of
-// every text the model would read) marked `x-torii-token-count: estimated`.
+// POST /v1/messages/count_tokens: the model's first target that can count
+// does. An Anthropic target counts the request itself (the body as sent,
+// `model` rewritten); a Gemini or Bedrock one the prompt translated
+// (countTokens, CountTokens). For a model without one, or when that
+// upstream gives no count, the answer is an estimate (about 4 characters a
+// token of every text the model would read) marked
+// `x-torii-token-count: estimated`.
 #include <string>
 
 #include <boost/asio/awaitable.hpp>

@@ -27,6 +27,7 @@ struct Operation {
   std::string model_id;  // decoded
   bool stream = false;
   bool invoke = false;  // InvokeModel, served for the embedding families
+  bool count = false;   // CountTokens
   bool known = false;
 };
 
@@ -57,10 +58,11 @@ Operation resolve(std::string_view path) {
   size_t slash = path.find('/');
   if (slash == 0 || slash == std::string_view::npos) return op;
   std::string_view action = path.substr(slash + 1);
-  if (action != "converse" && action != "converse-stream" && action != "invoke") return op;
+  if (action != "converse" && action != "converse-stream" && action != "invoke" && action != "count-tokens") return op;
   op.model_id = percent_decode(path.substr(0, slash));
   op.stream = action == "converse-stream";
   op.invoke = action == "invoke";
+  op.count = action == "count-tokens";
   op.known = true;
   return op;
 }
@@ -202,6 +204,13 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
   if (!body) {
     auto r = aws_error(400, "ValidationException",
                        "Malformed input request, please reformat your input and try again.", std::move(headers));
+    co_await w.send(std::move(r));
+    co_return;
+  }
+  if (op.count) {
+    mock::ConverseAnswer counted = mock::count_tokens(*body, op.model_id);
+    if (counted.status != 200) headers.add("x-amzn-ErrorType", counted.error_type);
+    auto r = json_response(counted.status, std::move(counted.body), std::move(headers));
     co_await w.send(std::move(r));
     co_return;
   }

@@ -6,9 +6,12 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "providers/attempt.hpp"
+#include "providers/token_counter.hpp"
 
 namespace torii::providers {
 
 boost::asio::awaitable<AttemptOutcome> prepare_bedrock(http::UpstreamClient& client, const AttemptRequest& request);
+// count_tokens.cpp
+extern const TokenCounter bedrock_token_counter;
 
 }  // namespace torii::providers

@@ -27,7 +27,7 @@ void bedrock_credentials(Provider& p, const ProviderConfig& cfg) {
 
 void register_bedrock_family(FamilyRegistry& registry) {
   registry.add({"bedrock", {"bedrock"}, std::nullopt, serves_all_but_legacy_completions, bedrock_target,
-                bedrock_credentials, true, prepare_bedrock});
+                bedrock_credentials, true, prepare_bedrock, &bedrock_token_counter});
 }
 
 }  // namespace torii::providers

@@ -22,7 +22,7 @@ void gemini_credentials(Provider& p, const ProviderConfig& cfg) {
 
 void register_gemini_family(FamilyRegistry& registry) {
   registry.add({"gemini", {"gemini"}, std::nullopt, serves_all_but_legacy_completions, gemini_target,
-                gemini_credentials, true, prepare_gemini});
+                gemini_credentials, true, prepare_gemini, &gemini_token_counter});
 }
 
 }  // namespace torii::providers

@@ -442,6 +442,32 @@ ConverseAnswer converse(const json::object& req, std::string_view model_id, cons
   }
 }
 
+ConverseAnswer count_tokens(const json::object& req, std::string_view model_id) {
+  try {
+    // Counting runs on a foundation model's own tokenizer: Nova and the
+    // cross-region profiles (us., eu., apac., global. ...) have none to offer.
+    bool profile = false;
+    for (std::string_view prefix : {"us.", "eu.", "apac.", "jp.", "au.", "global."})
+      profile = profile || model_id.starts_with(prefix);
+    if (profile || model_id.find("nova") != std::string_view::npos)
+      invalid("The provided model doesn't support counting tokens.");
+    const json::value* input = req.if_contains("input");
+    if (!input || !input->is_object() || input->get_object().size() != 1)
+      invalid("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have exactly "
+              "one of converse, invokeModel");
+    const json::value* converse = input->get_object().if_contains("converse");
+    if (!converse) invalid("The provided request is not valid for this model: torii-mock counts Converse input only.");
+    const json::object& c = object_at(*converse, "input.converse");
+    for (const auto& [k, v] : c)
+      if (k != "messages" && k != "system" && k != "toolConfig" && k != "additionalModelRequestFields")
+        invalid("Malformed input request: input.converse: extraneous key [" + std::string(k) + "] is not permitted");
+    Reply r = answer(c, model_id, {});
+    return {200, {}, json::serialize(json::object{{"inputTokens", r.input_tokens}})};
+  } catch (const Invalid& e) {
+    return validation_error(e.message);
+  }
+}
+
 ConverseStreamAnswer converse_stream(const json::object& req, std::string_view model_id, const GenerateOptions& gen,
                                      int latency_ms) {
   ConverseStreamAnswer out;

@@ -39,6 +39,13 @@ ConverseAnswer converse(const boost::json::object& req, std::string_view model_i
 ConverseStreamAnswer converse_stream(const boost::json::object& req, std::string_view model_id,
                                      const GenerateOptions& gen = {}, int latency_ms = 0);
 
+// CountTokens: {"input": {"converse": {messages, system, toolConfig,
+// additionalModelRequestFields}}} → {"inputTokens": N}, N being the
+// inputTokens Converse would report. {"input": {"invokeModel": ...}} and
+// models that do not count (Amazon Nova, cross-region inference profiles
+// such as us.anthropic...) are a ValidationException, as on AWS.
+ConverseAnswer count_tokens(const boost::json::object& req, std::string_view model_id);
+
 // Bedrock's error for an HTTP status: 429 ThrottlingException, 500
 // InternalServerException, 503 ServiceUnavailableException, 424
 // ModelErrorException, ... `code` overrides: an exception name is used as is,

@@ -1,0 +1,41 @@
+// Gemini's countTokens: the prompt goes as the generateContentRequest it
+// would be answered from (contents, systemInstruction, tools, config), so
+// the count is the one generateContent would bill.
+#include <boost/json.hpp>
+
+#include "llm/gemini_format.hpp"
+#include "http/percent.hpp"
+#include "llm/json_dom.hpp"
+#include "providers/gemini/adapter.hpp"
+#include "providers/provider.hpp"
+
+namespace torii::providers {
+
+namespace json = boost::json;
+
+namespace {
+
+bool gemini_count_request(const Provider& p, std::string_view model, const json::object& chat, std::string& body,
+                          http::UpstreamRequest& up, std::string& error) {
+  json::object generate = llm::openai_to_gemini_request(chat, error);
+  if (!error.empty()) return false;
+  generate["model"] = "models/" + std::string(model);
+  body = json::serialize(json::object{{"generateContentRequest", std::move(generate)}});
+  up.target = p.origin.path + "/v1beta/models/" + http::percent_encode(model) + ":countTokens";
+  return true;
+}
+
+std::optional<int64_t> gemini_count_read(std::string_view answer) {
+  json::error_code ec;
+  json::value v = llm::parse_json(answer, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::value* n = v.get_object().if_contains("totalTokens");
+  if (!n || !n->is_int64() || n->get_int64() < 0) return std::nullopt;
+  return n->get_int64();
+}
+
+}  // namespace
+
+const TokenCounter gemini_token_counter{gemini_count_request, gemini_count_read};
+
+}  // namespace torii::providers
