@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
 
 namespace torii::llm {
 
@@ -29,6 +30,18 @@ inline bool word_needs_look(uint64_t w) {
   const uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
   const uint64_t t = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w) | w;
   return (t & highs) != 0;
+}
+
+// "reasoning_effort": "high", or "reasoning": {"effort": "high", ...}: the
+// effort's name (a small value, decoded only when present).
+void read_effort(std::string_view key, std::string_view token, bool is_string, std::string& effort) {
+  if (key == "reasoning_effort" ? !is_string : token.empty() || token.front() != '{') return;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(token, ec);
+  if (ec) return;
+  if (v.is_string()) effort = std::string(v.get_string());
+  else if (const auto* e = v.is_object() ? v.get_object().if_contains("effort") : nullptr; e && e->is_string())
+    effort = std::string(e->get_string());
 }
 
 // A strict RFC 8259 recogniser. It records spans rather than building values.
@@ -325,6 +338,8 @@ class Scanner {
         scan.user_token = {value_begin, pos_};
       } else if (!key_escaped && key == "metadata") {
         scan.metadata_token = {value_begin, pos_};
+      } else if (!key_escaped && (key == "reasoning_effort" || key == "reasoning")) {
+        read_effort(key, token, is_string, scan.reasoning_effort);
       }
       // The output caps, also under an escaped spelling ("max\u005ftokens"),
       // which upstream parsers decode: the largest of them counts, so a
@@ -434,18 +449,24 @@ std::string replace_model(std::string_view body, const RequestScan& scan, std::s
   return out;
 }
 
+std::string with_first_member(std::string_view body, std::string_view member) {
+  // Only the opening brace needs finding.
+  std::string out;
+  size_t brace = body.find('{');
+  out.reserve(body.size() + member.size() + 1);
+  out.append(body.substr(0, brace + 1));
+  out += member;
+  // An empty object gets no trailing comma.
+  size_t next = body.find_first_not_of(" \t\r\n", brace + 1);
+  if (next != std::string_view::npos && body[next] != '}') out += ',';
+  out.append(body.substr(brace + 1));
+  return out;
+}
+
 bool with_stream_usage(std::string_view body, const RequestScan& scan, std::string& out) {
   out.clear();
   if (!scan.has_stream_options) {
-    // Insert as the first member: only the opening brace needs finding.
-    size_t brace = body.find('{');
-    out.reserve(body.size() + 40);
-    out.append(body.substr(0, brace + 1));
-    out += R"("stream_options":{"include_usage":true})";
-    // An empty object gets no trailing comma.
-    size_t next = body.find_first_not_of(" \t\r\n", brace + 1);
-    if (next != std::string_view::npos && body[next] != '}') out += ',';
-    out.append(body.substr(brace + 1));
+    out = with_first_member(body, R"("stream_options":{"include_usage":true})");
     return true;
   }
   std::string_view token = body.substr(scan.stream_options_token.begin,

@@ -39,6 +39,12 @@ struct RequestScan {
   int64_t max_output_tokens = -1;
   int64_t choices = 1;
 
+  // The reasoning effort asked for: top-level "reasoning_effort" (chat) or
+  // "reasoning": {"effort"} (Responses API); "" when none. A translation
+  // may give thinking a budget on top of the output cap (Anthropic,
+  // Bedrock's Claude), so a budget reserves for it too.
+  std::string reasoning_effort;
+
   // An answer's top-level "usage" value (empty when absent), so that usage
   // is read off a forwarded answer without a second pass over it.
   Span usage_token;
@@ -66,6 +72,10 @@ void append_json_string(std::string& out, std::string_view value);
 // The body with the model token replaced by `model` as a JSON string. Every
 // other byte is copied unchanged. Requires scan.has_model.
 std::string replace_model(std::string_view body, const RequestScan& scan, std::string_view model);
+
+// `body`, a valid JSON object, with `member` ("name":value, valid JSON)
+// inserted as its first member; every other byte unchanged.
+std::string with_first_member(std::string_view body, std::string_view member);
 
 // For streams: the body with stream_options.include_usage set to true, so the
 // upstream reports usage even when the client did not ask. Returns false (and

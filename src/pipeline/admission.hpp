@@ -26,6 +26,9 @@ struct Admission {
   uint64_t body_bytes = 0;         // of the request as the client sent it
   int64_t max_output_tokens = -1;  // max_tokens (or its synonyms); -1 when the body sets none
   int64_t choices = 1;             // "n": every choice may generate that much
+  // Thinking a translation may add on top of the output cap for the
+  // reasoning effort asked (llm/chat_asks.hpp), per choice.
+  int64_t thinking_tokens = 0;
   bool produces_output = true;     // false for embeddings
 };
 

@@ -116,6 +116,10 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   CacheRecord cache;
+  // The output cap a budget's reservation assumed for a request that set
+  // none (0: none): every attempt's body carries it, so that no upstream
+  // generates past what was reserved.
+  int64_t output_cap = 0;
   bool cache_bypass = false;  // a filter made the answer this request's own (restored PII): never cached
   std::string guardrails;  // the guardrail rules that acted: "rule:action,..." ("" when none)
   TraceContext trace;

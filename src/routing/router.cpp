@@ -171,6 +171,28 @@ class RequestRouter {
     return std::nullopt;
   }
 
+  // A budget reserved for an output cap the body does not set (the largest
+  // default of the chain): the attempt's body sets it, or this model's own
+  // default_max_tokens when smaller, so no upstream generates past what
+  // was reserved. Named as the target reads it: OpenAI and Azure take
+  // max_completion_tokens (their reasoning models refuse max_tokens), other
+  // OpenAI-compatible hosts max_tokens, legacy completions max_tokens, the
+  // Responses API max_output_tokens; the translators read either. An
+  // Anthropic body always has its max_tokens.
+  void hold_to_reserved_cap(const Model& m, const Target& t, bool native, AttemptRequest& r) const {
+    if (in_.endpoint == providers::Endpoint::embeddings) return;
+    std::string_view field;
+    if (native && in_.native_format == providers::WireFormat::responses) field = "max_output_tokens";
+    else if (native) return;
+    else if (in_.endpoint == providers::Endpoint::completions) field = "max_tokens";
+    else if (t.provider->passthrough() && !t.provider->speaks_responses) field = "max_tokens";
+    else field = "max_completion_tokens";
+    int64_t cap = ex_.output_cap;
+    if (m.default_max_tokens > 0) cap = std::min<int64_t>(cap, m.default_max_tokens);
+    std::string member = "\"" + std::string(field) + "\":" + std::to_string(cap);
+    r.body = std::make_shared<const std::string>(llm::with_first_member(*r.body, member));
+  }
+
   // The request for one attempt at `t`; false (with `failure`) when the
   // request cannot be expressed in that target's format.
   bool make_request(const Model& m, const Target& t, AttemptRequest& r, AttemptFailure& failure) {
@@ -215,6 +237,7 @@ class RequestRouter {
       r.forward_headers = in_.forward_headers;
       if (in_.native_format == providers::WireFormat::responses) r.endpoint = providers::Endpoint::responses;
     }
+    if (ex_.output_cap > 0) hold_to_reserved_cap(m, t, native, r);
     // Usage is taken from the stream itself, so OpenAI-wire upstreams are asked
     // for it even when the client did not ask (the extra chunk is removed again).
     if (!native && in_.stream && t.provider->passthrough() && in_.endpoint != providers::Endpoint::embeddings) {

@@ -7,6 +7,7 @@
 
 #include "core/errors.hpp"
 #include "filters/auth/virtual_keys.hpp"
+#include "llm/chat_asks.hpp"
 #include "llm/json_scan.hpp"
 #include "pipeline/admission.hpp"
 #include "providers/exchange.hpp"
@@ -32,6 +33,7 @@ inline pipeline::Admission admission_for(const routing::Model& model, const llm:
   a.produces_output = produces_output;
   a.max_output_tokens = scan.max_output_tokens;
   a.choices = std::max<int64_t>(1, scan.choices);
+  a.thinking_tokens = llm::thinking_budget(scan.reasoning_effort);
   return a;
 }
 

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig, mockConfig, waitFor, postStream, readSSE, metricValue } from './harness.mjs';
+import { startMock, startTorii, stopAllOf, postJson, http, chatBody, writeConfig, mockConfig, mockStats, waitFor, postStream, readSSE, metricValue } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-secret' };
 const admin = (torii, method, p, body) => http(`${torii.url}${p}`, { method, headers: ADMIN, body });
@@ -34,12 +34,14 @@ describe('governance', () => {
       ],
       providers: [{ name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' },
         { name: 'slow-oai', type: 'openai', base_url: slow.v1, api_key: 'k' },
-        { name: 'claude', type: 'anthropic', base_url: mock.url, api_key: 'k' }],
+        { name: 'claude', type: 'anthropic', base_url: mock.url, api_key: 'k' },
+        { name: 'compat', type: 'openai-compatible', base_url: mock.v1, api_key: 'k' }],
       models: [
         // Dear on purpose, so that a few requests reach a small budget.
         { name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
         { name: 'claude-haiku', targets: [{ provider: 'claude', model: 'claude-haiku-4-5-20251001', price: { input: 100, output: 500 } }] },
         { name: 'unpriced', targets: [{ provider: 'oai', model: 'house-model-7' }] },
+        { name: 'compat-mini', targets: [{ provider: 'compat', model: 'llama-mini', price: { input: 100, output: 400 } }] },
         { name: 'slow', targets: [{ provider: 'slow-oai', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
       ],
       // A tier picks its model without client changes.
@@ -235,6 +237,47 @@ describe('governance', () => {
     // Raising the budget lets it spend again, from what it spent so far.
     await admin(torii, 'PATCH', `/admin/keys/${k.id}`, { max_budget_usd: 1 });
     assert.equal((await chat(torii, k.key, { max_tokens: 20 })).status, 200);
+  });
+
+  it('holds an upstream to the output cap its reservation assumed when the body sets none', async () => {
+    const k = await newKey(torii, { alias: 'capped', max_budget_usd: 100 });
+    const sent = async () => JSON.parse((await mockStats(mock)).last_request.body);
+    // OpenAI takes max_completion_tokens (its reasoning models refuse max_tokens).
+    assert.equal((await chat(torii, k.key, {}, 'mini')).status, 200);
+    let body = await sent();
+    assert.equal(body.max_completion_tokens, 4096);
+    assert.equal(body.max_tokens, undefined);
+    // Other OpenAI-compatible hosts, max_tokens.
+    assert.equal((await chat(torii, k.key, {}, 'compat-mini')).status, 200);
+    body = await sent();
+    assert.equal(body.max_tokens, 4096);
+    assert.equal(body.max_completion_tokens, undefined);
+    // The Responses API, max_output_tokens.
+    const r = await postJson(`${torii.v1}/responses`, { model: 'mini', input: 'Say hello' },
+      { headers: { authorization: `Bearer ${k.key}` } });
+    assert.equal(r.status, 200, r.text);
+    body = await sent();
+    assert.equal(body.max_output_tokens, 4096);
+    // A cap the client set is left as it is, and without a budget nothing is added.
+    assert.equal((await chat(torii, k.key, { max_tokens: 20 }, 'mini')).status, 200);
+    body = await sent();
+    assert.equal(body.max_tokens, 20);
+    assert.equal(body.max_completion_tokens, undefined);
+    const free = await newKey(torii, { alias: 'uncapped' });
+    assert.equal((await chat(torii, free.key, {}, 'mini')).status, 200);
+    body = await sent();
+    assert.equal(body.max_completion_tokens, undefined);
+    assert.equal(body.max_tokens, undefined);
+  });
+
+  it('reserves the thinking a reasoning effort may add on top of max_tokens', async () => {
+    // $1 holds 100 output tokens at $400/M, not 100 + 16384 (high effort:
+    // Anthropic's and Bedrock's Claude thinking budget).
+    const k = await newKey(torii, { alias: 'thinker', max_budget_usd: 1 });
+    const refused = await chat(torii, k.key, { max_tokens: 100, reasoning_effort: 'high' }, 'claude-haiku');
+    assert.equal(refused.status, 402, refused.text);
+    assert.equal(refused.json.error.code, 'budget_exceeded');
+    assert.equal((await chat(torii, k.key, { max_tokens: 100 }, 'claude-haiku')).status, 200);
   });
 
   it('holds the cap under 150 concurrent requests, and the ledger equals the costs', async () => {

@@ -148,6 +148,19 @@ TEST(StreamUsage, AddsStreamOptionsWhenAbsent) {
   EXPECT_TRUE(is_valid_json(out));
 }
 
+TEST(FirstMember, GoesBeforeEveryOtherByte) {
+  EXPECT_EQ(torii::llm::with_first_member(R"( {"model":"m"})", R"("max_tokens":7)"), R"( {"max_tokens":7,"model":"m"})");
+  EXPECT_EQ(torii::llm::with_first_member("{ \n}", R"("a":1)"), "{\"a\":1 \n}");
+}
+
+TEST(Scan, ReadsTheReasoningEffortInBothSpellings) {
+  EXPECT_EQ(scan_request(R"({"model":"m","reasoning_effort":"high"})").reasoning_effort, "high");
+  EXPECT_EQ(scan_request(R"({"model":"m","reasoning":{"summary":"auto","effort":"low"}})").reasoning_effort, "low");
+  EXPECT_EQ(scan_request(R"({"model":"m","reasoning":{"summary":"auto"}})").reasoning_effort, "");
+  EXPECT_EQ(scan_request(R"({"model":"m","messages":[{"reasoning_effort":"high"}]})").reasoning_effort, "");
+  EXPECT_EQ(scan_request(R"({"model":"m","reasoning_effort":3})").reasoning_effort, "");
+}
+
 TEST(StreamUsage, SetsIncludeUsageInExistingOptions) {
   std::string body = R"({"model":"m","stream_options":{"include_usage":false,"x":1},"stream":true})";
   auto s = scan_request(body);

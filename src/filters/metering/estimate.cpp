@@ -49,9 +49,11 @@ MaxCost max_cost(const pipeline::Admission& a) {
   collect(*a.model, r, out.unpriced, seen);
   out.input_tokens = int64_t((a.body_bytes + 2) / 3);
   if (a.produces_output) {
-    const int64_t each = a.max_output_tokens >= 0   ? a.max_output_tokens
-                         : r.default_max_tokens > 0 ? int64_t(r.default_max_tokens)
-                                                    : kReservedOutputTokens;
+    const int64_t cap = a.max_output_tokens >= 0   ? a.max_output_tokens
+                        : r.default_max_tokens > 0 ? int64_t(r.default_max_tokens)
+                                                   : kReservedOutputTokens;
+    if (a.max_output_tokens < 0) out.output_cap = cap;
+    const int64_t each = std::min(kMaxTokens, cap + std::clamp<int64_t>(a.thinking_tokens, 0, kMaxTokens));
     // Saturated: a request asking for more than this is refused by any budget.
     out.output_tokens = std::min<int64_t>(kMaxTokens, each * std::min<int64_t>(a.choices, kMaxTokens / std::max<int64_t>(1, each)));
   }

@@ -3,7 +3,8 @@
 // upstream: its prompt at one token per 3 bytes of the body (above what
 // English text and code use, so real prompts rarely cost more), plus its
 // max_tokens × n (else the largest default_max_tokens of the chain's models,
-// else kReservedOutputTokens, × n), at the highest rates of any target the request
+// else kReservedOutputTokens, × n; plus the thinking budget a reasoning
+// effort may add, × n), at the highest rates of any target the request
 // can reach (its model's targets and every fallback model's), tiers and
 // cache writes included.
 #include <cstdint>
@@ -22,6 +23,10 @@ inline constexpr int64_t kMaxNusd = int64_t(1) << 60;
 struct MaxCost {
   int64_t nusd = 0;
   int64_t input_tokens = 0, output_tokens = 0;
+  // For a request that sets no output cap: the cap per choice its
+  // reservation assumed, which every attempt then carries upstream
+  // (Exchange::output_cap), so no upstream generates past what was reserved.
+  int64_t output_cap = 0;
   // Set when a target the request can reach has no known price: its cost
   // could not be charged, so a request under a budget is refused.
   std::string unpriced;  // "provider/model"

@@ -85,6 +85,7 @@ std::optional<ApiError> admit_locally(pipeline::RequestContext& ctx, const pipel
       st.note_room(view.limit_nusd - view.spent_nusd - view.reserved_nusd);
     }
   }
+  if (cost) ctx.ex.output_cap = cost->output_cap;
   return std::nullopt;
 }
 

@@ -176,6 +176,7 @@ boost::asio::awaitable<std::optional<ApiError>> admit_shared(pipeline::RequestCo
     }
   }
   st.shared = true;
+  if (cost) ctx.ex.output_cap = cost->output_cap;
   for (int i = 0; i < n; ++i) {
     const size_t at = 1 + size_t(i) * 5;
     const Principal& p = *levels[i];

@@ -6,6 +6,7 @@
 #include "filters/metering/estimate.hpp"
 #include "llm/json_scan.hpp"
 #include "routing/model_table.hpp"
+#include "surfaces/model_access.hpp"
 
 using namespace torii;
 using filters::metering::max_cost;
@@ -26,14 +27,9 @@ routing::Model priced(double input, double output) {
   return m;
 }
 
+// As the surfaces admit a request.
 pipeline::Admission admission(const routing::Model& m, std::string_view body) {
-  const llm::RequestScan scan = llm::scan_request(body);
-  pipeline::Admission a;
-  a.model = &m;
-  a.body_bytes = body.size();
-  a.max_output_tokens = scan.max_output_tokens;
-  a.choices = std::max<int64_t>(1, scan.choices);
-  return a;
+  return surfaces::admission_for(m, llm::scan_request(body), body.size(), true);
 }
 
 }  // namespace
@@ -76,4 +72,29 @@ TEST(MaxCost, NamesATargetWithoutAPrice) {
   m.targets.push_back(routing::Target{});
   m.targets.back().model = "unpriced";
   EXPECT_EQ(max_cost(admission(m, R"({"model":"m"})")).unpriced, "?/unpriced");
+}
+
+TEST(MaxCost, ReservesTheThinkingAReasoningEffortMayAddOnTopOfTheCap) {
+  const routing::Model m = priced(1, 1);
+  // Translated to Anthropic or Bedrock's Claude, "high" thinks up to 16384
+  // tokens on top of max_tokens.
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_tokens":100,"reasoning_effort":"high"})")).output_tokens,
+            100 + 16384);
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_tokens":100,"n":2,"reasoning_effort":"low"})")).output_tokens,
+            2 * (100 + 2048));
+  // The Responses API's spelling.
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_output_tokens":10,"reasoning":{"effort":"medium"}})"))
+                .output_tokens,
+            10 + 8192);
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_tokens":100,"reasoning_effort":"none"})")).output_tokens, 100);
+}
+
+TEST(MaxCost, NamesTheCapItAssumedOnlyWhenTheBodySetsNone) {
+  routing::Model m = priced(1, 1);
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m"})")).output_cap, filters::metering::kReservedOutputTokens);
+  m.default_max_tokens = 1000;
+  const auto c = max_cost(admission(m, R"({"model":"m","reasoning_effort":"low"})"));
+  EXPECT_EQ(c.output_cap, 1000);  // the thinking comes on top, from the translation
+  EXPECT_EQ(c.output_tokens, 1000 + 2048);
+  EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_tokens":5})")).output_cap, 0);
 }
