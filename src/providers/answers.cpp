@@ -78,13 +78,15 @@ BufferedAnswer::BufferedAnswer(WireFormat format, int status, std::string conten
                                std::string body, std::optional<llm::Usage> usage)
     : format_(format), status_(status), content_type_(std::move(content_type)), extra_(std::move(extra)),
       body_(std::move(body)) {
+  UsageMeter meter(format);
   if (usage) {
     usage_ = *usage;
+    meter.observe_finish(body_);
   } else {
-    UsageMeter meter(format);
     meter.observe(body_);
     usage_ = meter.usage();
   }
+  finish_reasons_ = meter.finish_reasons();
   usage_before_delivery_ = true;
 }
 
@@ -261,6 +263,7 @@ StreamingAnswer::StreamingAnswer(WireFormat format, int status, std::unique_ptr<
 std::string StreamingAnswer::outgoing(Exchange& ex, std::string& events) {
   meter_.observe(events);
   usage_ = meter_.usage();
+  if (meter_.finish_reasons().size() != finish_reasons_.size()) finish_reasons_ = meter_.finish_reasons();
   if (strip_usage_) strip_stream_usage(events);
   if (format_ == WireFormat::openai && ex.translator) return ex.translator->events(events);
   return events;

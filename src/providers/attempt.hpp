@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -48,6 +49,8 @@ class PreparedAnswer {
   // the end of delivery for a stream (reported = false if it never said).
   const llm::Usage& usage() const { return usage_; }
   bool usage_known_before_delivery() const { return usage_before_delivery_; }
+  // Why it ended (UsageMeter::finish_reasons), known when its usage is.
+  const std::vector<std::string>& finish_reasons() const { return finish_reasons_; }
   // Sends everything to the client, including a stream's remainder; a stream
   // that breaks from here on ends with an SSE error event.
   virtual boost::asio::awaitable<void> deliver(Exchange& ex) = 0;
@@ -56,6 +59,7 @@ class PreparedAnswer {
 
  protected:
   llm::Usage usage_;
+  std::vector<std::string> finish_reasons_;
   bool usage_before_delivery_ = false;
 };
 

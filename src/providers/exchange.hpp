@@ -116,6 +116,9 @@ struct Exchange {
   std::optional<double> cost_usd;
   RouteRecord route;
   CacheRecord cache;
+  // Why the answer ended, in OpenAI's words (stop, length, tool_calls, ...),
+  // once delivered; empty when unknown (a failure, a cut stream).
+  std::vector<std::string> finish_reasons;
   // The output cap a budget's reservation assumed for a request that set
   // none (0: none): every attempt's body carries it, so that no upstream
   // generates past what was reserved.

@@ -1,6 +1,7 @@
 #include "providers/usage_meter.hpp"
 
 #include "http/sse.hpp"
+#include "llm/anthropic_format.hpp"
 #include "llm/json_scan.hpp"
 
 namespace torii::providers {
@@ -45,21 +46,36 @@ void for_each_usage(std::string_view text, F&& f) {
   }
 }
 
-// The length of each string value of `key` in `text` (escapes count as one).
-size_t string_chars(std::string_view text, std::string_view key) {
-  size_t total = 0, at = 0;
+// Calls `f` with each string value of `key` (quotes included) in `text`,
+// as it is written (escapes undecoded).
+template <class F>
+void for_each_string_value(std::string_view text, std::string_view key, F&& f) {
+  size_t at = 0;
   while ((at = text.find(key, at)) != std::string_view::npos) {
     at += key.size();
     size_t i = llm::skip_whitespace(text, at);
     if (i >= text.size() || text[i] != ':') continue;
     i = llm::skip_whitespace(text, i + 1);
     if (i >= text.size() || text[i] != '"') continue;
-    for (++i; i < text.size() && text[i] != '"'; ++i, ++total)
+    const size_t begin = i + 1;
+    for (++i; i < text.size() && text[i] != '"'; ++i)
       if (text[i] == '\\') ++i;
+    f(text.substr(begin, std::min(i, text.size()) - begin));
     at = i;
   }
+}
+
+// The length of each string value of `key` in `text` (escapes count as one).
+size_t string_chars(std::string_view text, std::string_view key) {
+  size_t total = 0;
+  for_each_string_value(text, key, [&total](std::string_view raw) {
+    for (size_t i = 0; i < raw.size(); ++i, ++total)
+      if (raw[i] == '\\') ++i;
+  });
   return total;
 }
+
+bool contains(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
 
 }  // namespace
 
@@ -69,8 +85,38 @@ void UsageMeter::observe_object(std::string_view usage_json) {
   else llm::update_from_anthropic(usage_, usage_json);
 }
 
+void UsageMeter::note_finish(std::string_view reason) {
+  if (reason.empty() || reason.size() > 64) return;
+  for (const auto& r : finish_)
+    if (r == reason) return;
+  finish_.emplace_back(reason);
+}
+
+void UsageMeter::observe_finish(std::string_view text) {
+  auto note = [this](std::string_view reason) { note_finish(reason); };
+  if (format_ == WireFormat::openai) {
+    for_each_string_value(text, "\"finish_reason\"", note);
+  } else if (format_ == WireFormat::anthropic) {
+    for_each_string_value(text, "\"stop_reason\"",
+                          [this](std::string_view r) { note_finish(llm::openai_finish_reason(r)); });
+  } else if (format_ == WireFormat::responses) {
+    // A response ends completed (stop, or tool_calls when it calls a
+    // function) or incomplete for a reason (max_output_tokens: length). Only
+    // the whole answer or a stream's last event says so; the item events
+    // before it carry statuses of their own.
+    const bool streamed = contains(text, "\"sequence_number\"");
+    const bool incomplete = contains(text, "\"response.incomplete\"");
+    if (streamed && !incomplete && !contains(text, "\"response.completed\"")) return;
+    std::string_view reason;
+    for_each_string_value(text, "\"reason\"", [&reason](std::string_view r) { reason = r; });
+    if (!reason.empty()) note_finish(reason == "max_output_tokens" ? std::string_view("length") : reason);
+    else if (!incomplete) note_finish(contains(text, "\"function_call\"") ? "tool_calls" : "stop");
+  }
+}
+
 void UsageMeter::observe(std::string_view text) {
   for_each_usage(text, [this](std::string_view usage_json) { observe_object(usage_json); });
+  observe_finish(text);
   // Kept only as a fallback: what was generated, should the usage never come.
   if (estimate_ && !usage_.reported) {
     if (format_ == WireFormat::openai)

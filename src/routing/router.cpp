@@ -488,6 +488,7 @@ class RequestRouter {
       at.end = ex_.route.upstream_end;  // the winner's span lasts until its answer was delivered
     }
     ex_.usage = answer->usage();
+    ex_.finish_reasons = answer->finish_reasons();
     if (ex_.usage.estimated && ex_.usage.input == 0) {
       // Cut short before any usage came: the prompt is estimated too.
       const auto& body = in_.body ? in_.body : in_.native_body;

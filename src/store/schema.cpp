@@ -186,6 +186,10 @@ CREATE TABLE responses (
   input_items TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 9: why each logged answer ended.
+    R"sql(
+ALTER TABLE requests ADD COLUMN finish_reason TEXT;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -66,6 +66,7 @@ describe('request log', () => {
     assert.equal(row.key_id, 'static-0');
     assert.equal(row.usage.input_tokens, r.json.usage.prompt_tokens);
     assert.equal(row.usage.output_tokens, r.json.usage.completion_tokens);
+    assert.equal(row.finish_reason, 'stop');
     assert.equal(row.cost_usd, Number(r.headers.get('x-torii-cost-usd')));
     assert.ok(row.duration_ms > 0 && row.upstream_ms > 0 && row.upstream_ms <= row.duration_ms);
     assert.ok(Math.abs(Date.parse(row.start_time) - Date.now()) < 60_000);
@@ -105,6 +106,7 @@ describe('request log', () => {
     assert.equal(row.streamed, true);
     assert.ok(row.ttft_ms > 0 && row.ttft_ms <= row.duration_ms);
     assert.ok(row.usage.output_tokens > 0);
+    assert.equal(row.finish_reason, 'stop');
 
     const ctrl = new AbortController();
     const cut = await postStream(`${torii.v1}/chat/completions`, chatBody('slow', 'a long story please', { stream: true, max_tokens: 200 }),
@@ -117,6 +119,7 @@ describe('request log', () => {
     assert.equal(cancelled.status, 499);
     assert.equal(cancelled.cancelled, true);
     assert.equal(cancelled.error_code, 'client_cancelled');
+    assert.equal(cancelled.finish_reason, null, 'a cut stream never said why it would end');
   });
 
   it('records attribution from headers, the body user and Anthropic metadata.user_id', async () => {

@@ -21,7 +21,8 @@ function attrs(list) {
   const out = {};
   for (const kv of list ?? []) {
     const v = kv.value;
-    out[kv.key] = v.stringValue ?? (v.intValue != null ? Number(v.intValue) : v.doubleValue ?? v.boolValue);
+    if (v.arrayValue) out[kv.key] = v.arrayValue.values.map((x) => x.stringValue);
+    else out[kv.key] = v.stringValue ?? (v.intValue != null ? Number(v.intValue) : v.doubleValue ?? v.boolValue);
   }
   return out;
 }
@@ -94,6 +95,7 @@ describe('tracing', () => {
     assert.equal(server.attributes['gen_ai.request.model'], 'mini');
     assert.equal(server.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(server.attributes['gen_ai.response.model'], 'gpt-4o-mini');
+    assert.deepEqual(server.attributes['gen_ai.response.finish_reasons'], [r.json.choices[0].finish_reason]);
     assert.equal(server.attributes['gen_ai.usage.input_tokens'], r.json.usage.prompt_tokens);
     assert.equal(server.attributes['gen_ai.usage.output_tokens'], r.json.usage.completion_tokens);
     assert.equal(server.attributes['http.response.status_code'], 200);
@@ -137,6 +139,9 @@ describe('tracing', () => {
     assert.match(server.traceId, /^[0-9a-f]{32}$/);
     assert.equal(server.attributes['gen_ai.provider.name'], 'anthropic');
     assert.equal(server.attributes['gen_ai.usage.output_tokens'], r.json.usage.output_tokens);
+    // Anthropic's stop reason, in OpenAI's words.
+    const expected = { end_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls' }[r.json.stop_reason];
+    assert.deepEqual(server.attributes['gen_ai.response.finish_reasons'], [expected]);
   });
 
   it('respects a client that did not sample, and passes its traceparent on', async () => {

@@ -135,6 +135,41 @@ TEST(UsageMeter, ReadsBodiesAndStreamsOfBothFormats) {
   EXPECT_EQ(anthropic.usage().output, 42);
 }
 
+TEST(UsageMeter, ReadsWhyTheAnswerEndedInOpenAIsWords) {
+  using providers::UsageMeter;
+  using providers::WireFormat;
+  UsageMeter body(WireFormat::openai);
+  body.observe(R"({"choices":[{"index":0,"finish_reason":"stop"},{"index":1,"finish_reason" : "length"},
+    {"index":2,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}})");
+  EXPECT_EQ(body.finish_reasons(), (std::vector<std::string>{"stop", "length"}));
+
+  UsageMeter stream(WireFormat::openai);
+  stream.observe("data: {\"choices\":[{\"delta\":{\"content\":\"finish_reason\"},\"finish_reason\":null}]}\n\n");
+  EXPECT_TRUE(stream.finish_reasons().empty());
+  stream.observe("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(stream.finish_reasons(), (std::vector<std::string>{"tool_calls"}));
+
+  UsageMeter anthropic(WireFormat::anthropic);
+  anthropic.observe("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"stop_reason\":null}}\n\n");
+  anthropic.observe("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"}}\n\n");
+  EXPECT_EQ(anthropic.finish_reasons(), (std::vector<std::string>{"length"}));
+
+  UsageMeter done(WireFormat::responses);
+  done.observe(R"({"object":"response","status":"completed","output":[{"type":"function_call","status":"completed"}]})");
+  EXPECT_EQ(done.finish_reasons(), (std::vector<std::string>{"tool_calls"}));
+  UsageMeter cut(WireFormat::responses);
+  cut.observe(R"({"object":"response","status":"incomplete","incomplete_details":{"reason":"max_output_tokens"}})");
+  EXPECT_EQ(cut.finish_reasons(), (std::vector<std::string>{"length"}));
+  // A stream says so only in its last event.
+  UsageMeter events(WireFormat::responses);
+  events.observe("event: response.output_item.done\ndata: {\"type\":\"response.output_item.done\",\"sequence_number\":5,"
+                 "\"item\":{\"type\":\"message\",\"status\":\"completed\"}}\n\n");
+  EXPECT_TRUE(events.finish_reasons().empty());
+  events.observe("event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":6,"
+                 "\"response\":{\"status\":\"completed\",\"output\":[{\"type\":\"message\"}]}}\n\n");
+  EXPECT_EQ(events.finish_reasons(), (std::vector<std::string>{"stop"}));
+}
+
 TEST(UsageMeter, StripTakesOutOnlyWhatTheClientDidNotAskFor) {
   std::string events =
       "data: {\"id\":\"a\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\r\n\r\n"

@@ -30,7 +30,9 @@ constexpr const char* kColumns =
     "r.provider, r.upstream_model, r.fallback_model, r.attempts, r.status, r.error_code, r.cancelled, r.streamed, "
     "r.key_id, r.team_id, r.user_id, r.session_id, r.tags, r.metadata, r.input_tokens, r.output_tokens, "
     "r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.audio_tokens, r.usage_estimated, r.cost_usd, "
-    "r.cache, r.guardrails, r.cache_saved_usd";
+    "r.cache, r.guardrails, r.cache_saved_usd, r.finish_reason";
+// The index of the first column after kColumns.
+constexpr int kAfterColumns = 36;
 
 json::object row_json(const store::Statement& st) {
   json::object o;
@@ -83,6 +85,7 @@ json::object row_json(const store::Statement& st) {
   o["cache"] = nullable_text(st, 32);
   o["cache_saved_usd"] = nullable_real(st, 34);
   o["guardrails"] = nullable_text(st, 33);
+  o["finish_reason"] = nullable_text(st, 35);
   return o;
 }
 
@@ -241,9 +244,9 @@ QueryAnswer get_log(const std::string& database, std::string_view request_id) {
                                               "log_not_found"))};
   }
   json::object o = row_json(st);
-  o["request_body"] = nullable_text(st, 35);
-  o["response_body"] = nullable_text(st, 36);
-  o["bodies_truncated"] = !st.is_null(37) && st.int64(37) != 0;
+  o["request_body"] = nullable_text(st, kAfterColumns);
+  o["response_body"] = nullable_text(st, kAfterColumns + 1);
+  o["bodies_truncated"] = !st.is_null(kAfterColumns + 2) && st.int64(kAfterColumns + 2) != 0;
   answer.body = json::serialize(o);
   return answer;
 }

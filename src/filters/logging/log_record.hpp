@@ -22,6 +22,7 @@ struct LogRecord {
   int attempts = 0;
   int status = 0;  // 499 when the client left before the answer was complete
   std::string error_code;
+  std::string finish_reason;  // why the answer ended, OpenAI's words, comma-separated ("" unknown)
   bool cancelled = false;
   bool streamed = false;
   std::string key_id, team_id, user_id, session_id;

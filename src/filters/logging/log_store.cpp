@@ -16,9 +16,9 @@ constexpr const char* kInsert =
     "INSERT INTO requests (request_id, start_us, duration_ms, ttft_ms, upstream_ms, surface, method, path, model, "
     "provider, upstream_model, fallback_model, attempts, status, error_code, cancelled, streamed, key_id, team_id, "
     "user_id, session_id, tags, metadata, input_tokens, output_tokens, cached_tokens, cache_write_tokens, "
-    "reasoning_tokens, audio_tokens, usage_estimated, cost_usd, cache, cache_saved_usd, guardrails) VALUES "
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-    "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)";
+    "reasoning_tokens, audio_tokens, usage_estimated, cost_usd, cache, cache_saved_usd, guardrails, finish_reason) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+    "?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)";
 
 // One group's totals in a batch, as the rollups keep them.
 struct Measures {
@@ -121,6 +121,7 @@ bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std:
     s.bind_text_or_null(32, r->cache);
     s.bind(33, r->cache_saved_usd);
     s.bind_text_or_null(34, r->guardrails);
+    s.bind_text_or_null(35, r->finish_reason);
     s.step();
     if (!s.ok()) return fail();
     s.reset();

@@ -189,6 +189,10 @@ void LoggingFilter::on_complete(pipeline::RequestContext& ctx) const {
   r->cancelled = ctx.cancelled();
   r->status = r->cancelled ? 499 : ctx.status;
   r->error_code = r->cancelled ? std::string("client_cancelled") : route.error_code;
+  for (const auto& reason : ctx.ex.finish_reasons) {
+    if (!r->finish_reason.empty()) r->finish_reason += ',';
+    r->finish_reason += reason;
+  }
   r->streamed = ctx.streamed;
   r->key_id = ctx.key_id;
   r->team_id = ctx.team_id;

@@ -40,6 +40,10 @@ std::string record_to_json(const LogRecord& r) {
                            r.usage.reasoning, r.usage.audio,     int64_t(r.usage.reported),
                            int64_t(r.usage.estimated)};
   if (r.cost_usd) o["cost_usd"] = *r.cost_usd;
+  o["cache"] = r.cache;
+  if (r.cache_saved_usd) o["cache_saved_usd"] = *r.cache_saved_usd;
+  o["guardrails"] = r.guardrails;
+  o["finish_reason"] = r.finish_reason;
   if (r.has_bodies) {
     o["request_body"] = r.request_body;
     o["response_body"] = r.response_body;
@@ -90,6 +94,15 @@ bool record_from_json(std::string_view line, LogRecord& r) {
     r.usage.reported = u[6].to_number<int64_t>() != 0;
     r.usage.estimated = u[7].to_number<int64_t>() != 0;
     if (auto* c = o.if_contains("cost_usd")) r.cost_usd = c->to_number<double>();
+    // Absent from lines an older build spooled.
+    auto optional_str = [&](const char* k) {
+      const json::value* x = o.if_contains(k);
+      return x ? std::string(x->as_string()) : std::string();
+    };
+    r.cache = optional_str("cache");
+    if (auto* c = o.if_contains("cache_saved_usd")) r.cache_saved_usd = c->to_number<double>();
+    r.guardrails = optional_str("guardrails");
+    r.finish_reason = optional_str("finish_reason");
     if (auto* b = o.if_contains("request_body")) {
       r.has_bodies = true;
       r.request_body = std::string(b->as_string());

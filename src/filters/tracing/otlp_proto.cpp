@@ -62,7 +62,8 @@ std::string id_bytes(uint64_t id) {
 }
 
 // KeyValue { string key = 1; AnyValue value = 2; }
-// AnyValue { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; }
+// AnyValue { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
+//            ArrayValue array_value = 5; }, ArrayValue { repeated AnyValue values = 1; }
 void key_value(Writer& w, int field, const Attribute& a) {
   w.message(field, [&](Writer& kv) {
     kv.string(1, a.key);
@@ -71,6 +72,10 @@ void key_value(Writer& w, int field, const Attribute& a) {
       else if (auto* b = std::get_if<bool>(&a.value)) v.uint(2, *b ? 1 : 0);
       else if (auto* i = std::get_if<int64_t>(&a.value)) v.uint(3, uint64_t(*i));
       else if (auto* d = std::get_if<double>(&a.value)) v.double_value(4, *d);
+      else if (auto* list = std::get_if<std::vector<std::string>>(&a.value))
+        v.message(5, [&](Writer& array) {
+          for (const auto& item : *list) array.message(1, [&](Writer& any) { any.bytes(1, item); });
+        });
     });
   });
 }

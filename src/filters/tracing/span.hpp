@@ -10,7 +10,7 @@ namespace torii::filters::tracing {
 
 struct Attribute {
   std::string key;
-  std::variant<std::string, int64_t, double, bool> value;
+  std::variant<std::string, int64_t, double, bool, std::vector<std::string>> value;  // the last: a string array
 };
 
 struct SpanEvent {

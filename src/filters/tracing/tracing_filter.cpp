@@ -151,6 +151,7 @@ void TracingFilter::on_complete(pipeline::RequestContext& ctx) const {
     add(s.attributes, "gen_ai.usage.cache_creation.input_tokens", int64_t(u.cache_write));
     if (u.reasoning) add(s.attributes, "gen_ai.usage.reasoning.output_tokens", int64_t(u.reasoning));
   }
+  if (!ctx.ex.finish_reasons.empty()) add(s.attributes, "gen_ai.response.finish_reasons", ctx.ex.finish_reasons);
   add(s.attributes, "http.request.method", ctx.request.method);
   add(s.attributes, "url.path", std::string(ctx.request.path()));
   add(s.attributes, "http.response.status_code", int64_t(status));

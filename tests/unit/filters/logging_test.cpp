@@ -220,7 +220,8 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
     ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; DROP TABLE responses; "
-                         "ALTER TABLE requests DROP COLUMN cache_saved_usd; PRAGMA user_version = 1;", error)) << error;
+                         "ALTER TABLE requests DROP COLUMN cache_saved_usd; ALTER TABLE requests DROP COLUMN finish_reason; "
+                         "PRAGMA user_version = 1;", error)) << error;
   }
   LogStore migrated;
   ASSERT_TRUE(migrated.open(db, error)) << error;
@@ -247,12 +248,20 @@ TEST(LogSpool, RecordsRoundTripThroughTheFile) {
   r.usage.output = 4;
   r.usage.estimated = true;
   r.cost_usd = 0.5;
+  r.cache = "hit";
+  r.cache_saved_usd = 0.25;
+  r.guardrails = "pii:mask";
+  r.finish_reason = "stop,length";
   r.has_bodies = true;
   r.request_body = "line\nbreak \"quoted\"";
   LogRecord back;
   ASSERT_TRUE(record_from_json(record_to_json(r), back));
   EXPECT_EQ(record_to_json(back), record_to_json(r));
   EXPECT_EQ(back.usage, r.usage);
+  EXPECT_EQ(back.cache, "hit");
+  EXPECT_EQ(back.cache_saved_usd, 0.25);
+  EXPECT_EQ(back.guardrails, "pii:mask");
+  EXPECT_EQ(back.finish_reason, "stop,length");
   EXPECT_FALSE(record_from_json("{\"v\":2}", back));
   EXPECT_FALSE(record_from_json("{\"v\":1,\"request_id\":\"torn", back));
 
