@@ -186,4 +186,33 @@ describe('metrics configuration', () => {
     });
     assert.equal((await http(`${torii.url}/metrics`)).status, 404);
   });
+
+  it('metrics.key_labels puts the caller\'s key on the counters, by alias or id; histograms stay per model', async () => {
+    await stopAllOf(torii);
+    torii = await startTorii({
+      workers: 2,
+      admin: { keys: ['adm'] },
+      metrics: { key_labels: true },
+      keys: [{ key: 'sk-declared-team-a', alias: 'team-a' }],
+      auth: { keys: ['static-secret'] },
+      providers: [{ name: 'm', type: 'mock' }],
+      models: [{ name: 'echo', targets: [{ provider: 'm', model: 'echo', price: { input: 1, output: 2 } }] }],
+    });
+    const ask = (key) => postJson(`${torii.v1}/chat/completions`, chatBody('echo'), { headers: { authorization: `Bearer ${key}` } });
+    for (let i = 0; i < 3; i++) assert.equal((await ask('sk-declared-team-a')).status, 200);
+    assert.equal((await ask('static-secret')).status, 200);
+    const f = await waitFor(async () => {
+      const s = await scrape(torii);
+      return value(s, 'torii_requests_total', { model: 'echo' }) >= 4 ? s : null;
+    }, { what: 'four requests counted' });
+    assert.equal(value(f, 'torii_requests_total', { model: 'echo', key: 'team-a', status: '2xx' }), 3);
+    assert.equal(value(f, 'torii_requests_total', { model: 'echo', key: 'static-0', status: '2xx' }), 1);
+    assert.ok(value(f, 'torii_tokens_total', { model: 'echo', key: 'team-a', type: 'output' }) > 0);
+    assert.ok(value(f, 'torii_cost_usd_total', { model: 'echo', key: 'static-0' }) > 0);
+    // The secrets never appear, and histograms carry no key label.
+    const text = (await http(`${torii.url}/metrics`)).text;
+    assert.ok(!text.includes('sk-declared-team-a') && !text.includes('static-secret'));
+    assert.equal(histogramCount(f, 'torii_request_duration_seconds', { model: 'echo', provider: 'm' }), 4);
+    assert.doesNotMatch(text, /_bucket\{[^}]*key=/);
+  });
 });

@@ -28,7 +28,8 @@ struct PairSum {  // by model and provider
   HistogramSum duration, upstream, overhead, ttft, per_token;
 };
 
-using Pair = std::pair<std::string, std::string>;
+// model and provider, and the key (metrics.key_labels; "" when off)
+using Pair = std::tuple<std::string, std::string, std::string>;
 
 std::string number(double v) {
   char buf[32];
@@ -37,7 +38,10 @@ std::string number(double v) {
 }
 
 std::string labels(const Pair& p) {
-  return "model=\"" + label_value(p.first) + "\",provider=\"" + label_value(p.second) + "\"";
+  const auto& [model, provider, key] = p;
+  std::string out = "model=\"" + label_value(model) + "\",provider=\"" + label_value(provider) + "\"";
+  if (!key.empty()) out += ",key=\"" + label_value(key) + "\"";
+  return out;
 }
 
 void header(std::string& out, const char* name, const char* type, const char* help) {
@@ -96,14 +100,16 @@ std::string label_value(std::string_view v) {
 }
 
 std::string render_exposition(const std::string& extra) {
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests;
-  std::map<Pair, PairSum> pairs;
+  std::map<std::pair<Pair, std::string>, uint64_t> requests;  // and the status class
+  std::map<Pair, PairSum> pairs;  // the counters, per key too
+  std::map<Pair, PairSum> timed;  // the histograms, summed over keys (their key is "")
   for_each_shard([&](const Shard& shard) {
     const size_t n = shard.published();
     for (size_t i = 0; i < n; ++i) {
       const Series& s = shard.at(i);
-      requests[{s.model, s.provider, s.status_class}] += s.requests.get();
-      PairSum& p = pairs[{s.model, s.provider}];
+      requests[{{s.model, s.provider, s.key}, s.status_class}] += s.requests.get();
+      PairSum& p = pairs[{s.model, s.provider, s.key}];
+      PairSum& t = timed[{s.model, s.provider, std::string()}];
       p.attempts += s.attempts.get();
       p.fallbacks += s.fallbacks.get();
       p.cost_unknown += s.cost_unknown.get();
@@ -113,35 +119,35 @@ std::string render_exposition(const std::string& extra) {
       for (size_t t = 0; t < kTokenTypes; ++t) p.tokens[t] += s.tokens[t].get();
       for (size_t c = 0; c < kCacheResults; ++c) p.cache[c] += s.cache[c].get();
       p.cache_saved += s.cache_saved_usd.get();
-      p.duration.add(s.duration);
-      p.upstream.add(s.upstream);
-      p.overhead.add(s.overhead);
-      p.ttft.add(s.ttft);
-      p.per_token.add(s.per_token);
+      t.duration.add(s.duration);
+      t.upstream.add(s.upstream);
+      t.overhead.add(s.overhead);
+      t.ttft.add(s.ttft);
+      t.per_token.add(s.per_token);
     }
   });
 
   std::string out;
-  out.reserve(4096 + pairs.size() * 4096);
+  out.reserve(4096 + timed.size() * 3072 + pairs.size() * 1024);
   header(out, "torii_requests_total", "counter",
          "Requests answered on the API surfaces, by configured model, answering provider and status class "
          "(\"cancelled\": the client left before the answer was complete).");
   for (const auto& [k, v] : requests) {
-    const auto& [model, provider, status] = k;
-    out += "torii_requests_total{" + labels({model, provider}) + ",status=\"" + label_value(status) + "\"} " +
+    const auto& [pair, status] = k;
+    out += "torii_requests_total{" + labels(pair) + ",status=\"" + label_value(status) + "\"} " +
            std::to_string(v) + "\n";
   }
-  histogram(out, pairs, "torii_request_duration_seconds", "Time from the request's arrival to its answer's end.",
+  histogram(out, timed, "torii_request_duration_seconds", "Time from the request's arrival to its answer's end.",
             Buckets::request, &PairSum::duration);
-  histogram(out, pairs, "torii_time_to_first_token_seconds", "Streams: time from arrival to the first chunk sent.",
+  histogram(out, timed, "torii_time_to_first_token_seconds", "Streams: time from arrival to the first chunk sent.",
             Buckets::request, &PairSum::ttft);
-  histogram(out, pairs, "torii_time_per_output_token_seconds",
+  histogram(out, timed, "torii_time_per_output_token_seconds",
             "Streams: time after the first chunk divided by the output tokens.", Buckets::per_token,
             &PairSum::per_token);
-  histogram(out, pairs, "torii_upstream_duration_seconds",
+  histogram(out, timed, "torii_upstream_duration_seconds",
             "Time from the first upstream attempt to the answer's delivery (retries and backoff included).",
             Buckets::request, &PairSum::upstream);
-  histogram(out, pairs, "torii_overhead_seconds",
+  histogram(out, timed, "torii_overhead_seconds",
             "The gateway's own time: the request's duration minus its upstream time.", Buckets::overhead,
             &PairSum::overhead);
 

@@ -37,9 +37,11 @@ bool taken_path(std::string_view p) {
 std::any parse_section(config::Reader& r, const config::Field& f) {
   MetricsSection s;
   if (!r.is_map(f, "")) return s;
-  for (const auto& x : r.fields(f.value, "metrics", {"enabled", "path", "auth"})) {
+  for (const auto& x : r.fields(f.value, "metrics", {"enabled", "path", "auth", "key_labels"})) {
     if (x.name == "enabled") {
       if (auto b = r.bool_field(x, "metrics")) s.enabled = *b;
+    } else if (x.name == "key_labels") {
+      if (auto b = r.bool_field(x, "metrics")) s.key_labels = *b;
     } else if (x.name == "auth") {
       if (auto b = r.bool_field(x, "metrics")) s.auth = *b;
     } else if (auto p = r.string_field(x, "metrics")) {
@@ -69,7 +71,10 @@ void MetricsFilter::on_complete(pipeline::RequestContext& ctx) const {
     return;
   const providers::RouteRecord& route = ctx.ex.route;
   const bool cancelled = ctx.cancelled();
-  Series& s = local_shard().series(route.model, route.provider, cancelled ? "cancelled" : status_class(ctx.status));
+  static const std::string kNoKey;
+  const std::string& key = !key_labels_ ? kNoKey : !ctx.key_alias.empty() ? ctx.key_alias : ctx.key_id;
+  Series& s =
+      local_shard().series(route.model, route.provider, cancelled ? "cancelled" : status_class(ctx.status), key);
   s.requests.add(1);
   s.attempts.add(uint64_t(route.attempts));
   if (!route.fallback_model.empty()) s.fallbacks.add(1);
@@ -117,12 +122,14 @@ void register_metrics(pipeline::FilterRegistry& registry) {
   registry.add_section({"metrics", metrics::parse_section, [](const std::any& v) {
                           const auto& s = std::any_cast<const metrics::MetricsSection&>(v);
                           return boost::json::serialize(
-                              boost::json::object{{"enabled", s.enabled}, {"path", s.path}, {"auth", s.auth}});
+                              boost::json::object{{"enabled", s.enabled}, {"path", s.path}, {"auth", s.auth},
+                                                  {"key_labels", s.key_labels}});
                         }});
   // Last in the chain: its on_complete runs first, before the slower concerns.
   registry.add({"metrics", 1000, [](const Config& config, size_t) -> std::unique_ptr<pipeline::Filter> {
-                  if (!metrics::metrics_section(config).enabled) return nullptr;
-                  return std::make_unique<metrics::MetricsFilter>();
+                  const metrics::MetricsSection& s = metrics::metrics_section(config);
+                  if (!s.enabled) return nullptr;
+                  return std::make_unique<metrics::MetricsFilter>(s.key_labels);
                 }});
 }
 

@@ -9,8 +9,12 @@ namespace torii::filters::metrics {
 
 class MetricsFilter final : public pipeline::Filter {
  public:
+  explicit MetricsFilter(bool key_labels) : key_labels_(key_labels) {}
   std::string_view name() const override { return "metrics"; }
   void on_complete(pipeline::RequestContext& ctx) const override;
+
+ private:
+  bool key_labels_;  // metrics.key_labels
 };
 
 }  // namespace torii::filters::metrics

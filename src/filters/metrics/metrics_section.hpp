@@ -11,6 +11,9 @@ struct MetricsSection {
   bool enabled = true;
   std::string path = "/metrics";
   bool auth = false;  // true: the admin keys (admin.keys) are required to scrape
+  // true: the counters also carry a `key` label (the caller's key alias, else
+  // its id), one series per key and model; histograms stay per model.
+  bool key_labels = false;
 };
 
 // The config's section, or the defaults when the file has none.

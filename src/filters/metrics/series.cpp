@@ -60,10 +60,12 @@ const char* token_type_name(TokenType t) {
 
 Shard::Shard() : slots_(new Series[kCapacity + 1]) {}
 
-Series& Shard::series(const std::string& model, const std::string& provider, const char* status_class) {
+Series& Shard::series(const std::string& model, const std::string& provider, const char* status_class,
+                      const std::string& key) {
   key_.assign(model).push_back('\0');
   key_.append(provider).push_back('\0');
-  key_.append(status_class);
+  key_.append(status_class).push_back('\0');
+  key_.append(key);
   if (auto it = index_.find(key_); it != index_.end()) return slots_[it->second];
   size_t n = published_.load(std::memory_order_relaxed);
   if (n >= kCapacity) {
@@ -79,6 +81,7 @@ Series& Shard::series(const std::string& model, const std::string& provider, con
   s.model = model;
   s.provider = provider;
   s.status_class = status_class;
+  s.key = key;
   index_.emplace(key_, n);
   // The labels are written before the count that makes them visible.
   published_.store(n + 1, std::memory_order_release);

@@ -46,9 +46,10 @@ enum class TokenType { input, output, cached_input, cache_write, reasoning, audi
 constexpr size_t kTokenTypes = 6;
 const char* token_type_name(TokenType t);
 
-// One label set: model, provider, status class.
+// One label set: model, provider, status class, and the caller's key when
+// metrics.key_labels is on ("" otherwise).
 struct Series {
-  std::string model, provider, status_class;
+  std::string model, provider, status_class, key;
   Cell<uint64_t> requests;
   Cell<uint64_t> attempts;
   Cell<uint64_t> fallbacks;
@@ -71,7 +72,8 @@ class Shard {
 
   Shard();
   // The series for these labels, created on first use. Owner thread only.
-  Series& series(const std::string& model, const std::string& provider, const char* status_class);
+  Series& series(const std::string& model, const std::string& provider, const char* status_class,
+                 const std::string& key = {});
 
   // For readers on other threads: the series published so far.
   size_t published() const { return published_.load(std::memory_order_acquire); }
