@@ -48,7 +48,8 @@ std::unique_ptr<Runtime> Runtime::create(Config config, std::string& error) {
     where.sqlite_path = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
     where.postgres = config.store.postgres;
     const std::string name = where.postgres.empty() ? where.sqlite_path : std::string("PostgreSQL (store.postgres)");
-    if (!governance::Ledger::start(where, error)) {
+    const std::string journal = (std::filesystem::path(config.store.resolved_path) / "journal").string();
+    if (!governance::Ledger::start(where, journal, error)) {
       error = "cannot open the spend ledger in " + name + ": " + error;
       return nullptr;
     }

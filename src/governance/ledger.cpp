@@ -1,9 +1,13 @@
 #include "governance/ledger.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/hex.hpp"
+#include "governance/spend_journal.hpp"
 
 namespace torii::governance {
 
@@ -13,12 +17,12 @@ std::atomic<Ledger*> g_ledger{nullptr};
 constexpr int64_t kHourUs = 3'600'000'000;
 }  // namespace
 
-Ledger* Ledger::start(const store::StoreLocation& where, std::string& error) {
+Ledger* Ledger::start(const store::StoreLocation& where, const std::string& journal_dir, std::string& error) {
   std::lock_guard lock(g_start);
   if (Ledger* l = g_ledger.load()) return l;
   auto* l = new Ledger(where);
   l->store_ = store::open_ledger_store(where, error);
-  if (!l->store_) {
+  if (!l->store_ || (!journal_dir.empty() && !l->open_journals(journal_dir, error))) {
     delete l;
     return nullptr;
   }
@@ -27,9 +31,100 @@ Ledger* Ledger::start(const store::StoreLocation& where, std::string& error) {
   return l;
 }
 
+Ledger::Ledger(store::StoreLocation where) : where_(std::move(where)) {}
+Ledger::~Ledger() = default;
+
 Ledger* Ledger::running() { return g_ledger.load(std::memory_order_acquire); }
 
+std::string Ledger::journal_name(size_t index) const {
+  return node_id_ + "/journal-" + std::to_string(index);
+}
+
+// The node's id (several nodes may share one PostgreSQL ledger), then every
+// journal file a previous run left: what their entries hold above the
+// store's mark goes into pending_ (the writer's first round writes it), and
+// the file is kept for this run's threads, numbering on from there.
+bool Ledger::open_journals(const std::string& dir, std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path id_file = fs::path(dir) / "node-id";
+  if (std::ifstream in(id_file); in) std::getline(in, node_id_);
+  if (node_id_.empty()) {
+    node_id_ = core::random_hex(16);
+    std::ofstream out(id_file, std::ios::trunc);
+    out << node_id_ << "\n";
+    if (!out.flush()) {
+      error = id_file.string() + ": cannot be written";
+      return false;
+    }
+  }
+  journal_dir_ = dir;
+  for (size_t i = 0;; ++i) {
+    const fs::path file = fs::path(dir) / ("journal-" + std::to_string(i) + ".bin");
+    if (!fs::exists(file, ec)) break;
+    std::unique_ptr<SpendJournal> j = SpendJournal::open(file.string(), error);
+    if (!j) return false;
+    std::optional<int64_t> applied = store_->journal_applied(journal_name(i), error);
+    if (!applied) return false;
+    uint64_t replayed = 0, top = uint64_t(*applied);
+    for (const SpendRecord& r : j->entries_after(uint64_t(*applied))) {
+      for (int level = 0; level < 3; ++level)
+        if (!r.ids[level].empty()) {
+          auto& sum = pending_[{level, r.ids[level], r.at_us / kHourUs}];
+          sum.first += r.nusd;
+          sum.second += 1;
+        }
+      ++replayed;
+    }
+    top = std::max(top, j->highest());
+    if (replayed) {
+      pending_marks_[int(i)] = top;
+      log::info("spend ledger: {} settlements journaled by an earlier run in {} were not in the store; writing them",
+                replayed, file.string());
+    }
+    resume_.push_back(top);
+    journals_.push_back(std::move(j));
+  }
+  return true;
+}
+
+SpendJournal* Ledger::journal_of_this_thread(int& index) {
+  thread_local Ledger* owner = nullptr;
+  thread_local int mine = -1;
+  if (owner == this) {
+    index = mine;
+    return mine >= 0 ? journals_[size_t(mine)].get() : nullptr;
+  }
+  owner = this;
+  std::lock_guard lock(journals_mutex_);
+  const size_t i = journals_taken_;
+  if (i >= journals_.size()) {
+    const std::string file = (std::filesystem::path(journal_dir_) / ("journal-" + std::to_string(i) + ".bin")).string();
+    std::string error;
+    std::unique_ptr<SpendJournal> j = SpendJournal::open(file, error);
+    if (!j) {
+      log::error("spend ledger: no journal for this thread ({}): a kill -9 may lose its last settlements", error);
+      mine = index = -1;
+      return nullptr;
+    }
+    journals_.push_back(std::move(j));
+    resume_.push_back(0);
+  }
+  journals_[i]->continue_after(resume_[i]);
+  ++journals_taken_;
+  mine = index = int(i);
+  return journals_[i].get();
+}
+
 void Ledger::record(std::unique_ptr<SpendRecord> r) {
+  if (!journal_dir_.empty()) {
+    int index = -1;
+    if (SpendJournal* j = journal_of_this_thread(index)) {
+      r->seq = j->append(*r);
+      if (r->seq) r->journal = index;
+    }
+  }
   if (rings_.push(r)) return;
   std::lock_guard lock(overflow_mutex_);
   overflow_.push_back(std::move(r));
@@ -44,21 +139,30 @@ void Ledger::write_pending() {
     overflow_.clear();
   }
   std::lock_guard pending_lock(pending_mutex_);
-  for (const auto& r : batch)
+  for (const auto& r : batch) {
     for (int level = 0; level < 3; ++level)
       if (!r->ids[level].empty()) {
         auto& sum = pending_[{level, r->ids[level], r->at_us / kHourUs}];
         sum.first += r->nusd;
         sum.second += 1;
       }
-  if (pending_.empty()) return;
+    if (r->journal >= 0) {
+      uint64_t& mark = pending_marks_[r->journal];
+      mark = std::max(mark, r->seq);
+    }
+  }
+  if (pending_.empty() && pending_marks_.empty()) return;
   std::vector<store::LedgerDelta> deltas;
   deltas.reserve(pending_.size());
   for (const auto& [k, v] : pending_)
     deltas.push_back({std::string(level_name(Level(std::get<0>(k)))), std::get<1>(k), std::get<2>(k), v.first, v.second});
+  // Committed with the sums they are in: a replay takes only what is above.
+  std::vector<store::JournalMark> marks;
+  for (const auto& [journal, seq] : pending_marks_) marks.push_back({journal_name(size_t(journal)), int64_t(seq)});
   std::string error;
-  if (store_->add(deltas, error)) {
+  if (store_->add(deltas, marks, error)) {
     pending_.clear();
+    pending_marks_.clear();
     return;
   }
   // Kept, summed, and tried again on the next round.

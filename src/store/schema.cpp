@@ -190,6 +190,10 @@ CREATE TABLE responses (
     R"sql(
 ALTER TABLE requests ADD COLUMN finish_reason TEXT;
 )sql",
+    // 10: how far each spend journal file is applied to the ledger.
+    R"sql(
+CREATE TABLE spend_journal (name TEXT PRIMARY KEY, applied_seq INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

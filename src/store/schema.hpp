@@ -11,7 +11,7 @@
 namespace torii::store {
 
 // The schema version this build writes (PRAGMA user_version).
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 // Opens (creating) `path` in WAL mode and migrates it to kSchemaVersion.
 bool open_database(const std::string& path, Database& db, std::string& error);

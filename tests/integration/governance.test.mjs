@@ -388,4 +388,22 @@ describe('governance', () => {
     const r = await chat(torii, k.key, { max_tokens: 20 });
     assert.equal(r.status, 402, 'the spent budget is still spent');
   });
+
+  it('loses no settled spend to a kill -9: the journal is replayed at the next start', async () => {
+    const k = await newKey(torii, { alias: 'killed', max_budget_usd: 100 });
+    // Concurrent, so both workers settle, and killed at once after the last
+    // answer: well inside the ledger's 100 ms batch.
+    const answers = await Promise.all(Array.from({ length: 40 }, () => chat(torii, k.key, { max_tokens: 20 })));
+    assert.ok(answers.every((r) => r.status === 200));
+    const spent = answers.reduce((s, r) => s + cost(r), 0);
+    await torii.stop({ signal: 'SIGKILL' });
+    torii = await startTorii(cfg);
+    const g = (await admin(torii, 'GET', `/admin/keys/${k.id}`)).json;
+    assert.ok(Math.abs(g.spend_usd - spent) < 1e-9, `spend ${g.spend_usd} after the kill, ${spent} before`);
+    // Replayed once: another restart does not count it again.
+    await torii.stop();
+    torii = await startTorii(cfg);
+    const again = (await admin(torii, 'GET', `/admin/keys/${k.id}`)).json;
+    assert.ok(Math.abs(again.spend_usd - spent) < 1e-9, `spend ${again.spend_usd} after a second restart`);
+  });
 });

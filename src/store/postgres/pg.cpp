@@ -115,6 +115,7 @@ bool pg_ensure_schema(PgConnection& c, std::string& error) {
       "INSERT INTO torii_changes VALUES (1, 0) ON CONFLICT DO NOTHING",
       "CREATE TABLE IF NOT EXISTS responses (id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_us BIGINT NOT NULL, "
       "previous_id TEXT, response TEXT NOT NULL, input_items TEXT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS spend_journal (name TEXT PRIMARY KEY, applied_seq BIGINT NOT NULL)",
       // Columns added since the tables were first made.
       "ALTER TABLE virtual_keys ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",
       "ALTER TABLE teams ADD COLUMN IF NOT EXISTS model_limits TEXT NOT NULL DEFAULT '{}'",

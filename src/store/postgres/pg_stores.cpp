@@ -229,8 +229,9 @@ bool PgLedgerStore::open(const std::string& conninfo, std::string& error) {
   return c_.open(conninfo, error) && pg_ensure_schema(c_, error);
 }
 
-bool PgLedgerStore::add(const std::vector<LedgerDelta>& deltas, std::string& error) {
-  if (deltas.empty()) return true;
+bool PgLedgerStore::add(const std::vector<LedgerDelta>& deltas, const std::vector<JournalMark>& marks,
+                        std::string& error) {
+  if (deltas.empty() && marks.empty()) return true;
   std::string ignored;
   if (!c_.exec("BEGIN", {}, nullptr, error)) return false;
   for (const auto& d : deltas)
@@ -241,9 +242,22 @@ bool PgLedgerStore::add(const std::vector<LedgerDelta>& deltas, std::string& err
       c_.exec("ROLLBACK", {}, nullptr, ignored);
       return false;
     }
+  for (const auto& m : marks)
+    if (!c_.exec("INSERT INTO spend_journal (name, applied_seq) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
+                 "applied_seq = greatest(spend_journal.applied_seq, excluded.applied_seq)",
+                 {pg_text(m.name), pg_int(m.seq)}, nullptr, error)) {
+      c_.exec("ROLLBACK", {}, nullptr, ignored);
+      return false;
+    }
   if (c_.exec("COMMIT", {}, nullptr, error)) return true;
   c_.exec("ROLLBACK", {}, nullptr, ignored);
   return false;
+}
+
+std::optional<int64_t> PgLedgerStore::journal_applied(std::string_view name, std::string& error) {
+  PgResult r;
+  if (!c_.exec("SELECT applied_seq FROM spend_journal WHERE name = $1", {pg_text(name)}, &r, error)) return std::nullopt;
+  return r.rows() == 0 ? 0 : r.int64(0, 0);
 }
 
 std::optional<int64_t> PgLedgerStore::spent_since(std::string_view level, std::string_view id, int64_t since_us,

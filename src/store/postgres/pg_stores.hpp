@@ -42,7 +42,9 @@ class PgEntityStore final : public EntityStore {
 class PgLedgerStore final : public LedgerStore {
  public:
   bool open(const std::string& conninfo, std::string& error);
-  bool add(const std::vector<LedgerDelta>& deltas, std::string& error) override;
+  bool add(const std::vector<LedgerDelta>& deltas, const std::vector<JournalMark>& marks,
+           std::string& error) override;
+  std::optional<int64_t> journal_applied(std::string_view name, std::string& error) override;
   std::optional<int64_t> spent_since(std::string_view level, std::string_view id, int64_t since_us,
                                      std::string& error) override;
 

@@ -219,7 +219,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
-    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; DROP TABLE responses; "
+    ASSERT_TRUE(raw.exec("DROP TABLE spend_rollup; DROP TABLE virtual_keys; DROP TABLE teams; DROP TABLE users; DROP TABLE spend_ledger; DROP TABLE responses; DROP TABLE spend_journal; "
                          "ALTER TABLE requests DROP COLUMN cache_saved_usd; ALTER TABLE requests DROP COLUMN finish_reason; "
                          "PRAGMA user_version = 1;", error)) << error;
   }
