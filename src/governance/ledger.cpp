@@ -63,7 +63,15 @@ bool Ledger::open_journals(const std::string& dir, std::string& error) {
   for (size_t i = 0;; ++i) {
     const fs::path file = fs::path(dir) / ("journal-" + std::to_string(i) + ".bin");
     if (!fs::exists(file, ec)) break;
-    std::unique_ptr<SpendJournal> j = SpendJournal::open(file.string(), error);
+    bool busy = false;
+    std::unique_ptr<SpendJournal> j = SpendJournal::open(file.string(), error, &busy);
+    if (!j && busy) {
+      // Another gateway on this store.path writes it: its own, not replayed.
+      error.clear();
+      resume_.push_back(0);
+      journals_.push_back(nullptr);
+      continue;
+    }
     if (!j) return false;
     std::optional<int64_t> applied = store_->journal_applied(journal_name(i), error);
     if (!applied) return false;
@@ -98,21 +106,32 @@ SpendJournal* Ledger::journal_of_this_thread(int& index) {
   }
   owner = this;
   std::lock_guard lock(journals_mutex_);
-  const size_t i = journals_taken_;
-  if (i >= journals_.size()) {
+  // The next file this process holds, or a new one (skipping files another
+  // live process holds).
+  size_t i = journals_taken_;
+  while (i < journals_.size() && !journals_[i]) ++i;
+  for (; i >= journals_.size(); ++i) {
     const std::string file = (std::filesystem::path(journal_dir_) / ("journal-" + std::to_string(i) + ".bin")).string();
     std::string error;
-    std::unique_ptr<SpendJournal> j = SpendJournal::open(file, error);
-    if (!j) {
-      log::error("spend ledger: no journal for this thread ({}): a kill -9 may lose its last settlements", error);
-      mine = index = -1;
-      return nullptr;
+    bool busy = false;
+    std::unique_ptr<SpendJournal> j = SpendJournal::open(file, error, &busy);
+    if (j || !busy || i > 1024) {
+      if (!j) {
+        log::error("spend ledger: no journal for this thread ({}): a kill -9 may lose its last settlements", error);
+        mine = index = -1;
+        return nullptr;
+      }
+      journals_.resize(i);
+      resume_.resize(i);
+      journals_.push_back(std::move(j));
+      resume_.push_back(0);
+      break;
     }
-    journals_.push_back(std::move(j));
-    resume_.push_back(0);
   }
-  journals_[i]->continue_after(resume_[i]);
-  ++journals_taken_;
+  // Numbering on from all the file holds (never at or below a committed
+  // mark, which no number in the file exceeds).
+  journals_[i]->continue_after(std::max(resume_[i], journals_[i]->highest()));
+  journals_taken_ = i + 1;
   mine = index = int(i);
   return journals_[i].get();
 }

@@ -1,6 +1,7 @@
 #include "governance/spend_journal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -41,11 +42,18 @@ Entry* entries(void* map) { return static_cast<Entry*>(map); }
 
 }  // namespace
 
-std::unique_ptr<SpendJournal> SpendJournal::open(const std::string& path, std::string& error) {
+std::unique_ptr<SpendJournal> SpendJournal::open(const std::string& path, std::string& error, bool* busy) {
   const size_t bytes = kEntries * sizeof(Entry);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     error = path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  // Released by the kernel when the process ends, however it ends.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (busy) *busy = errno == EWOULDBLOCK;
+    error = path + ": " + (errno == EWOULDBLOCK ? std::string("in use by another process") : std::strerror(errno));
+    ::close(fd);
     return nullptr;
   }
   // Allocated now, so that a full disk shows here rather than as SIGBUS on

@@ -28,8 +28,10 @@ class SpendJournal {
   static constexpr size_t kEntries = 2048;
   static constexpr size_t kIdBytes = 156;  // ids longer than this are not journaled
 
-  // Opens (creating, kEntries entries) `path`; null with `error` on failure.
-  static std::unique_ptr<SpendJournal> open(const std::string& path, std::string& error);
+  // Opens (creating, kEntries entries) `path` and locks it for this process
+  // (flock): null with `error` on failure, with `busy` set when another
+  // live process holds it (two gateways on one store.path).
+  static std::unique_ptr<SpendJournal> open(const std::string& path, std::string& error, bool* busy = nullptr);
   ~SpendJournal();
   SpendJournal(const SpendJournal&) = delete;
   SpendJournal& operator=(const SpendJournal&) = delete;

@@ -100,3 +100,19 @@ TEST(SpendJournal, TheRingKeepsTheLatestEntriesAndSkipsIdsTooLong) {
   EXPECT_EQ(j->append(record(1, std::string(SpendJournal::kIdBytes + 1, 'x'))), 0u);
   std::filesystem::remove(path);
 }
+
+TEST(SpendJournal, OneProcessHoldsAFileAtATime) {
+  const std::string path = temp_file("torii-journal-d");
+  std::filesystem::remove(path);
+  std::string error;
+  auto held = SpendJournal::open(path, error);
+  ASSERT_TRUE(held) << error;
+  // flock locks belong to the open file description: a second open, as
+  // another process would make, is refused while the first is held.
+  bool busy = false;
+  EXPECT_FALSE(SpendJournal::open(path, error, &busy));
+  EXPECT_TRUE(busy);
+  held.reset();
+  EXPECT_TRUE(SpendJournal::open(path, error, &busy)) << error;
+  std::filesystem::remove(path);
+}
