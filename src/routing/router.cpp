@@ -100,6 +100,7 @@ struct HedgeRace {
   std::optional<AttemptOutcome> outcome[2];
   std::shared_ptr<http::UpstreamCancel> cancel[2];
   TargetHealth* health[2] = {nullptr, nullptr};
+  size_t body_bytes[2] = {0, 0};  // of the request each attempt sent
   bool launched[2] = {false, false};
   bool settled = false;
 };
@@ -362,6 +363,7 @@ class RequestRouter {
     ++attempts_;
     req.cancel = race->cancel[slot] = std::make_shared<http::UpstreamCancel>();
     race->health[slot] = h;
+    race->body_bytes[slot] = req.body ? req.body->size() : 0;
     race->launched[slot] = true;
     auto on_done = [race, slot, snapshot = ctx_.snapshot](std::exception_ptr e, AttemptOutcome o) {
       if (e) o.failure = {FailureClass::io, make_error(500, "internal error in attempt")};
@@ -412,6 +414,7 @@ class RequestRouter {
         if (race->launched[other] && !race->outcome[other]) race->cancel[other]->cancel();
         for (int k = 0; k < 2; ++k)
           if (race->outcome[k]) record(race->health[k], *race->outcome[k], Clock::now());
+        if (race->launched[other]) charge_lost_hedge(m.targets[targets[other]], *race, other);
         if (race->outcome[other] && race->outcome[other]->answer) race->outcome[other]->answer->cancel();
         for (int k = 0; k < 2; ++k) finish_trace(traces[k], race->outcome[k] ? &*race->outcome[k] : nullptr);
         co_return Attempted{std::move(*race->outcome[s]), targets[s], traces[s]};
@@ -433,6 +436,26 @@ class RequestRouter {
       race->wake.expires_at(Clock::time_point::max());
       co_await race->wake.async_wait(nothrow);
     }
+  }
+
+  // The attempt that lost a race was still billed upstream: its answer's
+  // cost when it had one complete, else its prompt, estimated (4 bytes a
+  // token) at its target's input price. A loser that failed costs nothing
+  // (providers do not bill errors). Added to the request's cost, so budgets,
+  // the ledger and the log charge it too.
+  void charge_lost_hedge(const Target& t, const HedgeRace& race, int slot) {
+    const std::optional<AttemptOutcome>& o = race.outcome[slot];
+    if (o && !o->answer) return;
+    llm::Usage u;
+    if (o && o->answer->usage_known_before_delivery()) {
+      u = o->answer->usage();
+    } else {
+      u.input = providers::estimated_tokens(race.body_bytes[slot]);
+      u.estimated = true;
+    }
+    std::optional<double> cost = llm::cost_usd(u, t.price);
+    if (!cost) lost_hedge_unpriced_ = true;
+    else lost_hedge_usd_ += *cost;
   }
 
   // This worker's counter for the model; a direct request has one target
@@ -477,7 +500,7 @@ class RequestRouter {
     // A complete answer's cost is known before it goes out; a stream's only
     // at its end (it rides on the usage record, not on a header).
     if (answer->usage_known_before_delivery()) {
-      if (auto cost = llm::cost_usd(answer->usage(), t.price))
+      if (auto cost = with_lost_hedges(llm::cost_usd(answer->usage(), t.price)))
         ex_.response_headers.add("x-torii-cost-usd", llm::format_cost(*cost));
     }
     co_await answer->deliver(ex_);
@@ -494,7 +517,12 @@ class RequestRouter {
       const auto& body = in_.body ? in_.body : in_.native_body;
       if (body) ex_.usage.input = providers::estimated_tokens(body->size());
     }
-    ex_.cost_usd = llm::cost_usd(ex_.usage, t.price);
+    ex_.cost_usd = with_lost_hedges(llm::cost_usd(ex_.usage, t.price));
+  }
+
+  std::optional<double> with_lost_hedges(std::optional<double> answer_cost) const {
+    if (!answer_cost || lost_hedge_unpriced_) return std::nullopt;
+    return *answer_cost + lost_hedge_usd_;
   }
 
   asio::awaitable<void> fail() {
@@ -519,6 +547,8 @@ class RequestRouter {
   std::atomic<uint64_t> unshared_counter_{0};
   llm::RequestScan canonical_scan_;
   int attempts_ = 0;
+  double lost_hedge_usd_ = 0;         // charge_lost_hedge
+  bool lost_hedge_unpriced_ = false;  // a lost attempt's target has no price: the total is unknown
   int winning_trace_ = -1;
   bool blocked_ = false;
 };

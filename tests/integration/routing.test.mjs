@@ -310,6 +310,9 @@ describe('hedging and conditional routes', () => {
           timeout: { first_token_ms: 200 } },
         { name: 'hedged', targets: [{ provider: 'stall', model: 'm' }, { provider: 'fast', model: 'm' }],
           hedge: { after_ms: 100 } },
+        { name: 'hedged-priced', hedge: { after_ms: 100 }, targets: [
+          { provider: 'stall', model: 'm', price: { input: 1000, output: 0 } },
+          { provider: 'fast', model: 'm', price: { input: 1, output: 2 } }] },
         { name: 'premium', targets: [{ provider: 'stall', model: 'big' }] },
         { name: 'cheap', targets: [{ provider: 'fast', model: 'small' }] },
       ],
@@ -335,6 +338,19 @@ describe('hedging and conditional routes', () => {
     assert.equal(r.headers.get('x-torii-attempts'), '2');
     assert.ok(r.ms < 4000, `took ${r.ms} ms: the stalled attempt was awaited`);
     assert.equal((await mockStats(stall)).requests, 1);
+  });
+
+  it('charges the attempt that lost: its prompt, estimated at its own price', async () => {
+    const body = chatBody('hedged-priced', 'who pays for the stalled attempt?');
+    const r = await postJson(`${torii.v1}/chat/completions`, body);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.get('x-torii-provider'), 'fast');
+    const answered = (r.json.usage.prompt_tokens * 1 + r.json.usage.completion_tokens * 2) / 1e6;
+    // The stalled attempt's body (model rewritten to "m"), 4 bytes a token, at $1000/M.
+    const sent = JSON.stringify({ ...body, model: 'm' }).length;
+    const lost = Math.ceil(sent / 4) * 1000 / 1e6;
+    assert.ok(Math.abs(Number(r.headers.get('x-torii-cost-usd')) - (answered + lost)) < 1e-6,
+      `cost ${r.headers.get('x-torii-cost-usd')}, expected ${answered} + ${lost}`);
   });
 
   it('streams are hedged too', async () => {
