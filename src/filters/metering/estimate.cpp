@@ -13,6 +13,7 @@ namespace {
 struct Rates {
   double input = 0, output = 0;  // USD per 1M tokens
   uint32_t default_max_tokens = 0;  // the largest of the chain's models
+  bool hedged = false;  // a model of the chain hedges: a losing attempt bills its prompt too
 };
 
 void widen(Rates& r, const llm::Rates& rates) {
@@ -27,6 +28,7 @@ void collect(const routing::Model& m, Rates& r, std::string& unpriced, std::vect
   if (std::find(seen.begin(), seen.end(), &m) != seen.end() || seen.size() > 64) return;
   seen.push_back(&m);
   r.default_max_tokens = std::max(r.default_max_tokens, m.default_max_tokens);
+  r.hedged = r.hedged || (m.hedge_after_ms > 0 && m.targets.size() > 1);
   for (const auto& t : m.targets) {
     if (!t.price) {
       if (unpriced.empty()) unpriced = (t.provider ? t.provider->name : std::string("?")) + "/" + t.model;
@@ -58,7 +60,9 @@ MaxCost max_cost(const pipeline::Admission& a) {
     out.output_tokens = std::min<int64_t>(kMaxTokens, each * std::min<int64_t>(a.choices, kMaxTokens / std::max<int64_t>(1, each)));
   }
   // Nano-dollars, rounded up: USD per 1M tokens is 1000 nano-dollars a token.
-  const double nusd = double(out.input_tokens) * r.input * 1000.0 + double(out.output_tokens) * r.output * 1000.0;
+  const double prompts = r.hedged ? 2.0 : 1.0;
+  const double nusd =
+      prompts * double(out.input_tokens) * r.input * 1000.0 + double(out.output_tokens) * r.output * 1000.0;
   out.nusd = nusd >= double(kMaxNusd) ? kMaxNusd : int64_t(std::ceil(nusd));
   return out;
 }

@@ -6,7 +6,8 @@
 // else kReservedOutputTokens, × n; plus the thinking budget a reasoning
 // effort may add, × n), at the highest rates of any target the request
 // can reach (its model's targets and every fallback model's), tiers and
-// cache writes included.
+// cache writes included; the prompt twice when a model of the chain hedges
+// (the attempt that loses bills its prompt too).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -98,3 +98,14 @@ TEST(MaxCost, NamesTheCapItAssumedOnlyWhenTheBodySetsNone) {
   EXPECT_EQ(c.output_tokens, 1000 + 2048);
   EXPECT_EQ(max_cost(admission(m, R"({"model":"m","max_tokens":5})")).output_cap, 0);
 }
+
+TEST(MaxCost, AHedgingModelReservesASecondPrompt) {
+  routing::Model m = priced(1000, 0);
+  routing::Target second = m.targets.front();
+  m.targets.push_back(second);
+  const std::string body = R"({"model":"m","max_tokens":1})";
+  const auto plain = max_cost(admission(m, body));
+  m.hedge_after_ms = 100;
+  const auto hedged = max_cost(admission(m, body));
+  EXPECT_EQ(hedged.nusd, 2 * plain.nusd);
+}
