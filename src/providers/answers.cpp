@@ -131,8 +131,15 @@ EventTransform openai_passthrough_events() {
   };
 }
 
-EventTransform anthropic_passthrough_events() {
-  return [ev = http::SseEvent()](const std::string& event, std::string& out, std::string& error) mutable {
+namespace {
+
+// Forwards the events of a typed SSE stream as they are, checking each: its
+// data must be JSON, an event of type "error" fails the stream, and
+// `completes(type)` says which type ends it. `type_of` names an event.
+template <class TypeOf, class Completes>
+EventTransform typed_passthrough_events(TypeOf type_of, Completes completes) {
+  return [ev = http::SseEvent(), type_of, completes](const std::string& event, std::string& out,
+                                                     std::string& error) mutable {
     if (!http::parse_sse_event(event, ev)) {
       out += event;
       return EventResult::more;
@@ -142,16 +149,15 @@ EventTransform anthropic_passthrough_events() {
       error = "invalid JSON in upstream stream event '" + ev.event + "': " + why;
       return EventResult::failed;
     }
-    if (ev.event == "error") {
+    const std::string_view type = type_of(ev);
+    if (type == "error") {
       error = "upstream sent an error event: " + ev.data;
       return EventResult::failed;
     }
     out += event;
-    return ev.event == "message_stop" ? EventResult::complete : EventResult::more;
+    return completes(type) ? EventResult::complete : EventResult::more;
   };
 }
-
-namespace {
 
 // A Responses event's type: its `event:` line, else its data's "type".
 std::string_view responses_event_type(const http::SseEvent& ev) {
@@ -166,27 +172,15 @@ std::string_view responses_event_type(const http::SseEvent& ev) {
 
 }  // namespace
 
+EventTransform anthropic_passthrough_events() {
+  return typed_passthrough_events([](const http::SseEvent& ev) { return std::string_view(ev.event); },
+                                  [](std::string_view type) { return type == "message_stop"; });
+}
+
 EventTransform responses_passthrough_events() {
-  return [ev = http::SseEvent()](const std::string& event, std::string& out, std::string& error) mutable {
-    if (!http::parse_sse_event(event, ev)) {
-      out += event;
-      return EventResult::more;
-    }
-    std::string why;
-    if (!llm::is_valid_json(ev.data, &why)) {
-      error = "invalid JSON in upstream stream event '" + ev.event + "': " + why;
-      return EventResult::failed;
-    }
-    const std::string_view type = responses_event_type(ev);
-    if (type == "error") {
-      error = "upstream sent an error event: " + ev.data;
-      return EventResult::failed;
-    }
-    out += event;
-    return type == "response.completed" || type == "response.incomplete" || type == "response.failed"
-               ? EventResult::complete
-               : EventResult::more;
-  };
+  return typed_passthrough_events(responses_event_type, [](std::string_view type) {
+    return type == "response.completed" || type == "response.incomplete" || type == "response.failed";
+  });
 }
 
 boost::asio::awaitable<EventSource::Step> SseEvents::step(std::string& out, ApiError& error,
