@@ -27,4 +27,8 @@ struct TokenCounter {
   std::optional<int64_t> (*read)(std::string_view answer) = nullptr;
 };
 
+// The non-negative integer `field` of a JSON object answer, else nullopt:
+// what every family's count answer holds (totalTokens, inputTokens).
+std::optional<int64_t> count_field(std::string_view answer, std::string_view field);
+
 }  // namespace torii::providers

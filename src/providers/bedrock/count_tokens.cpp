@@ -33,14 +33,7 @@ bool bedrock_count_request(const Provider& p, std::string_view model, const json
   return true;
 }
 
-std::optional<int64_t> bedrock_count_read(std::string_view answer) {
-  json::error_code ec;
-  json::value v = llm::parse_json(answer, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const json::value* n = v.get_object().if_contains("inputTokens");
-  if (!n || !n->is_int64() || n->get_int64() < 0) return std::nullopt;
-  return n->get_int64();
-}
+std::optional<int64_t> bedrock_count_read(std::string_view answer) { return count_field(answer, "inputTokens"); }
 
 }  // namespace
 
