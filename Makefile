@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: deps configure build run test unit integration test-asan bench clean
+.PHONY: deps configure build run test unit integration test-asan bench fuzz clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -43,5 +43,11 @@ bench:
 	$(MAKE) build BUILD_DIR=$(BENCH_BUILD_DIR) BUILD_TYPE=Release CMAKE_ARGS="-DTORII_BUILD_BENCH=ON -DTORII_BUILD_TESTS=OFF"
 	bash bench/run.sh $(BENCH_BUILD_DIR)
 
+# Fuzzing (fuzz/README.md): every libFuzzer target for FUZZ_SECONDS each, in
+# a clang ASan + UBSan build in build-fuzz; crash inputs are reported.
+FUZZ_SECONDS ?= 60
+fuzz:
+	JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) build-asan $(BENCH_BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan $(BENCH_BUILD_DIR) build-fuzz

@@ -330,7 +330,9 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
     created_ = now_seconds();
     chunk(out, json::object{{"role", "assistant"}, {"content", ""}});
   } else if (type == "content_block_start") {
-    size_t index = size_t(integer(o, "index"));
+    const int64_t at = integer(o, "index");
+    if (at < 0 || at > kMaxStreamIndex) return true;  // no real block's
+    size_t index = size_t(at);
     if (block_tool_index_.size() <= index) block_tool_index_.resize(index + 1, -1);
     const auto* block = obj(o, "content_block");
     if (block && str(*block, "type") == "tool_use") {
@@ -373,6 +375,9 @@ bool AnthropicToOpenAIStream::feed(std::string_view event, std::string_view data
     std::string reason = openai_finish_reason(delta ? str(*delta, "stop_reason") : "");
     chunk(out, json::object{}, reason.c_str());
   } else if (type == "message_stop") {
+    // Normally message_delta closed them; a stream without one (or with
+    // blocks never stopped) still ends with arguments a client can parse.
+    tool_args_.close_all(out, {id_, created_, model_});
     if (usage_) {
       int64_t prompt = input_tokens_ + cache_read_ + cache_creation_;
       append_usage_chunk(out, {id_, created_, model_},
@@ -675,7 +680,9 @@ void OpenAIToAnthropicStream::feed(std::string_view data, std::string& out) {
       for (const auto& tv : *calls) {
         if (!tv.is_object()) continue;
         const auto& tc = tv.get_object();
-        size_t idx = size_t(integer(tc, "index"));
+        const int64_t at = integer(tc, "index");
+        if (at < 0 || at > kMaxStreamIndex) continue;  // no real call's
+        size_t idx = size_t(at);
         const auto* fn = obj(tc, "function");
         if (tool_blocks_.size() <= idx || tool_blocks_[idx] < 0) {
           // A new tool call starts a new tool_use block.

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "llm/chat_asks.hpp"
+#include "llm/json_dom.hpp"
 #include "llm/json_get.hpp"
 #include "llm/openai_chunks.hpp"
 
@@ -275,7 +276,7 @@ json::object openai_to_gemini_request(const json::object& in, std::string& error
         }
         std::string text = text_of(c);
         json::error_code ec;
-        json::value parsed = json::parse(text, ec);
+        json::value parsed = parse_json(text, ec);
         json::value result = !ec && parsed.is_object() ? std::move(parsed) : json::value(text);
         append_turn(contents, "user", "parts",
                     json::array{json::object{{"functionResponse",
@@ -419,7 +420,7 @@ json::object gemini_to_openai_response(const json::object& answer, std::string_v
 }
 
 GeminiToOpenAIStream::Choice& GeminiToOpenAIStream::choice(int64_t index) {
-  if (index < 0) index = 0;
+  if (index < 0 || index > kMaxStreamIndex) index = 0;
   if (size_t(index) >= choices_.size()) choices_.resize(size_t(index) + 1);
   return choices_[size_t(index)];
 }
@@ -431,7 +432,7 @@ void GeminiToOpenAIStream::chunk(std::string& out, int64_t index, json::object d
 bool GeminiToOpenAIStream::feed(std::string_view data, std::string& out, std::string& error_message) {
   if (finished_) return true;
   json::error_code ec;
-  json::value v = json::parse(data, ec);
+  json::value v = parse_json(data, ec);
   if (ec || !v.is_object()) {
     error_message = "invalid JSON in stream event";
     return false;

@@ -1,6 +1,7 @@
 #pragma once
 // Tolerant accessors for translation code: provider JSON is read field by
 // field, and a missing or mistyped field reads as empty rather than throwing.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
@@ -9,6 +10,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include "llm/json_dom.hpp"
+
 namespace torii::llm::get {
 
 inline std::string_view str(const boost::json::object& o, std::string_view key) {
@@ -16,13 +19,24 @@ inline std::string_view str(const boost::json::object& o, std::string_view key) 
   return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
+// Integers read as at most 2^53 either way (beyond it, JSON peers such as
+// JavaScript cannot hold them exactly anyway): translators add up token
+// counts and caps, which near the int64 limits would overflow, and a double
+// past those limits has no int64 value at all (its conversion is undefined).
+inline constexpr int64_t kMaxInteger = int64_t(1) << 53;
+
 inline int64_t integer(const boost::json::object* o, std::string_view key) {
   if (!o) return 0;
   auto* v = o->if_contains(key);
   if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return int64_t(v->get_uint64());
-  if (v->is_double()) return int64_t(v->get_double());
+  if (v->is_int64()) return std::clamp(v->get_int64(), -kMaxInteger, kMaxInteger);
+  if (v->is_uint64()) return int64_t(std::min(v->get_uint64(), uint64_t(kMaxInteger)));
+  if (v->is_double()) {
+    const double d = v->get_double();
+    if (d >= double(kMaxInteger)) return kMaxInteger;
+    if (d <= -double(kMaxInteger)) return -kMaxInteger;
+    return d == d ? int64_t(d) : 0;  // NaN (boost::json reads 0e400 as one) reads as 0
+  }
   return 0;
 }
 inline int64_t integer(const boost::json::object& o, std::string_view key) { return integer(&o, key); }
@@ -74,7 +88,7 @@ inline void append_turn(boost::json::array& turns, std::string_view role, std::s
 // OpenAI tool-call arguments (a JSON string) as an object; {} when they are not one.
 inline boost::json::value arguments_object(std::string_view text) {
   boost::json::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = parse_json(text, ec);
   if (ec || !v.is_object()) return boost::json::object{};
   return v;
 }

@@ -321,7 +321,11 @@ class Scanner {
         scan.model.clear();
         if (is_string) {
           if (value_escaped) {
-            auto v = boost::json::parse(token);
+            // The grammar lets a lone surrogate escape ("\ud83d") through,
+            // but it decodes to no string: the body is refused, not thrown on.
+            boost::system::error_code ec;
+            auto v = boost::json::parse(token, ec);
+            if (ec) return fail("invalid model string (a lone surrogate escape)");
             scan.model = std::string(v.as_string());
           } else {
             scan.model = std::string(token.substr(1, token.size() - 2));

@@ -42,6 +42,12 @@ inline void append_usage_chunk(std::string& out, const ChunkHeader& h, boost::js
   out += "\n\n";
 }
 
+// The largest tool call, content block or candidate index a stream
+// translator keeps state for. Indexes count up from 0; one beyond this (or
+// below 0) is no real stream's, and sizing a table by it would take up to
+// gigabytes (or, cast to size_t, write outside it).
+inline constexpr int64_t kMaxStreamIndex = 65535;
+
 // Streamed tool calls start with "arguments": "" and grow by fragments. A
 // call whose arguments never come (a tool without parameters) would end as
 // "", which no client can parse; the non-streaming answer says "{}". This
@@ -50,7 +56,7 @@ inline void append_usage_chunk(std::string& out, const ChunkHeader& h, boost::js
 class ToolArguments {
  public:
   void started(int index, std::string_view first_fragment = {}) {
-    if (index < 0) return;
+    if (index < 0 || index > kMaxStreamIndex) return;
     if (state_.size() <= size_t(index)) state_.resize(size_t(index) + 1, kUnseen);
     state_[size_t(index)] = first_fragment.empty() ? kEmpty : kHasArguments;
   }

@@ -121,7 +121,10 @@ json::array responses_input_items(const json::object& request, std::string_view 
       return items;
     }
     json::object item = in[i].get_object();
-    std::string_view type = str(item, "type");
+    // A copy: item["..."] = below may grow the object's table even for a key
+    // it has (boost::json reserves first), which moves its values, and short
+    // strings live inside them: a view of one would dangle.
+    std::string type(str(item, "type"));
     if (type.empty() && item.contains("role")) {
       item["type"] = "message";
       type = "message";
