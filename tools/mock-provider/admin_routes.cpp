@@ -38,7 +38,7 @@ http::Response answer(App& app, const http::Request& req) {
   if (path == "/mock/stats") return get ? json_response(200, json::serialize(app.stats.to_json())) : method_not_allowed("GET");
   if (path == "/mock/config") {
     if (post) return configure(app, req);
-    if (get) return json_response(200, json::serialize(behaviour_to_json(*app.behaviour())));
+    if (get) return json_response(200, json::serialize(behaviour_to_json(*app.configured())));
     return method_not_allowed("GET, POST");
   }
   if (path == "/mock/reset") {

@@ -16,8 +16,11 @@ class App {
   explicit App(Behaviour initial);
 
   // An immutable snapshot: a request keeps the behaviour it started with even
-  // if /mock/config changes it meanwhile.
-  std::shared_ptr<const Behaviour> behaviour() const;
+  // if /mock/config changes it meanwhile. Under chaos (chaos_percent), an API
+  // request's copy may carry one drawn fault, counted in the stats.
+  std::shared_ptr<const Behaviour> behaviour();
+  // The configured behaviour, without a chaos draw (/mock/config).
+  std::shared_ptr<const Behaviour> configured() const;
   void set_behaviour(Behaviour b);
   // Zeroes the stats and restores the command-line behaviour.
   void reset();

@@ -20,7 +20,7 @@ struct Setting {
   int max = INT_MAX;
 };
 
-constexpr std::array<Setting, 20> kSettings = {{
+constexpr std::array<Setting, 22> kSettings = {{
     {"api_key", Kind::text},
     {"fail_code", Kind::text},
     {"latency_ms", Kind::integer},
@@ -41,7 +41,26 @@ constexpr std::array<Setting, 20> kSettings = {{
     {"aws_session_token", Kind::text},
     {"aws_region", Kind::text},
     {"bad_crc", Kind::crc},
+    {"chaos_percent", Kind::integer, 0, 100},
+    {"chaos_kinds", Kind::text},
 }};
+
+bool is_chaos_kind(std::string_view name) {
+  for (auto k : kChaosKinds)
+    if (k == name) return true;
+  return false;
+}
+
+// "" when every comma-separated name is a chaos kind.
+std::string check_chaos_kinds(std::string_view list) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    if (!is_chaos_kind(name)) return "'chaos_kinds': unknown fault '" + std::string(name) + "'";
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return "";
+}
 
 const Setting* find_setting(std::string_view snake) {
   for (const auto& s : kSettings)
@@ -66,6 +85,7 @@ int* int_member(Behaviour& b, std::string_view name) {
   if (name == "reset_after_events") return &b.reset_after_events;
   if (name == "stall_ms") return &b.stall_ms;
   if (name == "malformed_after") return &b.malformed_after;
+  if (name == "chaos_percent") return &b.chaos_percent;
   return nullptr;
 }
 
@@ -91,10 +111,12 @@ std::string apply_setting(Behaviour& b, std::string_view key, const json::value&
                             : key == "aws_secret_access_key" ? b.aws_secret_access_key
                             : key == "aws_session_token"     ? b.aws_session_token
                             : key == "aws_region"            ? b.aws_region
+                            : key == "chaos_kinds"           ? b.chaos_kinds
                                                              : b.api_key;
       if (value.is_null()) target.clear();
       else if (value.is_string()) target = std::string(value.get_string());
       else return "'" + name + "' must be a string";
+      if (key == "chaos_kinds") return check_chaos_kinds(target);
       return "";
     }
     case Kind::boolean:
@@ -170,6 +192,8 @@ json::object behaviour_to_json(const Behaviour& b) {
   o["aws_session_token"] = b.aws_session_token;
   o["aws_region"] = b.aws_region;
   o["bad_crc"] = b.bad_crc.empty() ? std::string_view("none") : std::string_view(b.bad_crc);
+  o["chaos_percent"] = b.chaos_percent;
+  o["chaos_kinds"] = b.chaos_kinds;
   return o;
 }
 
@@ -202,6 +226,29 @@ std::string apply_flag(Behaviour& b, std::string_view name, std::string_view val
   }
   std::string error = apply_setting(b, snake, v);
   return error.empty() ? error : "--" + std::string(name) + ": " + error;
+}
+
+Behaviour with_fault(const Behaviour& b, std::string_view kind, unsigned draw) {
+  Behaviour f = b;
+  auto fail = [&](int status) {
+    f.fail_status = status;
+    f.fail_every = 1;
+  };
+  if (kind == "5xx") fail(draw % 2 ? 503 : 500);
+  else if (kind == "429") {
+    fail(429);
+    f.retry_after = 1;
+  } else if (kind == "reset_before") f.reset = ResetMode::before;
+  else if (kind == "reset_during") f.reset = ResetMode::during;
+  else if (kind == "truncate") f.reset = ResetMode::truncate;
+  else if (kind == "malformed") f.malformed = true;
+  else if (kind == "stall") f.stall_ms = b.stall_ms > 0 ? b.stall_ms : 3000;
+  else if (kind == "trickle") f.tokens_per_sec = 40;
+  else if (kind == "mid_stream") {
+    fail(500);
+    f.fail_mid_stream = true;
+  } else if (kind == "bad_crc") f.bad_crc = "message";
+  return f;
 }
 
 }  // namespace torii::mock_server

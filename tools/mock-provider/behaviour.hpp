@@ -37,7 +37,23 @@ struct Behaviour {
   std::string aws_session_token;
   std::string aws_region = "us-east-1";
   std::string bad_crc;
+  // Chaos (the soak, bench/soak): each API request, with this probability in
+  // percent, gets one fault drawn from chaos_kinds (comma-separated names of
+  // kChaosKinds; empty = all but bad_crc) on top of the settings above.
+  int chaos_percent = 0;
+  std::string chaos_kinds;
 };
+
+// The faults chaos draws from: a 500 or 503; a 429 with Retry-After: 1; a
+// reset before the head; a reset mid-stream; a stream cut cleanly short; one
+// malformed body or event; a stall (stall_ms, else 3 s); an answer trickled
+// at 40 events per second; an in-stream error after the 200 head; a bad
+// event-stream CRC (Bedrock streams).
+inline constexpr std::string_view kChaosKinds[] = {"5xx",   "429",     "reset_before", "reset_during", "truncate",
+                                                   "malformed", "stall", "trickle", "mid_stream", "bad_crc"};
+
+// The behaviour one request gets under chaos: `b` with `kind` applied.
+Behaviour with_fault(const Behaviour& b, std::string_view kind, unsigned draw);
 
 // Sets one field by its snake_case name. Returns an error message, or "" on
 // success (unknown names are errors so that typos are not silently ignored).

@@ -70,6 +70,13 @@ void Stats::record(const http::Request& req) {
   // `previous` (the older request, possibly a large body) is freed outside the lock.
 }
 
+void Stats::fault(std::string_view kind) {
+  std::lock_guard lock(mutex_);
+  auto it = faults_.find(kind);
+  if (it == faults_.end()) faults_.emplace(std::string(kind), 1);
+  else ++it->second;
+}
+
 json::object Stats::to_json() const {
   json::object out;
   std::lock_guard lock(mutex_);
@@ -77,6 +84,9 @@ json::object Stats::to_json() const {
   json::object paths;
   for (const auto& [path, n] : by_path_) paths[valid_utf8(path)] = n;
   out["by_path"] = std::move(paths);
+  json::object faults;
+  for (const auto& [kind, n] : faults_) faults[kind] = n;
+  out["faults"] = std::move(faults);
   out["streams_started"] = streams_started_.load();
   out["streams_completed"] = streams_completed_.load();
   out["streams_client_closed"] = streams_client_closed_.load();
@@ -99,6 +109,7 @@ void Stats::reset() {
   std::lock_guard lock(mutex_);
   requests_ = 0;
   by_path_.clear();
+  faults_.clear();
   last_.reset();
   streams_started_ = 0;
   streams_completed_ = 0;

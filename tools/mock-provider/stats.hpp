@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,8 @@ class Stats {
   void stream_completed() { streams_completed_.fetch_add(1, std::memory_order_relaxed); }
   void stream_client_closed() { streams_client_closed_.fetch_add(1, std::memory_order_relaxed); }
   void stream_reset() { streams_reset_.fetch_add(1, std::memory_order_relaxed); }
+  // A fault chaos drew for a request (App::behaviour).
+  void fault(std::string_view kind);
 
   boost::json::object to_json() const;
   void reset();
@@ -42,6 +45,7 @@ class Stats {
   mutable std::mutex mutex_;
   std::uint64_t requests_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> by_path_;
+  std::map<std::string, std::uint64_t, std::less<>> faults_;
   std::optional<SeenRequest> last_;
 };
 
