@@ -6,7 +6,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, fallbackFixture, waitFor } from './harness.mjs';
+import {
+  startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, fallbackFixture, waitFor, mockStats,
+} from './harness.mjs';
 
 function promtool(text) {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -130,9 +132,14 @@ describe('metrics', () => {
 
   it('counts attempts and fallbacks, and errors by status class', async () => {
     const before = await scrape(torii);
+    const upstream = async () => [(await mockStats(bad)).requests, (await mockStats(good)).requests];
+    const [badBefore, goodBefore] = await upstream();
     const r = await postJson(`${torii.v1}/chat/completions`, chatBody('flaky'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-fallback'), 'mini');
+    // What the counters below are checked against: the upstreams' own counts.
+    const [badAfter, goodAfter] = await upstream();
+    assert.deepEqual([badAfter - badBefore, goodAfter - goodBefore], [1, 1], 'one attempt at the failing upstream, one at the fallback');
     const missing = await postJson(`${torii.v1}/chat/completions`, chatBody('no-such-model'));
     assert.equal(missing.status, 404);
     const after = await scrapeCounted(torii, before, 2);

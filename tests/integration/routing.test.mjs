@@ -25,6 +25,18 @@ async function many(n, concurrency, fn) {
   return out;
 }
 
+// The requests each upstream itself counted while `fn` ran (torii-mock's
+// /mock/stats), by the names given in `mocks`: routing claims made by torii's
+// own x-torii-* headers are checked against what actually reached whom.
+// Resolves with [fn's result, { name: requests }].
+async function receivedDuring(mocks, fn) {
+  const counts = () => Promise.all(Object.values(mocks).map(async (m) => (await mockStats(m)).requests));
+  const before = await counts();
+  const result = await fn();
+  const after = await counts();
+  return [result, Object.fromEntries(Object.keys(mocks).map((name, i) => [name, after[i] - before[i]]))];
+}
+
 function countBy(responses, header) {
   const counts = {};
   for (const r of responses) {
@@ -61,42 +73,56 @@ describe('load balancing strategies', () => {
   after(() => stopAllOf(torii, a, b, c, slow));
 
   it('weighted 3:1 split holds over 2000 requests', async () => {
-    const rs = await many(2000, 16, () => chat(torii, 'weighted'));
+    const [rs, got] = await receivedDuring({ a, b }, () => many(2000, 16, () => chat(torii, 'weighted')));
     assert.ok(rs.every((r) => r.status === 200));
     const counts = countBy(rs, 'x-torii-provider');
     const share = counts.a / 2000;
     // Binomial(2000, 0.75): sd ~ 0.0097; allow 4 sd.
     assert.ok(Math.abs(share - 0.75) < 0.04, `share of a = ${share} (${JSON.stringify(counts)})`);
     assert.equal(counts.a + counts.b, 2000);
+    // The split the headers report is the split the upstreams saw.
+    assert.deepEqual(got, { a: counts.a, b: counts.b });
   });
 
   it('round-robin rotates exactly', async () => {
     const seq = [];
-    for (let i = 0; i < 9; i += 1) seq.push((await chat(torii, 'rr')).headers.get('x-torii-provider'));
+    const [, got] = await receivedDuring({ a, b, c }, async () => {
+      for (let i = 0; i < 9; i += 1) seq.push((await chat(torii, 'rr')).headers.get('x-torii-provider'));
+    });
     // Where the rotation starts depends on earlier requests; the order does not.
     const start = ['a', 'b', 'c'].indexOf(seq[0]);
     const expected = Array.from({ length: 9 }, (_, i) => ['a', 'b', 'c'][(start + i) % 3]);
     assert.deepEqual(seq, expected);
+    assert.deepEqual(got, { a: 3, b: 3, c: 3 });
   });
 
   it('least-latency moves traffic to the fast target', async () => {
     const rs = [];
-    for (let i = 0; i < 20; i += 1) rs.push(await chat(torii, 'fastest'));
+    const [, got] = await receivedDuring({ slow, a }, async () => {
+      for (let i = 0; i < 20; i += 1) rs.push(await chat(torii, 'fastest'));
+    });
     const counts = countBy(rs.slice(4), 'x-torii-provider');
     assert.equal(counts.a, 16, JSON.stringify(counts));
+    const all = countBy(rs, 'x-torii-provider');
+    assert.deepEqual(got, { slow: all.slow ?? 0, a: all.a ?? 0 });
   });
 
   it('p2c moves traffic to the fast target', async () => {
     const rs = [];
-    for (let i = 0; i < 30; i += 1) rs.push(await chat(torii, 'p2c'));
+    const [, got] = await receivedDuring({ slow, b }, async () => {
+      for (let i = 0; i < 30; i += 1) rs.push(await chat(torii, 'p2c'));
+    });
     const counts = countBy(rs.slice(6), 'x-torii-provider');
     assert.ok((counts.b ?? 0) >= 22, JSON.stringify(counts));
+    const all = countBy(rs, 'x-torii-provider');
+    assert.deepEqual(got, { slow: all.slow ?? 0, b: all.b ?? 0 });
   });
 
   it('cost picks the cheapest target', async () => {
-    const r = await chat(torii, 'cheap');
+    const [r, got] = await receivedDuring({ a, c }, () => chat(torii, 'cheap'));
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('x-torii-provider'), 'c');
+    assert.deepEqual(got, { a: 0, c: 1 });
   });
 });
 
@@ -151,62 +177,72 @@ describe('retries and fallbacks', () => {
   after(() => stopAllOf(torii, f503, f500, f400, reset, stall, good, limited, ctx, policy));
 
   it('context_length_exceeded goes to context_window_fallbacks', async () => {
-    const r = await chat(torii, 'small-context');
+    const [r, got] = await receivedDuring({ ctx, good, f503, f500 }, () => chat(torii, 'small-context'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-fallback'), 'backup');
     assert.equal(r.headers.get('x-torii-attempts'), '2');
+    // Straight to backup: the general fallback (flaky, on f503 and f500) is skipped.
+    assert.deepEqual(got, { ctx: 1, good: 1, f503: 0, f500: 0 });
   });
 
   it('content_policy_violation goes to content_policy_fallbacks', async () => {
-    const r = await chat(torii, 'strict');
+    const [r, got] = await receivedDuring({ policy, good }, () => chat(torii, 'strict'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-fallback'), 'backup');
+    assert.deepEqual(got, { policy: 1, good: 1 });
   });
 
   it('without a class-specific fallback, a context error is returned as is', async () => {
-    const r = await chat(torii, 'no-ctx-fallback');
+    const [r, got] = await receivedDuring({ ctx, good }, () => chat(torii, 'no-ctx-fallback'));
     assertOpenAIError(assert, r, 400, { code: 'context_length_exceeded' });
     assert.equal(r.headers.get('x-torii-attempts'), '1');
+    assert.deepEqual(got, { ctx: 1, good: 0 });
   });
 
   it('503 then 500 then the fallback model answers, attempts visible', async () => {
-    const r = await chat(torii, 'flaky');
+    const [r, got] = await receivedDuring({ f503, f500, good }, () => chat(torii, 'flaky'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-attempts'), '3');
     assert.equal(r.headers.get('x-torii-fallback'), 'backup');
     assert.equal(r.headers.get('x-torii-provider'), 'good');
     assert.equal(r.json.model, 'backup-model');
+    assert.deepEqual(got, { f503: 1, f500: 1, good: 1 });
   });
 
   it('connection reset and refused connection fall through to the fallback', async () => {
-    const r = await chat(torii, 'broken');
+    const [r, got] = await receivedDuring({ reset, good }, () => chat(torii, 'broken'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-attempts'), '3');
     assert.equal(r.headers.get('x-torii-fallback'), 'backup');
+    // The third attempt, on the closed port, has no mock to count it.
+    assert.deepEqual(got, { reset: 1, good: 1 });
   });
 
   it('a timed-out attempt is retried on the next target', async () => {
-    const r = await chat(torii, 'slowpoke');
+    const [r, got] = await receivedDuring({ stall, good }, () => chat(torii, 'slowpoke'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-provider'), 'good');
     assert.equal(r.headers.get('x-torii-attempts'), '2');
+    assert.deepEqual(got, { stall: 1, good: 1 });
   });
 
   it('a streaming request fails over before its first byte', async () => {
-    const res = await postStream(`${torii.v1}/chat/completions`, chatBody('flaky', 'stream me', { stream: true }));
+    const [[res, result], got] = await receivedDuring({ f503, f500, good }, async () => {
+      const head = await postStream(`${torii.v1}/chat/completions`, chatBody('flaky', 'stream me', { stream: true }));
+      return [head, await readSSE(head)];
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-torii-fallback'), 'backup');
-    const result = await readSSE(res);
     assert.ok(sseContent(result).length > 0);
     assert.equal(result.events.at(-1).data, '[DONE]');
+    assert.deepEqual(got, { f503: 1, f500: 1, good: 1 });
   });
 
   it('a non-retryable 400 is returned at once, without fallback', async () => {
-    const before = (await mockStats(good)).requests;
-    const r = await chat(torii, 'bad-request');
+    const [r, got] = await receivedDuring({ f400, good }, () => chat(torii, 'bad-request'));
     assertOpenAIError(assert, r, 400);
     assert.equal(r.headers.get('x-torii-attempts'), '1');
-    assert.equal((await mockStats(good)).requests, before);
+    assert.deepEqual(got, { f400: 1, good: 0 });
   });
 
   it('the only target is retried up to retry.attempts', async () => {
@@ -222,17 +258,22 @@ describe('retries and fallbacks', () => {
     const r = await chat(torii, 'only-429');
     assertOpenAIError(assert, r, 503);
     assert.equal(r.headers.get('x-torii-attempts'), '1');
+    assert.equal((await mockStats(f503)).requests, 1, 'a 503 is not retried when retry.on is [429]');
   });
 
   it('429 with Retry-After cools the target down; others take the load', async () => {
-    const first = await chat(torii, 'rate-limited');
+    const [first, gotFirst] = await receivedDuring({ limited, good }, () => chat(torii, 'rate-limited'));
     assert.equal(first.status, 200);
     assert.equal(first.headers.get('x-torii-attempts'), '2');
-    for (let i = 0; i < 5; i += 1) {
-      const r = await chat(torii, 'rate-limited');
-      assert.equal(r.headers.get('x-torii-provider'), 'good');
-      assert.equal(r.headers.get('x-torii-attempts'), '1');
-    }
+    assert.deepEqual(gotFirst, { limited: 1, good: 1 });
+    const [, got] = await receivedDuring({ limited, good }, async () => {
+      for (let i = 0; i < 5; i += 1) {
+        const r = await chat(torii, 'rate-limited');
+        assert.equal(r.headers.get('x-torii-provider'), 'good');
+        assert.equal(r.headers.get('x-torii-attempts'), '1');
+      }
+    });
+    assert.deepEqual(got, { limited: 0, good: 5 });
     assert.equal((await mockStats(limited)).requests, 1);
     const health = await http(`${torii.url}/admin/health`);
     const t = health.json.targets.find((x) => x.model === 'rate-limited' && x.provider === 'limited');
@@ -240,8 +281,9 @@ describe('retries and fallbacks', () => {
   });
 
   it('the client never sees a failure a fallback could absorb', async () => {
-    const rs = await many(50, 5, () => chat(torii, 'flaky'));
+    const [rs, got] = await receivedDuring({ good }, () => many(50, 5, () => chat(torii, 'flaky')));
     assert.deepEqual([...new Set(rs.map((r) => r.status))], [200]);
+    assert.equal(got.good, 50, 'every answer came from the fallback upstream');
     await assertHealthy(assert, torii);
   });
 });
@@ -265,22 +307,25 @@ describe('circuit breaker', () => {
   after(() => stopAllOf(torii, bad, good));
 
   it('opens after N failures, skips the target, half-opens and closes', async () => {
-    for (let i = 0; i < 3; i += 1) assert.equal((await chat(torii, 'guarded')).headers.get('x-torii-attempts'), '2');
-    const seen = (await mockStats(bad)).requests;
+    const [, opening] = await receivedDuring({ bad, good }, async () => {
+      for (let i = 0; i < 3; i += 1) assert.equal((await chat(torii, 'guarded')).headers.get('x-torii-attempts'), '2');
+    });
+    assert.deepEqual(opening, { bad: 3, good: 3 });
     let health = await http(`${torii.url}/admin/health`);
     let t = health.json.targets.find((x) => x.model === 'guarded' && x.provider === 'bad');
     assert.equal(t.breaker, 'open');
     // Open: the failing target is skipped entirely.
-    const r = await chat(torii, 'guarded');
+    const [r, skipped] = await receivedDuring({ bad, good }, () => chat(torii, 'guarded'));
     assert.equal(r.headers.get('x-torii-attempts'), '1');
-    assert.equal((await mockStats(bad)).requests, seen);
+    assert.deepEqual(skipped, { bad: 0, good: 1 });
 
     // Heal the upstream; after the cooldown one probe goes through and closes it.
     await mockConfig(bad, {});
     await new Promise((resolve) => { setTimeout(resolve, 450); });
-    const probe = await chat(torii, 'guarded');
+    const [probe, probed] = await receivedDuring({ bad, good }, () => chat(torii, 'guarded'));
     assert.equal(probe.status, 200);
     assert.equal(probe.headers.get('x-torii-provider'), 'bad');
+    assert.deepEqual(probed, { bad: 1, good: 0 });
     health = await http(`${torii.url}/admin/health`);
     t = health.json.targets.find((x) => x.model === 'guarded' && x.provider === 'bad');
     assert.equal(t.breaker, 'closed');
@@ -322,29 +367,33 @@ describe('hedging and conditional routes', () => {
   after(() => stopAllOf(torii, stall, fast, lateStream));
 
   it('a stream without a first token in time fails over to the next target', async () => {
-    const res = await postStream(`${torii.v1}/chat/completions`, chatBody('first-token', 'slow start', { stream: true }));
+    const [[res, result], got] = await receivedDuring({ lateStream, fast }, async () => {
+      const head = await postStream(`${torii.v1}/chat/completions`, chatBody('first-token', 'slow start', { stream: true }));
+      return [head, await readSSE(head)];
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-torii-provider'), 'fast');
     assert.equal(res.headers.get('x-torii-attempts'), '2');
-    const result = await readSSE(res);
     assert.equal(result.events.at(-1).data, '[DONE]');
+    assert.deepEqual(got, { lateStream: 1, fast: 1 });
   });
 
   it('answers from the second target when the first stalls', async () => {
-    const r = await chat(torii, 'hedged');
+    const [r, got] = await receivedDuring({ stall, fast }, () => chat(torii, 'hedged'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-provider'), 'fast');
     assert.equal(r.headers.get('x-torii-hedged'), 'true');
     assert.equal(r.headers.get('x-torii-attempts'), '2');
     assert.ok(r.ms < 4000, `took ${r.ms} ms: the stalled attempt was awaited`);
-    assert.equal((await mockStats(stall)).requests, 1);
+    assert.deepEqual(got, { stall: 1, fast: 1 });
   });
 
   it('charges the attempt that lost: its prompt, estimated at its own price', async () => {
     const body = chatBody('hedged-priced', 'who pays for the stalled attempt?');
-    const r = await postJson(`${torii.v1}/chat/completions`, body);
+    const [r, got] = await receivedDuring({ stall, fast }, () => postJson(`${torii.v1}/chat/completions`, body));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-torii-provider'), 'fast');
+    assert.deepEqual(got, { stall: 1, fast: 1 }, 'both attempts reached their upstream: there is a lost one to charge');
     const answered = (r.json.usage.prompt_tokens * 1 + r.json.usage.completion_tokens * 2) / 1e6;
     // The stalled attempt's body (model rewritten to "m"), 4 bytes a token, at $1000/M.
     const sent = JSON.stringify({ ...body, model: 'm' }).length;
@@ -354,16 +403,21 @@ describe('hedging and conditional routes', () => {
   });
 
   it('streams are hedged too', async () => {
-    const res = await postStream(`${torii.v1}/chat/completions`, chatBody('hedged', 'hedge', { stream: true }));
+    const [[res, result], got] = await receivedDuring({ stall, fast }, async () => {
+      const head = await postStream(`${torii.v1}/chat/completions`, chatBody('hedged', 'hedge', { stream: true }));
+      return [head, await readSSE(head)];
+    });
     assert.equal(res.headers.get('x-torii-provider'), 'fast');
-    const result = await readSSE(res);
+    assert.equal(res.headers.get('x-torii-hedged'), 'true');
     assert.equal(result.events.at(-1).data, '[DONE]');
+    assert.deepEqual(got, { stall: 1, fast: 1 });
   });
 
   it('routes by header to another model', async () => {
-    const r = await chat(torii, 'premium', {}, { 'x-tenant-tier': 'free' });
+    const [r, got] = await receivedDuring({ stall, fast }, () => chat(torii, 'premium', {}, { 'x-tenant-tier': 'free' }));
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('x-torii-provider'), 'fast');
     assert.equal(r.json.model, 'small');
+    assert.deepEqual(got, { stall: 0, fast: 1 });
   });
 });

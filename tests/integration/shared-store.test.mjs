@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import {
   startMock, startTorii, startRedis, startPostgres, psql, redisCommand, stopAllOf, postJson, http, chatBody, writeConfig,
-  mockConfig, waitFor, sleep,
+  mockConfig, mockStats, waitFor, sleep,
 } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-secret' };
@@ -131,8 +131,11 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     await waitFor(async () => (await chat(b, k.key)).status === 200, { timeoutMs: 1000, what: 'the key on b' });
     const before = (await admin(a, 'GET', '/admin/keys')).json.data.map((x) => x.id).sort();
     await mockConfig(mock, { latency_ms: 1500 });
+    const sent = (await mockStats(mock)).requests;
     const inflight = Array.from({ length: 10 }, () => chat(a, k.key, { max_tokens: 20 }).catch((e) => e));
-    await sleep(400);
+    // All ten at the upstream (counted on arrival, before the latency): each
+    // was admitted, so each holds its reservation when a is killed.
+    await waitFor(async () => (await mockStats(mock)).requests >= sent + 10, { timeoutMs: 5000, intervalMs: 20, what: 'the ten requests at the upstream' });
     const reservedAtKill = Number(await redisCommand(redis.port, 'HGET', `torii:budget:key:${k.id}:0`, 'reserved'));
     a.child.kill('SIGKILL');
     await Promise.all(inflight);

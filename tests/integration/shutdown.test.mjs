@@ -3,8 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import {
-  startMock, startTorii, mockProvider, http, postJson, postStream, readSSE, sseContent,
-  chatBody, rawConnect, connectionRefused, stopAllOf, stopProcess, sleep, writeConfig, spawnTracked,
+  startMock, startTorii, mockProvider, mockStats, http, postJson, postStream, readSSE, sseContent,
+  chatBody, rawConnect, connectionRefused, stopAllOf, stopProcess, waitFor, writeConfig, spawnTracked,
   TORII_BIN,
 } from './harness.mjs';
 
@@ -26,6 +26,21 @@ async function tryNewConnection(port) {
   } finally {
     conn.destroy();
   }
+}
+
+// Resolves once `mock` has counted more than `before` requests: the request
+// under test has reached the upstream (torii-mock counts a request when it
+// arrives, before its --latency-ms), so it is in flight in torii.
+async function reachedUpstream(mock, before) {
+  await waitFor(async () => (await mockStats(mock)).requests > before,
+    { timeoutMs: 5000, intervalMs: 10, what: 'the request at the upstream' });
+}
+
+// Resolves once torii has logged the signal that starts its drain; the
+// listener is closed right after that line (Server::run's begin_drain).
+async function drainLogged(torii) {
+  await waitFor(() => /signal \d+ received, draining/.test(torii.stderr()),
+    { timeoutMs: 3000, intervalMs: 5, what: `"signal received, draining" in torii's log; stderr: ${torii.stderr().slice(-500)}` });
 }
 
 function exitWatch(torii) {
@@ -120,12 +135,13 @@ describe('shutdown', () => {
   it('a request in flight at SIGTERM completes with 200; new connections are refused', { timeout: 20_000 }, async () => {
     const torii = await start();
     const exit = exitWatch(torii);
+    const seen = (await mockStats(lat)).requests;
     const t0 = performance.now();
     const inflight = postJson(`${torii.v1}/chat/completions`, chatBody('lat', 'finish me please'), { timeoutMs: 10_000 })
       .then((r) => ({ ...r, doneAt: performance.now() }), (err) => ({ err, doneAt: performance.now() }));
-    await sleep(200);
+    await reachedUpstream(lat, seen);
     torii.child.kill('SIGTERM');
-    await sleep(100);
+    await drainLogged(torii);
     const during = await tryNewConnection(torii.port);
     const res = await inflight;
     assert.ok(!res.err, `in-flight request failed: ${res.err?.message}\nstderr: ${torii.stderr().slice(-2000)}`);
@@ -164,9 +180,10 @@ describe('shutdown', () => {
 
   it('shutdown_grace_ms bounds the wait for slow requests', { timeout: 20_000 }, async () => {
     const torii = await start({ shutdown_grace_ms: 500 });
+    const seen = (await mockStats(slowest)).requests;
     const inflight = postJson(`${torii.v1}/chat/completions`, chatBody('slowest'), { timeoutMs: 10_000 })
       .then((r) => r, (err) => ({ err }));
-    await sleep(200);
+    await reachedUpstream(slowest, seen);
     const t0 = performance.now();
     const r = await stopProcess(torii.child, { timeoutMs: 8000 });
     const ms = performance.now() - t0;

@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import {
   startMock, startTorii, stopAllOf, postJson, chatBody, waitFor, mockStats, closedPort, HOST, fallbackFixture, metricValue,
+  rawConnect,
 } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -147,9 +148,27 @@ describe('tracing', () => {
   it('respects a client that did not sample, and passes its traceparent on', async () => {
     const trace = 'b'.repeat(32);
     const tp = `00-${trace}-${PARENT}-00`;
-    await postJson(`${torii.v1}/chat/completions`, chatBody('mini'), { headers: { traceparent: tp } });
-    assert.equal((await mockStats(good)).last_request.headers.traceparent, tp);
-    await new Promise((r) => setTimeout(r, 500));
+    // A sampled request after it on the same connection is the barrier: torii
+    // hands a request's spans to the exporter before it reads the next request
+    // on that connection (one worker, one queue, exported in order), so once
+    // the second trace has arrived, spans of the first would have too.
+    const marker = 'c'.repeat(32);
+    const request = (traceparent) => {
+      const body = JSON.stringify(chatBody('mini'));
+      return `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\ntraceparent: ${traceparent}\r\n\r\n${body}`;
+    };
+    const conn = await rawConnect(torii.port);
+    try {
+      await conn.write(request(tp));
+      assert.equal((await conn.waitResponses(1))[0].status, 200);
+      assert.equal((await mockStats(good)).last_request.headers.traceparent, tp);
+      await conn.write(request(`00-${marker}-${PARENT}-01`));
+      assert.equal((await conn.waitResponses(2))[1].status, 200);
+    } finally {
+      conn.destroy();
+    }
+    await spansOf(marker, 2);
     assert.equal(collector.spans.filter((s) => s.traceId === trace).length, 0);
   });
 
