@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/quickstart.yaml
 
-.PHONY: deps configure build run test unit integration test-asan bench fuzz clean
+.PHONY: deps configure build run test unit integration test-asan bench fuzz soak soak-asan clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -34,6 +34,18 @@ test: unit integration
 test-asan:
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	  $(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
+
+# The chaos soak (README "Reliability"): SOAK_SECONDS of faults, outages,
+# reloads and misbehaving clients against one gateway, then its invariants.
+SOAK_SECONDS ?= 120
+soak: build tests/node_modules/.package-lock.json
+	cd tests && TORII_BIN=$(abspath $(BUILD_DIR))/torii TORII_MOCK_BIN=$(abspath $(BUILD_DIR))/torii-mock \
+	  SOAK_SECONDS=$(SOAK_SECONDS) node soak/soak.mjs
+
+# The same against the ASan + UBSan build: leaks and memory errors fail it too.
+soak-asan:
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 SOAK_RSS=0 \
+	  $(MAKE) soak BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS=-DTORII_SANITIZE=ON
 
 # Benchmarks (bench/README.md): a Release build with the bench tools in
 # $(BENCH_BUILD_DIR), then bench/run.sh; results in bench/results/latest.{md,json}.

@@ -260,6 +260,8 @@ std::string Runtime::metrics_gauges() const {
     single("torii_log_written_total", "counter", "Request-log records written to the store.", s.written);
     single("torii_log_store_errors_total", "counter", "Failed writes of a batch of request-log records.", s.store_errors);
     single("torii_log_spooled", "gauge", "Request-log records in the spool file, waiting for the store.", s.spooled);
+    single("torii_log_cache_bytes", "gauge", "Bytes in the request log database's page cache (up to 32 MiB).",
+           s.cache_bytes);
   }
   if (auto* directory = filters::KeyDirectory::running()) {
     // Teams and users only: a label per key would be one series per key.

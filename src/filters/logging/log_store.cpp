@@ -6,11 +6,11 @@
 #include <map>
 #include <tuple>
 
+#include <sqlite3.h>
+
 namespace torii::filters::logging {
 
 namespace {
-
-
 
 constexpr const char* kInsert =
     "INSERT INTO requests (request_id, start_us, duration_ms, ttft_ms, upstream_ms, surface, method, path, model, "
@@ -71,6 +71,13 @@ bool LogStore::open(const std::string& path, std::string& error) {
                                  "?13, ?14) ON CONFLICT (period, dim, bucket, value) DO UPDATE SET ") +
                          kMeasureUpdate,
                      upsert_rollup_, error);
+}
+
+int64_t LogStore::cache_bytes() const {
+  int current = 0, highest = 0;
+  if (!db_.is_open() || sqlite3_db_status(db_.handle(), SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) != SQLITE_OK)
+    return 0;
+  return current;
 }
 
 bool LogStore::insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std::string& error) {

@@ -19,6 +19,9 @@ class LogStore {
   bool insert(const std::vector<std::unique_ptr<LogRecord>>& batch, std::string& error);
   // Deletes at most `limit` rows older than the cutoffs; the number deleted.
   int64_t purge(int64_t rows_before_us, int64_t bodies_before_us, int limit, std::string& error);
+  // Bytes the connection's page cache holds (it grows to its cap with the
+  // database): what the process's memory holds for the log, by design.
+  int64_t cache_bytes() const;
 
  private:
   store::Database db_;

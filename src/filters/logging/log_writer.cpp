@@ -166,6 +166,8 @@ void LogWriter::run() {
     lock.unlock();
     write_pending(stopping || flush_target != flush_done_);
     purge_if_due();
+    // Read here: the connection is the writer thread's alone.
+    cache_bytes_.store(uint64_t(store_->store.cache_bytes()), std::memory_order_relaxed);
     lock.lock();
     flush_done_ = flush_target;
     flushed_.notify_all();
@@ -204,6 +206,7 @@ WriterStats LogWriter::stats() const {
   s.dropped = dropped_.load(std::memory_order_relaxed);
   s.store_errors = store_errors_.load(std::memory_order_relaxed);
   s.spooled = spooled_.load(std::memory_order_relaxed);
+  s.cache_bytes = cache_bytes_.load(std::memory_order_relaxed);
   s.store_ok = store_ok_.load();
   return s;
 }

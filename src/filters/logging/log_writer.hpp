@@ -40,6 +40,7 @@ struct WriterStats {
   uint64_t dropped = 0;
   uint64_t store_errors = 0;
   uint64_t spooled = 0;  // in the spool file, waiting for the store
+  uint64_t cache_bytes = 0;  // the log database's page cache
   bool store_ok = true;
 };
 
@@ -87,7 +88,7 @@ class LogWriter {
   std::chrono::steady_clock::time_point next_retry_{}, next_purge_{};
 
   std::unique_ptr<Spool> spool_;
-  std::atomic<uint64_t> written_{0}, dropped_{0}, store_errors_{0}, backlog_size_{0}, spooled_{0};
+  std::atomic<uint64_t> written_{0}, dropped_{0}, store_errors_{0}, backlog_size_{0}, spooled_{0}, cache_bytes_{0};
   std::atomic<bool> store_ok_{true};
 };
 
