@@ -41,6 +41,27 @@ json::value content_of(const json::value& content) {
   return parts;
 }
 
+// The first content part Cohere has no block for (its user content is text and
+// image_url parts only), or "" when there is none.
+std::string_view unsupported_part(const json::value& content) {
+  if (content.is_array())
+    for (const auto& p : content.get_array()) {
+      std::string_view type = p.is_object() ? str(p.get_object(), "type") : std::string_view("(not an object)");
+      if (type != "text" && type != "image_url") return type.empty() ? std::string_view("(none)") : type;
+    }
+  return {};
+}
+
+// The text of OpenAI content (a string or text parts), for Cohere's string fields.
+std::string text_of(const json::value& content) {
+  if (content.is_string()) return std::string(content.get_string());
+  std::string text;
+  if (content.is_array())
+    for (const auto& p : content.get_array())
+      if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
+  return text;
+}
+
 }  // namespace
 
 std::string openai_finish_from_cohere(std::string_view r) {
@@ -73,12 +94,16 @@ json::object openai_to_cohere_request(const json::object& in, std::string_view m
       if (role == "system" || role == "developer") {
         messages.push_back(json::object{{"role", "system"}, {"content", c}});
       } else if (role == "user") {
+        if (auto part = content ? unsupported_part(*content) : std::string_view(); !part.empty()) {
+          error = "messages.content: Cohere takes text and image_url parts only, not '" + std::string(part) + "'";
+          return out;
+        }
         messages.push_back(json::object{{"role", "user"}, {"content", c}});
       } else if (role == "assistant") {
         json::object a{{"role", "assistant"}};
         if (auto* calls = m.if_contains("tool_calls"); calls && calls->is_array() && !calls->get_array().empty()) {
           a["tool_calls"] = *calls;
-          if (!(c.is_string() && c.get_string().empty())) a["tool_plan"] = c.is_string() ? c : json::value("");
+          if (std::string plan = text_of(c); !plan.empty()) a["tool_plan"] = std::move(plan);
         } else {
           a["content"] = c;
         }
@@ -104,12 +129,42 @@ json::object openai_to_cohere_request(const json::object& in, std::string_view m
     else if (stop->is_array()) out["stop_sequences"] = *stop;
   }
   if (auto* s = in.if_contains("stream"); s && s->is_bool() && s->get_bool()) out["stream"] = true;
-  if (auto* tools = in.if_contains("tools"); tools && tools->is_array() && !tools->get_array().empty())
-    out["tools"] = *tools;  // same {type: function, function: {...}} shape
-  if (auto* tc = in.if_contains("tool_choice"); tc && tc->is_string()) {
-    if (tc->get_string() == "required") out["tool_choice"] = "REQUIRED";
-    else if (tc->get_string() == "none") out["tool_choice"] = "NONE";
+  // Cohere's ToolV2 is OpenAI's {type: function, function: {...}} shape, but
+  // its function requires `parameters` (OpenAI lets a function without
+  // arguments leave them out).
+  json::array tools;
+  if (const auto* in_tools = arr(in, "tools"))
+    for (const auto& tv : *in_tools) {
+      const auto* fn = tv.is_object() ? obj(tv.get_object(), "function") : nullptr;
+      if (!fn) continue;
+      json::object f{{"name", str(*fn, "name")}};
+      if (auto d = str(*fn, "description"); !d.empty()) f["description"] = d;
+      if (const auto* p = obj(*fn, "parameters")) f["parameters"] = *p;
+      else f["parameters"] = json::object{{"type", "object"}, {"properties", json::object{}}};
+      tools.push_back(json::object{{"type", "function"}, {"function", std::move(f)}});
+    }
+  // tool_choice goes with tools only (Cohere requires them for REQUIRED). It
+  // has no way to name a function: a named one is REQUIRED over that tool alone.
+  std::string_view choice;
+  if (auto* tc = in.if_contains("tool_choice"); tc && !tools.empty()) {
+    if (tc->is_string() && tc->get_string() == "required") choice = "REQUIRED";
+    else if (tc->is_string() && tc->get_string() == "none") choice = "NONE";
+    else if (tc->is_object()) {
+      const auto* fn = obj(tc->get_object(), "function");
+      std::string_view name = fn ? str(*fn, "name") : std::string_view();
+      json::array named;
+      for (auto& t : tools)
+        if (str(t.get_object().at("function").get_object(), "name") == name) named.push_back(std::move(t));
+      if (named.empty()) {
+        error = "tool_choice: function '" + std::string(name) + "' is not among the tools";
+        return out;
+      }
+      tools = std::move(named);
+      choice = "REQUIRED";
+    }
   }
+  if (!tools.empty()) out["tools"] = std::move(tools);
+  if (!choice.empty()) out["tool_choice"] = choice;
   // reasoning_effort -> Cohere's thinking with a token budget (reasoning models).
   if (auto effort = str(in, "reasoning_effort"); !effort.empty())
     out["thinking"] = thinking_budget(effort) > 0
@@ -124,6 +179,12 @@ json::object openai_to_cohere_request(const json::object& in, std::string_view m
           out["response_format"] = json::object{{"type", "json_object"}, {"json_schema", *schema}};
   }
   return out;
+}
+
+bool cohere_answer_failed(const json::object& answer, std::string& message) {
+  if (str(answer, "finish_reason") != "ERROR") return false;
+  message = "upstream generation failed (Cohere finish_reason ERROR)";
+  return true;
 }
 
 json::object cohere_to_openai_response(const json::object& in, std::string_view model) {

@@ -14,6 +14,9 @@ boost::json::object openai_to_cohere_request(const boost::json::object& openai, 
                                              std::string& error);
 boost::json::object cohere_to_openai_response(const boost::json::object& cohere, std::string_view model);
 std::string openai_finish_from_cohere(std::string_view cohere_finish_reason);
+// A 200 answer whose generation failed (finish_reason ERROR): no answer to
+// give, but an upstream failure (`message` set).
+bool cohere_answer_failed(const boost::json::object& cohere, std::string& message);
 
 // Cohere v2 stream events in, OpenAI chunk events out.
 class CohereToOpenAIStream {

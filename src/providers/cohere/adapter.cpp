@@ -21,6 +21,12 @@ boost::asio::awaitable<AttemptOutcome> prepare_cohere(http::UpstreamClient& clie
   tr.stream = [&req](bool include_usage) {
     return converter_events(std::make_shared<llm::CohereToOpenAIStream>(req.model, include_usage));
   };
+  tr.refusal = [](const json::object& answer, ApiError& error) {
+    std::string message;
+    if (!llm::cohere_answer_failed(answer, message)) return false;
+    error = make_error(502, std::move(message), "upstream_error");
+    return true;
+  };
   tr.adjust_error = [](ApiError& e) {
     // Cohere says "too many tokens" where OpenAI clients look for a code.
     if (e.status == 400 && (e.message.find("too many tokens") != std::string::npos ||
