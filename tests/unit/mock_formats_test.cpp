@@ -253,6 +253,19 @@ TEST(MockFormatsAnthropic, InvalidRequestsGetAnthropicErrors) {
   check(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64"}}]}]})",
         "messages.0.content.0.source.base64.media_type: Field required");
   EXPECT_EQ(anthropic_messages_stream(parse_object(R"({"model":"m"})")).error.status, 400);
+  // As strict as the API: unknown fields and unpaired tool ids are refused.
+  check(R"({"model":"m","max_tokens":5,"frequency_penalty":1,"messages":[{"role":"user","content":"hi"}]})",
+        "frequency_penalty: Extra inputs are not permitted");
+  const std::string call =
+      R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"get_time","input":{}}]})";
+  check(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"time?"},)" + call +
+            R"(,{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_2","content":"noon"}]}]})",
+        "messages.2.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_2. Each `tool_result` "
+        "block must have a corresponding `tool_use` block in the previous message.");
+  check(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"time?"},)" + call +
+            R"(,{"role":"user","content":"never mind"}]})",
+        "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1. Each "
+        "`tool_use` block must have a corresponding `tool_result` block in the next message.");
 }
 
 TEST(MockFormatsAnthropic, ErrorShapes) {

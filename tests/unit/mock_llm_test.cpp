@@ -313,6 +313,28 @@ TEST(MockLlm, InvalidRequestsGet400WithOpenAIErrors) {
   expect_400(embeddings(parse_object(R"({"input":[true]})"), "m"), "input");
   expect_400(embeddings(parse_object(R"({"input":"x","encoding_format":"hex"})"), "m"), "encoding_format");
 
+  // Tool messages pair with the assistant's tool calls, as the API checks
+  // (on requests that came as chat requests).
+  GenerateOptions strict;
+  strict.check_tool_pairing = true;
+  const std::string call =
+      R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]})";
+  Answer orphan = chat_completion(
+      parse_object(R"({"messages":[{"role":"user","content":"x"},)" + call +
+                   R"(,{"role":"tool","tool_call_id":"call_2","content":"r"}]})"), "m", strict);
+  expect_400(orphan, "messages[2].role");
+  EXPECT_NE(orphan.body.find("must be a response to a preceeding message with 'tool_calls'"), std::string::npos);
+  Answer unanswered = chat_completion(
+      parse_object(R"({"messages":[{"role":"user","content":"x"},)" + call + R"(,{"role":"user","content":"y"}]})"), "m",
+      strict);
+  expect_400(unanswered, "messages[2].role");
+  EXPECT_NE(unanswered.body.find("did not have response messages: call_1"), std::string::npos);
+  EXPECT_EQ(chat_completion(parse_object(R"({"messages":[{"role":"user","content":"x"},)" + call +
+                                         R"(,{"role":"system","content":"s"},{"role":"tool","tool_call_id":"call_1","content":"r"}]})"),
+                            "m", strict)
+                .status,
+            200);
+
   auto s = chat_completion_stream(parse_object(R"({"model":"m"})"), "m");
   EXPECT_EQ(s.error.status, 400);
   EXPECT_TRUE(s.events.empty());

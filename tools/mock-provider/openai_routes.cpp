@@ -178,6 +178,7 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
   }
   mock::GenerateOptions gen;
   gen.reply_words = b.reply_words;
+  gen.check_tool_pairing = ep.api == Api::chat;
 
   if (parsed.stream && ep.api != Api::embeddings) {
     mock::StreamAnswer answer = ep.api == Api::chat ? mock::chat_completion_stream(parsed.body, parsed.model, gen)

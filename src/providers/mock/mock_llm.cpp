@@ -463,6 +463,45 @@ struct Conversation {
   std::int64_t prompt_tokens = 0;
 };
 
+// Tool messages answer the tool calls of the assistant message before them,
+// each of which must be answered before the conversation goes on: as the API
+// checks it.
+void check_tool_pairing(const json::array& list) {
+  std::vector<std::string> calls, answered;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_object()) continue;
+    const auto& m = list[i].get_object();
+    const json::value* role = m.if_contains("role");
+    if (!role || !role->is_string()) continue;
+    std::string param = "messages[" + std::to_string(i) + "]";
+    if (role->get_string() == "system" || role->get_string() == "developer") continue;  // takes no turn
+    if (role->get_string() == "tool") {
+      const json::value* id = m.if_contains("tool_call_id");
+      std::string_view sid = id && id->is_string() ? std::string_view(id->get_string()) : std::string_view();
+      if (std::find(calls.begin(), calls.end(), sid) == calls.end())
+        reject("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+               "'tool_calls'.", param + ".role");
+      answered.emplace_back(sid);
+    } else {
+      std::string missing;
+      for (const std::string& id : calls)
+        if (std::find(answered.begin(), answered.end(), id) == answered.end())
+          missing += (missing.empty() ? "" : ", ") + id;
+      if (!missing.empty())
+        reject("An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+               "'tool_call_id'. The following tool_call_ids did not have response messages: " + missing,
+               param + ".role");
+      calls.clear();
+      answered.clear();
+      if (const json::value* tc = m.if_contains("tool_calls"); tc && tc->is_array() && role->get_string() == "assistant")
+        for (const auto& call : tc->get_array())
+          if (const json::value* cid = call.is_object() ? call.get_object().if_contains("id") : nullptr;
+              cid && cid->is_string())
+            calls.emplace_back(cid->get_string());
+    }
+  }
+}
+
 Conversation read_messages(const json::object& req) {
   const json::value* messages = field(req, "messages");
   if (!messages) reject("Missing required parameter: 'messages'.", "messages");
@@ -527,6 +566,7 @@ Format read_format(const json::object& req, const json::value** schema) {
 
 ChatPlan plan_chat(const json::object& req, std::string_view model, const GenerateOptions& gen) {
   Conversation conv = read_messages(req);
+  if (gen.check_tool_pairing) check_tool_pairing(field(req, "messages")->get_array());
   auto n = choice_count(req);
   auto limit = max_tokens(req);
   auto tools = read_tools(req);

@@ -27,6 +27,10 @@ struct GenerateOptions {
   // When > 0, the reply is exactly this many words (for response-size control);
   // otherwise it is derived from the last user message.
   int reply_words = 0;
+  // Requests that came as OpenAI chat requests: tool messages must answer the
+  // tool calls before them, as the API checks. Off for the canonical form
+  // other formats are read into (their own routes check their own pairing).
+  bool check_tool_pairing = false;
 };
 
 // `model` is echoed in the answer. `req` is the parsed request body.

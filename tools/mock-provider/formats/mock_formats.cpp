@@ -485,8 +485,75 @@ json::value anthropic_tool_choice(const json::value& tc, const json::array& tool
        "' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
 }
 
+// As the Messages API does: a field it does not know is refused, not ignored
+// (so a translator that sends one fails here as it would there).
+void check_anthropic_fields(const json::object& req) {
+  static constexpr std::string_view kKnown[] = {
+      "model",       "messages",    "max_tokens", "system",        "metadata",     "stop_sequences",
+      "stream",      "temperature", "top_k",      "top_p",         "tools",        "tool_choice",
+      "thinking",    "service_tier", "container", "mcp_servers",   "context_management", "output_config",
+      "output_format"};
+  for (const auto& kv : req) {
+    bool known = false;
+    for (std::string_view k : kKnown) known = known || kv.key() == k;
+    if (!known) fail(std::string(kv.key()) + ": Extra inputs are not permitted");
+  }
+}
+
+// The ids of the tool_use blocks of an assistant message.
+std::vector<std::string> tool_use_ids(const json::value& mv) {
+  std::vector<std::string> ids;
+  if (!mv.is_object() || string_or(mv.get_object(), "role") != "assistant") return ids;
+  const json::value* content = field(mv.get_object(), "content");
+  if (!content || !content->is_array()) return ids;
+  for (const auto& b : content->get_array())
+    if (b.is_object() && string_or(b.get_object(), "type") == "tool_use")
+      ids.emplace_back(string_or(b.get_object(), "id"));
+  return ids;
+}
+
+// Tool results pair with tool calls as the Messages API demands: a user
+// message's tool_result blocks answer tool_use blocks of the message right
+// before it, and an assistant message's tool_use blocks are all answered by
+// the next message (when there is one).
+void check_anthropic_tool_pairing(const json::array& messages) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const json::value& mv = messages[i];
+    if (!mv.is_object() || string_or(mv.get_object(), "role") != "user") continue;
+    const json::value* content = field(mv.get_object(), "content");
+    if (!content || !content->is_array()) continue;
+    const std::vector<std::string> calls = i > 0 ? tool_use_ids(messages[i - 1]) : std::vector<std::string>{};
+    for (size_t j = 0; j < content->get_array().size(); ++j) {
+      const json::value& b = content->get_array()[j];
+      if (!b.is_object() || string_or(b.get_object(), "type") != "tool_result") continue;
+      std::string id(string_or(b.get_object(), "tool_use_id"));
+      if (std::find(calls.begin(), calls.end(), id) == calls.end())
+        fail("messages." + std::to_string(i) + ".content." + std::to_string(j) +
+             ": unexpected `tool_use_id` found in `tool_result` blocks: " + id +
+             ". Each `tool_result` block must have a corresponding `tool_use` block in the previous message.");
+    }
+  }
+  for (size_t i = 0; i + 1 < messages.size(); ++i) {
+    const std::vector<std::string> calls = tool_use_ids(messages[i]);
+    if (calls.empty()) continue;
+    std::vector<std::string> answered;
+    const json::value& next = messages[i + 1];
+    const json::value* content = next.is_object() ? field(next.get_object(), "content") : nullptr;
+    if (content && content->is_array() && string_or(next.get_object(), "role") == "user")
+      for (const auto& b : content->get_array())
+        if (b.is_object() && string_or(b.get_object(), "type") == "tool_result")
+          answered.emplace_back(string_or(b.get_object(), "tool_use_id"));
+    for (const std::string& id : calls)
+      if (std::find(answered.begin(), answered.end(), id) == answered.end())
+        fail("messages." + std::to_string(i + 1) + ": `tool_use` ids were found without `tool_result` blocks "
+             "immediately after: " + id + ". Each `tool_use` block must have a corresponding `tool_result` block "
+             "in the next message.");
+  }
+}
+
 AnthropicPrompt read_anthropic(const json::object& req, bool need_max_tokens = true) {
   AnthropicPrompt p;
+  check_anthropic_fields(req);
   const json::value* model = field(req, "model");
   if (!model) fail("model: Field required");
   if (!model->is_string() || model->get_string().empty()) fail("model: Input should be a valid string");
@@ -564,6 +631,7 @@ AnthropicPrompt read_anthropic(const json::object& req, bool need_max_tokens = t
   }
   for (size_t i = 0; i < messages->get_array().size(); ++i)
     read_anthropic_message(messages->get_array()[i], i, p, out_messages);
+  check_anthropic_tool_pairing(messages->get_array());
 
   p.oreq["model"] = p.model;
   p.oreq["messages"] = std::move(out_messages);
