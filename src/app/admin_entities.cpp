@@ -26,33 +26,6 @@ struct Kind {
 constexpr Kind kTeam{governance::Level::team, "team", "teams", "team_", "team_id"};
 constexpr Kind kUser{governance::Level::user, "user", "users", "user_", "user_id"};
 
-std::optional<Answer> apply_fields(const json::object& body, store::EntityRow& row) {
-  for (const auto& [k, v] : body) {
-    const std::string key(k);
-    auto bad = [&](const std::string& what) { return error_answer(400, key + ": " + what, "invalid_request", key); };
-    if (key == "name") {
-      if (v.is_null()) {
-        row.name.clear();
-      } else if (!v.is_string() || v.as_string().empty() || v.as_string().size() > 128) {
-        return bad("expected a string of 1 to 128 characters, or null");
-      } else {
-        row.name = std::string(v.as_string());
-      }
-    } else if (is_policy_field(key)) {
-      if (auto e = apply_policy_field(key, v, row.policy)) return e;
-    } else if (key == "metadata") {
-      if (!v.is_object()) return bad("expected a JSON object");
-      row.metadata_json = json::serialize(v);
-    } else if (key == "blocked") {
-      if (!v.is_bool()) return bad("expected true or false");
-      row.blocked = v.as_bool();
-    } else {
-      return bad("unknown field");
-    }
-  }
-  return check_policy(row.policy);
-}
-
 std::optional<int64_t> spend_of(const Kind& kind, const store::EntityRow& r) {
   return period_spend({{kind.level, &r.id, &r.policy}})[0];
 }
@@ -101,7 +74,7 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
     store::EntityRow row;
     row.id = new_entity_id(kind.id_prefix);
     row.created_us = row.updated_us = now;
-    if (auto e = apply_fields(*call.body, row)) return *e;
+    if (auto e = apply_entity_body(*call.body, row)) return *e;
     if (auto e = stored(es.insert(row, error), row)) return *e;
     return {201, json::serialize(entity_json(kind, row, spend_of(kind, row)))};
   }
@@ -123,7 +96,7 @@ Answer on_store(const Kind& kind, const AdminCall& call) {
     return {200, json::serialize(o)};
   }
   row->updated_us = now;
-  if (auto e = apply_fields(*call.body, *row)) return *e;
+  if (auto e = apply_entity_body(*call.body, *row)) return *e;
   if (auto e = stored(es.update(*row, error), *row)) return *e;
   return {200, json::serialize(entity_json(kind, *row, spend_of(kind, *row)))};
 }

@@ -15,65 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Applies a create or patch body to `row`; an error naming the field, or nothing.
-std::optional<Answer> apply_fields(filters::KeyDirectory& dir, const json::object& body, store::KeyRow& row) {
-  for (const auto& [k, v] : body) {
-    const std::string key(k);
-    auto bad = [&](const std::string& what) { return error_answer(400, key + ": " + what, "invalid_request", key); };
-    auto optional_text = [&](std::string& dest, size_t max) -> std::optional<Answer> {
-      if (v.is_null()) {
-        dest.clear();
-        return std::nullopt;
-      }
-      if (!v.is_string() || v.as_string().empty() || v.as_string().size() > max)
-        return bad(max == 128 ? "expected a string of 1 to 128 characters, or null"
-                              : "expected a string of 1 to 256 characters, or null");
-      dest = std::string(v.as_string());
-      return std::nullopt;
-    };
-    if (key == "alias") {
-      if (auto e = optional_text(row.alias, 128)) return e;
-    } else if (key == "team_id" || key == "user_id") {
-      std::string& dest = key == "team_id" ? row.team_id : row.user_id;
-      if (auto e = optional_text(dest, 256)) return e;
-      if (dest.empty()) continue;
-      std::string error;
-      auto found = (key == "team_id" ? dir.teams() : dir.users()).get(dest, error);
-      if (!found && !error.empty()) return store_unavailable(error);
-      if (!found)
-        return error_answer(400, key + ": no " + (key == "team_id" ? "team" : "user") + " with id '" + dest +
-                                     "' (create it with POST /admin/" + (key == "team_id" ? "teams" : "users") + ")",
-                            key == "team_id" ? "team_not_found" : "user_not_found", key);
-    } else if (is_policy_field(key)) {
-      if (auto e = apply_policy_field(key, v, row.policy)) return e;
-    } else if (key == "tags") {
-      if (!v.is_array()) return bad("expected a list of strings");
-      for (const auto& item : v.as_array())
-        if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 256)
-          return bad("expected a list of non-empty strings (at most 256 characters each)");
-      row.tags_json = json::serialize(v);
-    } else if (key == "metadata") {
-      if (!v.is_object()) return bad("expected a JSON object");
-      row.metadata_json = json::serialize(v);
-    } else if (key == "blocked") {
-      if (!v.is_bool()) return bad("expected true or false");
-      row.blocked = v.as_bool();
-    } else if (key == "expires_at") {
-      if (v.is_null()) {
-        row.expires_at_us.reset();
-        continue;
-      }
-      int64_t us = 0;
-      if (!v.is_string() || !filters::logging::parse_time(v.as_string(), us))
-        return bad("expected an RFC 3339 time such as 2027-01-31T00:00:00Z, or null");
-      row.expires_at_us = us;
-    } else {
-      return bad("unknown field");
-    }
-  }
-  return check_policy(row.policy);
-}
-
 std::optional<int64_t> spend_of(const store::KeyRow& r) {
   return period_spend({{governance::Level::key, &r.id, &r.policy}})[0];
 }
@@ -129,6 +70,17 @@ Answer keys_on_store(const AdminCall& call) {
       return error_answer(400, "alias: '" + row.alias + "' is already used by another key", "duplicate_alias", "alias");
     return store_unavailable(error);
   };
+  // A team_id or user_id in a body must name one that exists.
+  const MemberCheck member = [dir](const std::string& key, const std::string& id) -> std::optional<Answer> {
+    std::string error;
+    auto found = (key == "team_id" ? dir->teams() : dir->users()).get(id, error);
+    if (!found && !error.empty()) return store_unavailable(error);
+    if (!found)
+      return error_answer(400, key + ": no " + (key == "team_id" ? "team" : "user") + " with id '" + id +
+                                   "' (create it with POST /admin/" + (key == "team_id" ? "teams" : "users") + ")",
+                          key == "team_id" ? "team_not_found" : "user_not_found", key);
+    return std::nullopt;
+  };
 
   if (call.id.empty() && call.method == "GET") {
     std::vector<store::KeyRow> rows;
@@ -144,7 +96,7 @@ Answer keys_on_store(const AdminCall& call) {
     store::KeyRow row;
     row.id = new_entity_id("key_");
     row.created_us = row.updated_us = now;
-    if (auto e = apply_fields(*dir, *call.body, row)) return *e;
+    if (auto e = apply_key_body(*call.body, row, member)) return *e;
     const std::string secret = rotate_secret(row, 0, now);
     if (auto e = stored(ks.insert(row, error), row)) return *e;
     json::object o = key_json(row, spend_of(row));
@@ -164,18 +116,7 @@ Answer keys_on_store(const AdminCall& call) {
   }
   if (call.action == "rotate") {
     int64_t grace = 0;
-    if (call.body) {
-      for (const auto& [k, v] : *call.body) {
-        if (k != "grace_period_s")
-          return error_answer(400, std::string(k) + ": unknown field", "invalid_request", std::string(k));
-        if (!v.is_int64() && !v.is_uint64())
-          return error_answer(400, "grace_period_s: expected whole seconds", "invalid_request", "grace_period_s");
-        grace = v.to_number<int64_t>();
-        if (grace < 0 || grace > 30 * 86400)
-          return error_answer(400, "grace_period_s: expected 0 to 2592000 (30 days)", "invalid_request",
-                              "grace_period_s");
-      }
-    }
+    if (auto e = read_rotate_body(call.body, grace)) return *e;
     const std::string secret = rotate_secret(*row, grace, now);
     if (auto e = stored(ks.update(*row, error), *row)) return *e;
     json::object o = key_json(*row, spend_of(*row));
@@ -183,7 +124,7 @@ Answer keys_on_store(const AdminCall& call) {
     return {200, json::serialize(o)};
   }
   // PATCH
-  if (auto e = apply_fields(*dir, *call.body, *row)) return *e;
+  if (auto e = apply_key_body(*call.body, *row, member)) return *e;
   if (auto e = stored(ks.update(*row, error), *row)) return *e;
   return {200, json::serialize(key_json(*row, spend_of(*row)))};
 }

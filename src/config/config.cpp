@@ -4,6 +4,7 @@
 #include "config/reader.hpp"
 #include "config/section.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -777,12 +779,50 @@ ConfigResult load_config_text(const std::string& text, const std::string& file) 
   return load_config_text(text, file, config::builtin_sections());
 }
 
+namespace {
+
+// Where each document starts, and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 never gets past a ',' outside a flow collection ("- a\n, b"):
+// its next document starts where the one before did, empty, forever, and
+// LoadAll runs out of memory. Where that happens, if it does.
+std::optional<YAML::Mark> stuck_at(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts doc;
+  int previous = -1;
+  while (parser.HandleNextDocument(doc)) {
+    if (doc.start.pos == previous) return doc.start;
+    previous = doc.start.pos;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ConfigResult load_config_text(const std::string& text, const std::string& file,
                               const config::Sections& sections) {
   ConfigResult result;
   Parser parser(file, sections);
   std::vector<YAML::Node> docs;
   try {
+    if (std::optional<YAML::Mark> at = stuck_at(text)) {
+      const bool comma = at->pos >= 0 && size_t(at->pos) < text.size() && text[size_t(at->pos)] == ',';
+      throw YAML::ParserException(*at, comma ? "unexpected ',' outside a [list] or {map}" : "cannot parse past this point");
+    }
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     int line = e.mark.line < 0 ? 0 : e.mark.line + 1;

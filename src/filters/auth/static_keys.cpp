@@ -55,7 +55,12 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
       if (!reader.is_map(f, path)) continue;
       json::object limits;
       for (auto it = f.value.begin(); it != f.value.end(); ++it) {
-        const std::string pattern = it->first.as<std::string>();
+        // as<std::string>() would throw out of the loader on a key that is a list or a map.
+        if (!it->first.IsScalar()) {
+          reader.error(config::Reader::line_of(it->first), key, "model names or globs must be plain strings");
+          continue;
+        }
+        const std::string pattern = it->first.Scalar();
         const std::string where = key + "." + pattern;
         json::object one;
         if (it->second.IsMap()) {
@@ -78,7 +83,8 @@ void parse_one(config::Reader& reader, const YAML::Node& node, const std::string
       if (!reader.is_map(f, path)) continue;
       json::object o;
       for (auto it = f.value.begin(); it != f.value.end(); ++it)
-        if (it->second.IsScalar()) o[it->first.as<std::string>()] = it->second.as<std::string>();
+        if (!it->first.IsScalar()) reader.error(config::Reader::line_of(it->first), key, "keys must be plain strings");
+        else if (it->second.IsScalar()) o[it->first.Scalar()] = it->second.Scalar();
         else reader.error(config::Reader::line_of(it->second), key, "expected a map of strings");
       k.metadata_json = json::serialize(o);
     } else if (f.name == "blocked") {

@@ -16,7 +16,8 @@ bool upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool alpha(char c) { return upper(c) || (c >= 'a' && c <= 'z'); }
 bool alnum(char c) { return digit(c) || alpha(c); }
 bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool email_local(char c) { return alnum(c) || std::strchr("._%+-", c) != nullptr; }
+// (strchr would also find the terminating NUL: a NUL is not part of an address.)
+bool email_local(char c) { return alnum(c) || std::string_view("._%+-").find(c) != std::string_view::npos; }
 bool email_domain(char c) { return alnum(c) || c == '.' || c == '-'; }
 bool token(char c) { return alnum(c) || c == '_' || c == '-'; }
 // Bytes that continue a word: a match must not be glued to one.
@@ -171,6 +172,7 @@ void phones(std::string_view s, const std::vector<uint32_t>& starts, std::vector
     const char c = s[i];
     if (i > 0 && (wordish(s[i - 1]) || s[i - 1] == '+' || s[i - 1] == '-' || s[i - 1] == '.')) continue;
     size_t j = i + (c == '+' ? 1 : 0), digits = 0, separators = 0, end = j;
+    size_t spaced_end = 0, spaced_digits = 0;  // the run up to its last space
     bool paren_open = false;
     while (j < s.size()) {
       const char d = s[j];
@@ -178,6 +180,14 @@ void phones(std::string_view s, const std::vector<uint32_t>& starts, std::vector
         ++digits;
         end = ++j;
       } else if ((d == ' ' || d == '-' || d == '.') && j + 1 < s.size() && (digit(s[j + 1]) || s[j + 1] == '(')) {
+        // A national number has a space only after its (NNN): another one
+        // ends it ("415-555-0100 24/7" is a phone number).
+        if (d == ' ' && c != '+' && s[j - 1] != ')') break;
+        if (j == i + 1 && c == '+') break;  // "+ 49...": the digits follow the plus
+        if (d == ' ' && !paren_open) {
+          spaced_end = end;
+          spaced_digits = digits;
+        }
         ++separators;
         ++j;
       } else if (d == '(' && !paren_open) {
@@ -192,6 +202,13 @@ void phones(std::string_view s, const std::vector<uint32_t>& starts, std::vector
         break;
       }
       if (digits > 15) break;
+    }
+    // Past 15 digits, what follows the last space is another number
+    // ("+1 415 555 0100 12345"): the phone ends before it.
+    if (c == '+' && digits > 15 && spaced_digits >= 8 && spaced_digits <= 15) {
+      end = spaced_end;
+      digits = spaced_digits;
+      paren_open = false;
     }
     if (paren_open || !after_ok(s, end) || (end < s.size() && (s[end] == '-' || s[end] == '.') && end + 1 < s.size() && digit(s[end + 1])))
       continue;

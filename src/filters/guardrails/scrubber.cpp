@@ -12,6 +12,25 @@ bool applies(const Rule& r, uint8_t side, bool from_user) {
   return r.type != RuleType::prompt_injection || from_user;
 }
 
+// In text order, overlapping findings joined into one: every byte some
+// rule found goes ("bob@example.com and secret": the email and a regex's
+// "example.com and secret" are one run). Restored only if each part is.
+std::vector<Finding> joined(std::vector<Finding> found) {
+  std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::vector<Finding> out;
+  for (const Finding& f : found) {
+    if (!out.empty() && f.begin < out.back().end) {
+      out.back().end = std::max(out.back().end, f.end);
+      out.back().restore = out.back().restore && f.restore;
+    } else {
+      out.push_back(f);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 uint64_t code_points(std::string_view text) {
@@ -98,14 +117,10 @@ const Rule* Scrubber::apply(std::string& text, uint8_t side, bool from_user) {
       }
   }
   if (redact.empty()) return nullptr;
-  std::sort(redact.begin(), redact.end(), [](const Finding& a, const Finding& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
-  });
   std::string out;
   out.reserve(text.size());
   size_t at = 0;
-  for (const auto& f : redact) {
-    if (f.begin < at) continue;  // inside one already replaced
+  for (const auto& f : joined(std::move(redact))) {
     out.append(text, at, f.begin - at);
     out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label, f.restore);
     at = f.end;
@@ -123,8 +138,11 @@ const Rule* Scrubber::apply_streamed(std::string_view context, std::string& text
     found.clear();
     if (r->action == Action::block) {
       // Block rules see the recent output too: a phrase may span events.
+      // A match in the held tail may still grow into none ("Bluebird" and
+      // then "s"): it counts once the text after it is in.
       r->find(window, found);
-      if (!found.empty()) {
+      const size_t complete = context.size() + *hold;
+      if (std::any_of(found.begin(), found.end(), [&](const Finding& f) { return f.end <= complete; })) {
         record(r, r->action);
         return r;
       }
@@ -142,15 +160,13 @@ const Rule* Scrubber::apply_streamed(std::string_view context, std::string& text
       if (r->action == Action::redact) redact.push_back(f);
     }
   }
+  // What a later rule held back is not released yet, nor what overlaps it.
+  std::erase_if(redact, [&](const Finding& f) { return f.end > *hold; });
   if (redact.empty()) return nullptr;
-  std::sort(redact.begin(), redact.end(), [](const Finding& a, const Finding& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
-  });
   // Rewrite what is released ([0, hold)); the held tail stays as it came.
   std::string out;
   size_t at = 0;
-  for (const auto& f : redact) {
-    if (f.begin < at || f.end > *hold) continue;
+  for (const auto& f : joined(std::move(redact))) {
     out.append(text, at, f.begin - at);
     out += placeholder(std::string_view(text).substr(f.begin, f.end - f.begin), f.label, f.restore);
     at = f.end;

@@ -1,5 +1,8 @@
 #include "filters/guardrails/stream_guard.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <boost/json.hpp>
 
 #include "llm/anthropic_format.hpp"
@@ -26,17 +29,49 @@ std::string event(std::string_view name, const json::object& data) {
   return name.empty() ? http::sse_data_event(json::serialize(data)) : llm::anthropic_event(name, data);
 }
 
+// Whether the space at `at` follows the groups of an IBAN written in fours
+// ("GB82 WEST 1234"): where the IBAN starts, if it does.
+std::optional<size_t> iban_before(std::string_view text, size_t at) {
+  auto alnum = [](char c) { return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto wordish = [&](char c) { return alnum(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80; };
+  for (int groups = 0; groups < 9 && at >= 4; ++groups) {
+    const size_t g = at - 4;
+    if (!std::all_of(text.begin() + g, text.begin() + at, alnum)) return std::nullopt;
+    if (upper(text[g]) && upper(text[g + 1]) && digit(text[g + 2]) && digit(text[g + 3]) &&
+        (g == 0 || !wordish(text[g - 1])))
+      return g;
+    if (g == 0 || text[g - 1] != ' ') return std::nullopt;
+    at = g - 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 size_t StreamGuard::releasable(std::string_view text) {
   size_t i = text.size();
   while (i > 0 && text.size() - i < kMaxHeld) {
     const char c = text[i - 1];
-    // A space or a dash between digits may be inside a card or a phone number.
-    const bool joins_digits = (c == ' ' || c == '-' || c == '(' || c == ')') && i >= 2 && digit(text[i - 2]);
-    if (!sticky(c) && !joins_digits) break;
-    --i;
+    const char before = i >= 2 ? text[i - 2] : '\0';
+    // A space or a dash between digits may be inside a card or a phone
+    // number, and so may "(" and a space after ")": "(415) 555-0100".
+    const bool joins_digits = ((c == ' ' || c == '-' || c == '(' || c == ')') && digit(before)) || c == '(' ||
+                              (c == ' ' && before == ')');
+    if (sticky(c) || joins_digits) {
+      --i;
+      continue;
+    }
+    // A space between the letters and digits of an IBAN's groups.
+    if (c == ' ')
+      if (std::optional<size_t> start = iban_before(text, i - 1); start && text.size() - *start < kMaxHeld) {
+        i = *start;
+        continue;
+      }
+    break;
   }
+  // Not inside a character: a long run of non-ASCII text is cut between two.
+  while (i > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
   return i;
 }
 

@@ -4,7 +4,9 @@
 // joins what was held back of its part, the rules run on that, and all of
 // it goes out but the tail a match could still be growing into: the run of
 // characters at the end that a detector's match may contain (letters,
-// digits, @ . _ % + - : / = and spaces between digits), at most 256 bytes.
+// digits, @ . _ % + - : / = (, spaces and ) after digits, a space after ),
+// the spaces of an IBAN written in groups), at most 256 bytes and never
+// part of a character.
 // So a word waits for the character after it, never for more; the rest is
 // released when its part ends (finish_reason, content_block_stop). A block
 // rule ends the stream with an error event in the surface's shape.
