@@ -26,7 +26,7 @@ describe('guardrails', () => {
         { name: 'pii-out', type: 'pii', detectors: ['email', 'phone', 'credit_card'], on: 'output', action: 'redact' },
         { name: 'codename', type: 'words', words: ['Project Falcon'], on: 'both', action: 'block' },
         { name: 'injection', type: 'prompt_injection' },
-        { name: 'size', type: 'limits', max_messages: 4 },
+        { name: 'size', type: 'limits', max_messages: 4, max_input_chars: 2000 },
         { name: 'audit', type: 'regex', patterns: ['(?i)quarterly numbers'], on: 'input', action: 'log' },
         { name: 'leak', type: 'regex', patterns: ['(?i)internal use only'], on: 'output', action: 'block' },
         { name: 'masked', type: 'pii', on: 'input', action: 'redact', restore: true },
@@ -127,6 +127,10 @@ describe('guardrails', () => {
     const many = await postJson(url, { model: 'redact-in', messages: Array.from({ length: 5 }, (_, i) => ({ role: 'user', content: `m${i}` })) }, { headers: auth });
     assert.equal(many.status, 400);
     assert.equal(many.json.error.param, 'size');
+    // Counted in full, not up to a NUL (which a C string would stop at).
+    const long = await postJson(url, { model: 'redact-in', messages: [{ role: 'user', content: `\u0000${'a'.repeat(2500)}` }] }, { headers: auth });
+    assert.equal(long.status, 400, long.text);
+    assert.equal(long.json.error.param, 'size');
     const claude = await postJson(`${torii.url}/v1/messages`, { model: 'claude-in', max_tokens: 10, messages: [{ role: 'user', content: 'about Project Falcon' }] },
       { headers: { 'x-api-key': 'guard-key', 'anthropic-version': '2023-06-01' } });
     assert.equal(claude.status, 400);

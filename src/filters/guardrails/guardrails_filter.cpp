@@ -153,7 +153,7 @@ std::optional<ApiError> GuardrailsFilter::on_input(pipeline::RequestContext& ctx
   InputTexts texts;
   input_texts(v.get_object(), st.anthropic, texts);
   uint64_t chars = 0;
-  for (const auto& t : texts.texts) chars += code_points(t.value->c_str());
+  for (const auto& t : texts.texts) chars += code_points(*t.value);
   if (const Rule* r = s.over_limits(chars, texts.messages)) return violation(*r, "request");
   if (!s.any(kInput)) return std::nullopt;
   bool changed = false;
