@@ -297,14 +297,21 @@ rss_kib() {
 }
 
 # wrk_json URL CONNECTIONS SECONDS SCRIPT [ENV=VALUE...]: runs wrk and prints
-# the WRKJSON object of bench/wrk/report.lua (or {} when wrk failed).
+# the WRKJSON object of bench/wrk/report.lua (or {} when wrk failed), with
+# "text_errors" added: the counts of wrk's own "Non-2xx or 3xx responses" and
+# "Socket errors" lines (0 when wrk printed no such line), which the report
+# checks alongside the script's error counters.
 wrk_json() {
   local url=$1 conns=$2 secs=$3 script=$4; shift 4
-  local out="$WORK/wrk.$$.txt"
+  local out="$WORK/wrk.$$.txt" json non2xx sock
   env BENCH_DIR="$BENCH_DIR" "$@" timeout $((secs + 30)) \
     wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$BENCH_DIR/wrk/$script" "$url" >"$out" 2>&1 || true
-  if grep -q '^WRKJSON ' "$out"; then
-    grep '^WRKJSON ' "$out" | head -1 | sed 's/^WRKJSON //'
+  if grep -q '^WRKJSON {.*}$' "$out"; then
+    json=$(grep '^WRKJSON ' "$out" | head -1 | sed 's/^WRKJSON //')
+    non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$out" | head -1)
+    # "  Socket errors: connect 0, read 12, write 0, timeout 3"
+    sock=$(sed -n 's/^ *Socket errors: *connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/"connect":\1,"read":\2,"write":\3,"timeout":\4/p' "$out" | head -1)
+    printf '%s,"text_errors":{"non2xx":%s,%s}}\n' "${json%\}}" "${non2xx:-0}" "${sock:-\"connect\":0,\"read\":0,\"write\":0,\"timeout\":0}"
   else
     log "wrk failed on $url: $(tail -3 "$out" | tr '\n' ' ')"
     echo '{}'
@@ -324,9 +331,11 @@ measure() {
   record "${fields[@]}" "conns=$2" "wrk=$res" "cpu_ticks=$((after - before))"
 }
 
-# mock_requests PORT: the mock's request counter.
+# mock_requests PORT: the mock's request counter, or nothing when it could
+# not be read (never a failure: under set -e and pipefail a failed curl or an
+# answer without the counter would otherwise end the run).
 mock_requests() {
-  curl -s --max-time 5 "http://127.0.0.1:$1/mock/stats" | grep -o '"requests":[0-9]*' | head -1 | cut -d: -f2
+  curl -s --max-time 5 "http://127.0.0.1:$1/mock/stats" | grep -o '"requests":[0-9]*' | head -1 | cut -d: -f2 || true
 }
 
 # use_target NAME: sets T_URL, T_KEY, T_MODEL and CPU_PIDS (the process whose
@@ -391,18 +400,23 @@ rotate() {
   for ((i = 0; i < n; i++)); do printf '%s ' "${arr[$(((i + r) % n))]}"; done
 }
 
-# compare_runs SCENARIO WORKERS CONNS ROUND-COUNT TARGET... [-- ENV...]: for each
-# round, one wrk run of chat.lua per target (rotated order), recorded.
+# is_warmup ROUND: round 0 of every scenario is a warm-up round, recorded with
+# warmup=true and left out of the report; rounds 1..ROUND-COUNT are measured.
+is_warmup() { [ "$1" = 0 ] && echo true || echo false; }
+
+# compare_runs SCENARIO WORKERS CONNS ROUND-COUNT TARGET... [-- ENV...]: a
+# warm-up round, then ROUND-COUNT rounds, each one wrk run of chat.lua per
+# target (rotated order), all recorded.
 compare_runs() {
   local scenario=$1 w=$2 conns=$3 rounds=$4; shift 4
   local targets=() envs=() r t
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do targets+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
   envs=("$@")
-  for ((r = 0; r < rounds; r++)); do
+  for ((r = 0; r <= rounds; r++)); do
     for t in $(rotate "$r" "${targets[@]}"); do
       use_target "$t"
-      measure kind=wrk scenario="$scenario" workers="$w" target="$t" round="$r" "${envs[@]/#/env_}" -- \
+      measure kind=wrk scenario="$scenario" workers="$w" target="$t" round="$r" warmup="$(is_warmup "$r")" "${envs[@]/#/env_}" -- \
         "$T_URL" "$conns" "$DURATION" chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" "${envs[@]}"
     done
   done

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Torii's benchmark suite (`make bench`): torii against nginx and against the
 # upstream directly, all in front of the same torii-mock processes in the same
-# run. Writes bench/results/latest.md and bench/results/latest.json.
+# run. Writes bench/results/latest.md and bench/results/latest.json, and appends
+# the run's target statuses to bench/results/history.json (the last 10 runs).
 #
 # Usage: bench/run.sh [BUILD_DIR]   (default build-bench; needs a build with
 #        -DTORII_BUILD_BENCH=ON: torii, torii-mock, torii-bench-driver, torii-micro-bench)
-# Environment (defaults give a run of about 8 minutes on 2 cores):
+# Environment (defaults give a run of about 11 minutes on 2 cores):
 #   BENCH_WORKERS   worker counts to measure, e.g. "1 2" (default "1 <nproc>")
 #   SCENARIOS       subset of: throughput observed governed shared cached guarded latency streaming large failover keyflood memory micro logstore cachestore
 #   LOG_ROWS        rows the logstore scenario writes and queries (default 1000000)
 #   CACHE_ENTRIES   entries the cachestore scenario indexes and stores (default 100000)
-#   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3)
+#   DURATION        seconds of one wrk run (default 2); ROUNDS runs per target, interleaved (default 3),
+#                   after one warm-up round per scenario that the report leaves out
 #   CONNECTIONS     wrk connections for throughput and key flood (default 64)
 #   STREAMS         concurrent streams (default 1000, or 100 per core below 8 cores);
 #                   STREAM_EVENTS events per stream (200); STREAM_TPS content events per second
-#                   per stream (50); STREAM_RAMP_MS start-up spread (1000); STREAM_ROUNDS (2)
+#                   per stream (50); STREAM_RAMP_MS start-up spread (1000); STREAM_ROUNDS (2,
+#                   after a warm-up round)
 #   MEM_STREAMS     live streams whose RSS the memory scenario measures (default 1000, paced at 10/s)
 #   LARGE_SIZES     request body sizes in bytes (default "4096 40960 409600")
 #   IDLE_CONNS      idle keep-alive connections (default 10000)

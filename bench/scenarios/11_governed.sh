@@ -4,10 +4,6 @@
 # budget reservation and settlement, ledger write. Against the plain one in
 # the same rounds.
 scenario_governed() {
-  local w=$1 t
-  for t in torii torii-governed; do
-    use_target "$t"
-    wrk_json "$T_URL" "$CONNECTIONS" 1 chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" >/dev/null
-  done
+  local w=$1
   compare_runs governed "$w" "$CONNECTIONS" "$ROUNDS" torii torii-governed
 }

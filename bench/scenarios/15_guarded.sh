@@ -5,17 +5,14 @@
 # first event each adds.
 scenario_guarded() {
   local w=$1 t r out
-  for t in torii torii-guarded; do
-    use_target "$t"
-    wrk_json "$T_URL" "$CONNECTIONS" 1 chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" >/dev/null
-  done
   compare_runs guarded "$w" "$CONNECTIONS" "$ROUNDS" torii torii-guarded
-  for ((r = 0; r < STREAM_ROUNDS; r++)); do
+  # A warm-up round (0, left out of the report), then STREAM_ROUNDS rounds.
+  for ((r = 0; r <= STREAM_ROUNDS; r++)); do
     for t in $(rotate "$r" torii torii-guarded); do
       out="$WORK/guarded-stream-$t-$w-$r.json"
       stream_run "$t-stream" "$out" "$GUARD_STREAMS"
-      record kind=stream scenario=guarded workers="$w" target="guarded-$t" round="$r" driver="$(cat "$out")" \
-        cpu_ticks="$STREAM_CPU_TICKS"
+      record kind=stream scenario=guarded workers="$w" target="guarded-$t" round="$r" warmup="$(is_warmup "$r")" \
+        driver="$(cat "$out")" cpu_ticks="$STREAM_CPU_TICKS"
     done
   done
 }

@@ -1,10 +1,7 @@
 # Scenario 1: small non-streaming chat at CONNECTIONS concurrent connections:
 # throughput, p50/p99 and the serving process's CPU time per request.
+# compare_runs' warm-up round warms connection pools and caches.
 scenario_throughput() {
-  local w=$1 t
-  for t in direct nginx torii; do  # warm connection pools and caches
-    use_target "$t"
-    wrk_json "$T_URL" "$CONNECTIONS" 1 chat.lua BENCH_KEY="$T_KEY" BENCH_MODEL="$T_MODEL" >/dev/null
-  done
+  local w=$1
   compare_runs throughput "$w" "$CONNECTIONS" "$ROUNDS" direct nginx torii
 }
