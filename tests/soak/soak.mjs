@@ -9,10 +9,13 @@
 // or refused with the right status (never a hang past its deadline, never a
 // failure the clean fallback could have served), one log record per request
 // sent, the spend ledger equal to the logged costs, and the budget never
-// passed. It prints a table of requests, faults and outcomes by kind, and
-// exits non-zero naming every violated property.
+// passed. Then it kills torii with SIGKILL under load SOAK_KILLS times on
+// the same store and checks what must survive (crashRounds). It prints a
+// table of requests, faults and outcomes by kind, and exits non-zero naming
+// every violated property.
 //
-//   node tests/soak/soak.mjs      SOAK_SECONDS (120), SOAK_CLIENTS (16), SOAK_IDLE (1000)
+//   cd tests && node soak/soak.mjs   SOAK_SECONDS (120), SOAK_CLIENTS (16), SOAK_IDLE (1000), SOAK_KILLS (3),
+//                                    SOAK_RSS=0 (no RSS check: under ASan the quarantine grows)
 //   TORII_BIN / TORII_MOCK_BIN: the binaries (default ../build/*; an ASan build finds leaks too)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
