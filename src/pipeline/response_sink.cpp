@@ -21,6 +21,21 @@ namespace {
 boost::asio::awaitable<bool> ready(bool v) { co_return v; }
 }  // namespace
 
+// Only for a tap that holds the data back (a frame per such write, not per write).
+boost::asio::awaitable<void> ResponseSink::send_settled(http::Response response) {
+  auto settling = ctx_->ex.tap->settle();
+  co_await std::move(settling);
+  auto sending = client_.send(std::move(response));
+  co_await std::move(sending);
+}
+
+boost::asio::awaitable<bool> ResponseSink::write_settled(std::string_view data) {
+  auto settling = ctx_->ex.tap->settle();
+  co_await std::move(settling);
+  auto writing = client_.write_chunk(data);
+  co_return co_await std::move(writing);
+}
+
 boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
   if (ctx_ && ctx_->rewrites_output) {
     if (std::optional<ApiError> refused = chain_.on_answer(*ctx_, response.status, response.body)) {
@@ -35,8 +50,11 @@ boost::asio::awaitable<void> ResponseSink::send(http::Response response) {
   if (ctx_) {
     ctx_->body_bytes += response.body.size();
     chain_.on_chunk(*ctx_, response.body);
-    if (ctx_->ex.tap) ctx_->ex.tap->observe(response.status, response.body, false);
     ctx_->answered = true;
+    if (ctx_->ex.tap) {
+      ctx_->ex.tap->observe(response.status, response.body, false);
+      if (ctx_->ex.tap->holds()) return send_settled(std::move(response));
+    }
   }
   return client_.send(std::move(response));
 }
@@ -60,7 +78,10 @@ boost::asio::awaitable<bool> ResponseSink::write_chunk(std::string_view data) {
     if (ctx_->body_bytes == 0) ctx_->times.first_chunk = RequestContext::Clock::now();
     ctx_->body_bytes += data.size();
     chain_.on_chunk(*ctx_, data);
-    if (ctx_->ex.tap) ctx_->ex.tap->observe(ctx_->status, data, true);
+    if (ctx_->ex.tap) {
+      ctx_->ex.tap->observe(ctx_->status, data, true);
+      if (ctx_->ex.tap->holds()) return write_settled(data);
+    }
   }
   return client_.write_chunk(data);
 }

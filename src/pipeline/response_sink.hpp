@@ -29,6 +29,8 @@ class ResponseSink final : public http::ResponseWriter {
 
  private:
   void head(int status, http::Headers& headers, bool streamed);
+  boost::asio::awaitable<void> send_settled(http::Response response);
+  boost::asio::awaitable<bool> write_settled(std::string_view data);
 
   http::ResponseWriter& client_;
   const FilterChain& chain_;

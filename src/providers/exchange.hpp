@@ -44,6 +44,11 @@ class OutputTap {
   // `status`: of the answer's head; `data`: a whole body, or (`streamed`)
   // a batch of a stream's events.
   virtual void observe(int status, std::string_view data, bool streamed) = 0;
+  // Work an observation started that must finish before that data goes out:
+  // the Responses store, since the client's next request may reach another
+  // node sharing the store and must find the response there.
+  virtual bool holds() const { return false; }
+  virtual boost::asio::awaitable<void> settle() = 0;
 };
 
 // One upstream attempt as a trace shows it (recorded only for traced requests).

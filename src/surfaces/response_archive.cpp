@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "config/config.hpp"
-#include "core/log.hpp"
 
 namespace torii::surfaces {
 
@@ -76,15 +75,6 @@ asio::awaitable<ArchiveAnswer> ResponseArchive::get(store::StoreLocation where, 
 asio::awaitable<ArchiveAnswer> ResponseArchive::put(store::StoreLocation where, store::ResponseRow row) {
   return on_archive_thread(std::move(where), [row = std::move(row)](store::ResponseStore& s, ArchiveAnswer& a) {
     a.ok = s.put(row, a.error);
-  });
-}
-
-void ResponseArchive::put_soon(store::StoreLocation where, store::ResponseRow row) {
-  ArchiveThread& t = archive_thread();
-  asio::post(t.pool, [&t, where = std::move(where), row = std::move(row)] {
-    std::string error;
-    store::ResponseStore* s = t.at(where, error);
-    if (!s || !s->put(row, error)) log::warn("responses: cannot store response {}: {}", row.id, error);
   });
 }
 

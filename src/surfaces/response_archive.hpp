@@ -30,9 +30,6 @@ class ResponseArchive {
   boost::asio::awaitable<ArchiveAnswer> get(store::StoreLocation where, std::string id);
   boost::asio::awaitable<ArchiveAnswer> put(store::StoreLocation where, store::ResponseRow row);
   boost::asio::awaitable<ArchiveAnswer> remove(store::StoreLocation where, std::string id);
-  // Queued without waiting: the archive's thread takes work in order, so
-  // a read queued after this (on this node) finds the row. A failure is logged.
-  void put_soon(store::StoreLocation where, store::ResponseRow row);
 };
 
 // The store the config names: {store.path}/torii.db, or store.postgres.

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "http/percent.hpp"
 #include "http/sse.hpp"
 #include "llm/json_dom.hpp"
@@ -70,11 +71,22 @@ class ResponsesOutput final : public providers::OutputTranslator {
 };
 
 // Stores the Response as it goes out (a whole body, or the response a
-// stream's completing event carries), before its last byte is written: the
-// client's next request can only come after, and finds it stored.
+// stream's completing event carries) and holds that data back until the
+// store has it: the client's next request can only come after, and finds it
+// stored on any node sharing the store.
 class ResponseCapture final : public providers::OutputTap {
  public:
   ResponseCapture(store::StoreLocation where, store::ResponseRow row) : where_(std::move(where)), row_(std::move(row)) {}
+  bool holds() const override { return holding_; }
+  boost::asio::awaitable<void> settle() override {
+    holding_ = false;
+    const std::string id = row_.id;
+    auto putting = ResponseArchive::instance().put(std::move(where_), std::move(row_));
+    ArchiveAnswer stored = co_await std::move(putting);
+    // The answer still goes out: it was generated (and paid for); only a
+    // follow-up turn naming it will find it missing.
+    if (!stored.ok) log::warn("responses: cannot store response {}: {}", id, stored.error);
+  }
   void observe(int status, std::string_view data, bool streamed) override {
     if (status != 200) return;
     if (!streamed) {
@@ -110,12 +122,13 @@ class ResponseCapture final : public providers::OutputTap {
     kept_ = true;
     row_.response_json = json::serialize(response);
     row_.created_us = core::unix_now_us();
-    ResponseArchive::instance().put_soon(std::move(where_), std::move(row_));
+    holding_ = true;
   }
   store::StoreLocation where_;
   store::ResponseRow row_;  // owner, previous id and input items; the rest when it went out
   http::SseSplitter splitter_;
   bool kept_ = false;
+  bool holding_ = false;  // kept, not yet stored
 };
 
 std::string new_response_id(std::mt19937_64& rng) {
