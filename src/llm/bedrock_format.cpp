@@ -105,9 +105,11 @@ json::object tool_result(const json::object& m) {
   json::value parsed = parse_json(text, ec);
   if (!ec && parsed.is_object()) parts.push_back(json::object{{"json", std::move(parsed)}});
   else parts.push_back(json::object{{"text", text}});
+  // No `status`: Bedrock's ToolResultBlock reference says only Nova and
+  // Claude 3/4 models take it (others refuse it), and an OpenAI tool message
+  // has no error flag, so it could only ever say the default, "success".
   return json::object{{"toolResult", json::object{{"toolUseId", str(m, "tool_call_id")},
-                                                  {"content", std::move(parts)},
-                                                  {"status", "success"}}}};
+                                                  {"content", std::move(parts)}}}};
 }
 
 bool tool_use_blocks(const json::array& calls, json::array& blocks, std::string& error) {

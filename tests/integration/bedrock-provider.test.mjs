@@ -164,7 +164,7 @@ describe('bedrock provider', () => {
       { toolUseId: call.id, name: 'get_weather', input: JSON.parse(call.function.arguments) });
     assert.equal(body.messages[2].role, 'user');
     assert.deepEqual(body.messages[2].content[0].toolResult,
-      { toolUseId: call.id, content: [{ text: 'Rain, 12 C' }], status: 'success' });
+      { toolUseId: call.id, content: [{ text: 'Rain, 12 C' }] });
   });
 
   it('streamed tool calls carry the same id and arguments', async () => {

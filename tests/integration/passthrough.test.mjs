@@ -2,6 +2,7 @@
 // value of "model"; upstream credentials and headers come from the provider.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   startMock, startTorii, mockProvider, mockStats, mockReset, http, postJson, postStream,
   readSSE, stopAllOf,
@@ -38,8 +39,9 @@ describe('pass-through', () => {
   let up; let az; let torii;
 
   before(async () => {
-    up = await startMock(['--api-key', 'sk-up']);
-    az = await startMock(['--api-key', 'az-key']);
+    // An OpenAI-compatible host that takes vendor fields (x_vendor_extension).
+    up = await startMock(['--api-key', 'sk-up', '--accept-unknown-fields']);
+    az = await startMock(['--api-key', 'az-key', '--accept-unknown-fields']);
     torii = await startTorii({
       auth: { keys: ['k1'] },
       providers: [
@@ -70,6 +72,8 @@ describe('pass-through', () => {
     const { r, st } = await sendAndGetUpstream('/chat/completions', body);
     assert.equal(st.requests, 1, `upstream not called; torii answered ${r.status} ${r.text}`);
     assert.equal(st.last_request.body, chatTemplate(q('mock-1')));
+    // The bytes as received, not only their UTF-8 rendering.
+    assert.equal(st.last_request.body_sha256, createHash('sha256').update(chatTemplate(q('mock-1'))).digest('hex'));
     assert.equal(r.status, 200, r.text);
   });
 

@@ -68,7 +68,7 @@ TEST(OpenAIToConverse, MessagesSystemImagesToolsAndMerging) {
   const auto& blocks = last.at("content").as_array();
   ASSERT_EQ(blocks.size(), 3u);
   EXPECT_EQ(json::serialize(blocks[0]),
-            R"({"toolResult":{"toolUseId":"call_1","content":[{"text":"Sunny"}],"status":"success"}})");
+            R"({"toolResult":{"toolUseId":"call_1","content":[{"text":"Sunny"}]}})");
   EXPECT_EQ(json::serialize(blocks[1].at("toolResult").at("content")), R"([{"json":{"temp":21}}])");
   EXPECT_EQ(json::serialize(blocks[2]), R"({"text":"Thanks"})");
 

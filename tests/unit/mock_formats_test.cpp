@@ -536,3 +536,36 @@ TEST(MockFormatsAnthropic, SystemMessagesInsideTheConversationAreAccepted) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("text-only role 'system' messages require text blocks"), std::string::npos) << bad.body;
 }
+
+// As strict as the APIs about fields they do not document: a translator that
+// sends one fails against torii-mock as it would against the provider.
+TEST(MockFormatsStrictness, GeminiRefusesUnknownFieldsByEitherName) {
+  const std::string contents = R"("contents":[{"role":"user","parts":[{"text":"hi"}]}])";
+  Answer ok = gemini_generate(parse_object("{" + contents +
+                                           R"(,"generation_config":{"max_output_tokens":5},"systemInstruction":{"parts":[{"text":"be brief"}]}})"),
+                              "g");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  Answer top = gemini_generate(parse_object("{" + contents + R"(,"temperature":0.5})"), "g");
+  EXPECT_EQ(top.status, 400);
+  EXPECT_EQ(parse_object(top.body).at("error").at("message").as_string(),
+            "Invalid JSON payload received. Unknown name \"temperature\": Cannot find field.");
+  EXPECT_EQ(parse_object(top.body).at("error").at("status").as_string(), "INVALID_ARGUMENT");
+  Answer nested = gemini_generate(parse_object("{" + contents + R"(,"generationConfig":{"max_tokens":5}})"), "g");
+  EXPECT_EQ(nested.status, 400);
+  EXPECT_EQ(parse_object(nested.body).at("error").at("message").as_string(),
+            "Invalid JSON payload received. Unknown name \"max_tokens\" at 'generation_config': Cannot find field.");
+}
+
+TEST(MockFormatsStrictness, CohereRefusesUnknownFieldsAtTheTopAndInTools) {
+  const std::string base = R"("model":"command-a","messages":[{"role":"user","content":"hi"}])";
+  EXPECT_EQ(cohere_chat(parse_object("{" + base + R"(,"k":5,"strict_tools":true})")).status, 200);
+  Answer top = cohere_chat(parse_object("{" + base + R"(,"top_k":5})"));
+  EXPECT_EQ(top.status, 422);
+  EXPECT_EQ(parse_object(top.body).at("message").as_string(),
+            "unknown field: parameter 'top_k' is not a valid field. For proper usage, please refer to "
+            "https://docs.cohere.com/reference/chat");
+  Answer strict = cohere_chat(parse_object(
+      "{" + base + R"(,"tools":[{"type":"function","function":{"name":"f","parameters":{},"strict":true}}]})"));
+  EXPECT_EQ(strict.status, 422);
+  EXPECT_NE(parse_object(strict.body).at("message").as_string().find("'strict'"), std::string::npos);
+}

@@ -20,7 +20,7 @@ struct Setting {
   int max = INT_MAX;
 };
 
-constexpr std::array<Setting, 22> kSettings = {{
+constexpr std::array<Setting, 23> kSettings = {{
     {"api_key", Kind::text},
     {"fail_code", Kind::text},
     {"latency_ms", Kind::integer},
@@ -35,6 +35,7 @@ constexpr std::array<Setting, 22> kSettings = {{
     {"malformed", Kind::boolean},
     {"malformed_after", Kind::integer},
     {"fail_mid_stream", Kind::boolean},
+    {"accept_unknown_fields", Kind::boolean},
     {"stall_ms", Kind::integer},
     {"aws_access_key_id", Kind::text},
     {"aws_secret_access_key", Kind::text},
@@ -121,7 +122,9 @@ std::string apply_setting(Behaviour& b, std::string_view key, const json::value&
     }
     case Kind::boolean:
       if (!value.is_bool()) return "'" + name + "' must be true or false";
-      (key == "fail_mid_stream" ? b.fail_mid_stream : b.malformed) = value.get_bool();
+      (key == "fail_mid_stream"         ? b.fail_mid_stream
+       : key == "accept_unknown_fields" ? b.accept_unknown_fields
+                                        : b.malformed) = value.get_bool();
       return "";
     case Kind::crc: {
       // true (or a bare --bad-crc) means the message CRC.
@@ -186,6 +189,7 @@ json::object behaviour_to_json(const Behaviour& b) {
   o["malformed"] = b.malformed;
   o["malformed_after"] = b.malformed_after;
   o["fail_mid_stream"] = b.fail_mid_stream;
+  o["accept_unknown_fields"] = b.accept_unknown_fields;
   o["stall_ms"] = b.stall_ms;
   o["aws_access_key_id"] = b.aws_access_key_id;
   o["aws_secret_access_key"] = b.aws_secret_access_key;

@@ -29,6 +29,10 @@ struct Behaviour {
   int malformed_after = 1;      // streams: how many events precede the malformed one
   bool fail_mid_stream = false;  // streams that fail do so after the 200 head (not on OpenAI paths)
   int stall_ms = 0;
+  // OpenAI paths refuse top-level fields the API does not document, as
+  // api.openai.com does; an OpenAI-compatible host that takes extras (vLLM's
+  // top_k, say) is played with this on.
+  bool accept_unknown_fields = false;
   // Bedrock paths: SigV4 is verified when both keys are set; the region is
   // used when the Host does not name one; bad_crc ("message"/"prelude")
   // corrupts that CRC of one ConverseStream message.

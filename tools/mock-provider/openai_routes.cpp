@@ -1,5 +1,6 @@
 #include "openai_routes.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <boost/json.hpp>
@@ -82,6 +83,35 @@ std::optional<http::Response> parse_body(const http::Request& req, const Endpoin
                           {}, headers);
   out.stream = stream && stream->is_bool() && stream->get_bool();
   return std::nullopt;
+}
+
+// The request fields each endpoint documents; any other is refused as
+// api.openai.com refuses it.
+constexpr std::string_view kChatFields[] = {
+    "messages", "model", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
+    "presence_penalty", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "response_format",
+    "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+    "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options"};
+constexpr std::string_view kCompletionFields[] = {
+    "model", "prompt", "best_of", "echo", "frequency_penalty", "logit_bias", "logprobs", "max_tokens", "n",
+    "presence_penalty", "seed", "stop", "stream", "stream_options", "suffix", "temperature", "top_p", "user"};
+constexpr std::string_view kEmbeddingFields[] = {"input", "model", "dimensions", "encoding_format", "user"};
+
+template <size_t N>
+std::string_view unknown_field(const json::object& body, const std::string_view (&known)[N]) {
+  for (const auto& kv : body)
+    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known)) return kv.key();
+  return {};
+}
+
+std::optional<http::Response> check_fields(const json::object& body, const Endpoint& ep, const http::Headers& headers) {
+  std::string_view bad = ep.api == Api::chat          ? unknown_field(body, kChatFields)
+                         : ep.api == Api::completions ? unknown_field(body, kCompletionFields)
+                                                      : unknown_field(body, kEmbeddingFields);
+  if (bad.empty()) return std::nullopt;
+  return error_response(400, "Unrecognized request argument supplied: " + std::string(bad), "invalid_request_error",
+                        {}, {}, headers);
 }
 
 }  // namespace
@@ -176,6 +206,11 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
     co_await w.send(std::move(*invalid));
     co_return;
   }
+  if (!b.accept_unknown_fields)
+    if (auto refused = check_fields(parsed.body, ep, headers)) {
+      co_await w.send(std::move(*refused));
+      co_return;
+    }
   mock::GenerateOptions gen;
   gen.reply_words = b.reply_words;
   gen.check_tool_pairing = ep.api == Api::chat;

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/hex.hpp"
+
 namespace torii::mock_server {
 
 namespace json = boost::json;
@@ -101,7 +103,9 @@ json::object Stats::to_json() const {
                                      {"path", valid_utf8(last_->path)},
                                      {"query", valid_utf8(last_->query)},
                                      {"headers", std::move(headers)},
-                                     {"body", valid_utf8(last_->body)}};
+                                     {"body", valid_utf8(last_->body)},
+                                     // of the bytes as received: `body` is made valid UTF-8 to be shown
+                                     {"body_sha256", core::sha256_hex(last_->body)}};
   return out;
 }
 

@@ -53,6 +53,39 @@ std::string_view string_or(const json::object& o, std::string_view key, std::str
   return v && v->is_string() ? std::string_view(v->get_string()) : fallback;
 }
 
+// The first field of `o` that `known` does not name ("" when none): what
+// the real APIs refuse instead of ignoring, so that a translator sending a
+// field the provider does not take fails here as it would there.
+template <size_t N>
+std::string_view unknown_field(const json::object& o, const std::string_view (&known)[N]) {
+  for (const auto& kv : o)
+    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known)) return kv.key();
+  return {};
+}
+
+// Google's JSON mapping takes a field by its lowerCamel or its proto
+// (snake_case) name: the lowerCamel form of `name`.
+std::string lower_camel(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '_' && i + 1 < name.size() && name[i + 1] >= 'a' && name[i + 1] <= 'z') {
+      out += static_cast<char>(name[++i] - 'a' + 'A');
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
+template <size_t N>
+std::string unknown_google_field(const json::object& o, const std::string_view (&camel)[N]) {
+  for (const auto& kv : o) {
+    std::string c = lower_camel(kv.key());
+    if (std::find(std::begin(camel), std::end(camel), c) == std::end(camel)) return std::string(kv.key());
+  }
+  return {};
+}
+
 std::string sse_named(std::string_view name, const json::object& data) {
   std::string out = "event: ";
   out += name;
@@ -493,11 +526,8 @@ void check_anthropic_fields(const json::object& req) {
       "stream",      "temperature", "top_k",      "top_p",         "tools",        "tool_choice",
       "thinking",    "service_tier", "container", "mcp_servers",   "context_management", "output_config",
       "output_format"};
-  for (const auto& kv : req) {
-    bool known = false;
-    for (std::string_view k : kKnown) known = known || kv.key() == k;
-    if (!known) fail(std::string(kv.key()) + ": Extra inputs are not permitted");
-  }
+  if (std::string_view bad = unknown_field(req, kKnown); !bad.empty())
+    fail(std::string(bad) + ": Extra inputs are not permitted");
 }
 
 // The ids of the tool_use blocks of an assistant message.
@@ -831,7 +861,26 @@ json::value gemini_tool_choice(const json::object& tool_config) {
   fail("Invalid value at 'tool_config.function_calling_config.mode', \"" + std::string(mode) + "\"");
 }
 
+// GenerateContentRequest and its GenerationConfig as the API documents
+// them; any other name is "Invalid JSON payload received" (400).
+void check_gemini_fields(const json::object& req) {
+  static constexpr std::string_view kRequest[] = {
+      "model", "contents", "tools", "toolConfig", "safetySettings", "systemInstruction", "generationConfig",
+      "cachedContent"};
+  static constexpr std::string_view kGeneration[] = {
+      "stopSequences", "responseMimeType", "responseSchema", "responseJsonSchema", "responseModalities",
+      "candidateCount", "maxOutputTokens", "temperature", "topP", "topK", "seed", "presencePenalty",
+      "frequencyPenalty", "responseLogprobs", "logprobs", "enableEnhancedCivicAnswers", "speechConfig",
+      "thinkingConfig", "imageConfig", "mediaResolution"};
+  if (std::string bad = unknown_google_field(req, kRequest); !bad.empty())
+    fail("Invalid JSON payload received. Unknown name \"" + bad + "\": Cannot find field.");
+  if (const json::value* gc = field(req, "generationConfig", "generation_config"); gc && gc->is_object())
+    if (std::string bad = unknown_google_field(gc->get_object(), kGeneration); !bad.empty())
+      fail("Invalid JSON payload received. Unknown name \"" + bad + "\" at 'generation_config': Cannot find field.");
+}
+
 GeminiPrompt read_gemini(const json::object& req, std::string_view model) {
+  check_gemini_fields(req);
   GeminiPrompt p;
   json::array messages;
   if (const json::value* si = field(req, "systemInstruction", "system_instruction")) {
@@ -1073,7 +1122,32 @@ std::string cohere_content_text(const json::value& content, const std::string& p
   return out;
 }
 
+// The v2 chat request's fields (docs.cohere.com/reference/chat): any other,
+// at the top or in a tool definition (OpenAI's `strict`, say), is a 422.
+void check_cohere_fields(const json::object& req) {
+  static constexpr std::string_view kRequest[] = {
+      "stream", "model", "messages", "tools", "strict_tools", "documents", "citation_options", "response_format",
+      "safety_mode", "max_tokens", "stop_sequences", "temperature", "seed", "frequency_penalty",
+      "presence_penalty", "k", "p", "return_prompt", "logprobs", "tool_choice", "thinking", "priority"};
+  static constexpr std::string_view kTool[] = {"type", "function"};
+  static constexpr std::string_view kFunction[] = {"name", "description", "parameters"};
+  auto refuse = [](std::string_view name) {
+    fail("unknown field: parameter '" + std::string(name) +
+         "' is not a valid field. For proper usage, please refer to https://docs.cohere.com/reference/chat", 422);
+  };
+  if (std::string_view bad = unknown_field(req, kRequest); !bad.empty()) refuse(bad);
+  const json::value* tools = field(req, "tools");
+  if (!tools || !tools->is_array()) return;
+  for (const auto& t : tools->get_array()) {
+    if (!t.is_object()) continue;
+    if (std::string_view bad = unknown_field(t.get_object(), kTool); !bad.empty()) refuse(bad);
+    if (const json::value* f = field(t.get_object(), "function"); f && f->is_object())
+      if (std::string_view bad = unknown_field(f->get_object(), kFunction); !bad.empty()) refuse(bad);
+  }
+}
+
 CoherePrompt read_cohere(const json::object& req) {
+  check_cohere_fields(req);
   CoherePrompt p;
   const json::value* model = field(req, "model");
   if (!model || !model->is_string() || model->get_string().empty())
