@@ -201,6 +201,10 @@ json::object cohere_to_openai_response(const json::object& in, std::string_view 
   json::value calls;
   if (message)
     if (auto* tc = message->if_contains("tool_calls"); tc && tc->is_array() && !tc->get_array().empty()) calls = *tc;
+  // With tool calls, Cohere's text is its tool_plan (what the model says it
+  // will do): the content, as Anthropic's text before a tool_use is, and what
+  // openai_to_cohere_request sends back as tool_plan on the next turn.
+  if (message && text.empty() && !calls.is_null()) text = std::string(str(*message, "tool_plan"));
   msg["content"] = text.empty() && !calls.is_null() ? json::value(nullptr) : json::value(text);
   if (!calls.is_null()) msg["tool_calls"] = calls;
   if (!reasoning.empty()) msg["reasoning_content"] = std::move(reasoning);
@@ -240,6 +244,10 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
       else
         chunk(out, json::object{{"content", str(*content, "text")}});
     }
+  } else if (type == "tool-plan-delta") {
+    // The plan before tool calls: content, as in the whole answer.
+    if (message)
+      if (auto plan = str(*message, "tool_plan"); !plan.empty()) chunk(out, json::object{{"content", plan}});
   } else if (type == "tool-call-start" || type == "tool-call-delta") {
     const json::object* call = obj(message, "tool_calls");
     if (!call) return true;
@@ -277,7 +285,7 @@ bool CohereToOpenAIStream::feed(std::string_view event, std::string_view data, s
     out += "data: [DONE]\n\n";
     finished_ = true;
   }
-  // content-start/end, tool-plan-delta and citations carry nothing for the client.
+  // content-start/end and citations carry nothing for the client.
   return true;
 }
 

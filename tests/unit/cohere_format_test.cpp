@@ -142,7 +142,8 @@ TEST(CohereToOpenAI, TextToolCallsThinkingAndUsage) {
                                          "m");
   const auto& c = calls.at("choices").at(0).as_object();
   EXPECT_EQ(c.at("finish_reason").as_string(), "tool_calls");
-  EXPECT_TRUE(c.at("message").at("content").is_null());
+  // The plan is the content (as Anthropic's text before tool_use): not dropped.
+  EXPECT_EQ(c.at("message").at("content").as_string(), "I will look it up.");
   EXPECT_EQ(c.at("message").at("tool_calls").at(0).at("function").at("arguments").as_string(), R"({"location":"Toronto"})");
   EXPECT_EQ(calls.at("usage").at("prompt_tokens").as_int64(), 37);  // billed units when tokens are absent
 
@@ -167,17 +168,18 @@ TEST(CohereStream, TextThinkingToolsUsageAndDone) {
   feed("message-end", R"({"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":3,"output_tokens":5},"tokens":{"input_tokens":9,"output_tokens":5}}}})");
   EXPECT_TRUE(s.finished());
   auto data = data_of(out);
-  ASSERT_EQ(data.size(), 8u);
+  ASSERT_EQ(data.size(), 9u);
   EXPECT_EQ(json::parse(data[0]).at("id").as_string(), "29f14a5a");
   EXPECT_EQ(json::serialize(delta_of(data[0])), R"({"role":"assistant","content":""})");
   EXPECT_EQ(json::serialize(delta_of(data[1])), R"({"reasoning_content":"Hm."})");
   EXPECT_EQ(json::serialize(delta_of(data[2])), R"({"content":"Hello"})");
-  EXPECT_EQ(json::serialize(delta_of(data[3])),
+  EXPECT_EQ(json::serialize(delta_of(data[3])), R"({"content":"I will"})");  // the tool plan
+  EXPECT_EQ(json::serialize(delta_of(data[4])),
             R"({"tool_calls":[{"index":0,"id":"get_weather_x","type":"function","function":{"arguments":"","name":"get_weather"}}]})");
-  EXPECT_EQ(json::serialize(delta_of(data[4])), R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]})");
-  EXPECT_EQ(json::parse(data[5]).at("choices").at(0).at("finish_reason").as_string(), "tool_calls");
-  EXPECT_EQ(json::parse(data[6]).at("usage").at("prompt_tokens").as_int64(), 9);
-  EXPECT_EQ(data[7], "[DONE]");
+  EXPECT_EQ(json::serialize(delta_of(data[5])), R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]})");
+  EXPECT_EQ(json::parse(data[6]).at("choices").at(0).at("finish_reason").as_string(), "tool_calls");
+  EXPECT_EQ(json::parse(data[7]).at("usage").at("prompt_tokens").as_int64(), 9);
+  EXPECT_EQ(data[8], "[DONE]");
 }
 
 TEST(CohereStream, ErrorEndAndBadJsonFailTheStream) {
@@ -537,7 +539,7 @@ TEST(CohereStream, ParallelToolCallsOfTheDocs) {
             {"message-end", R"({"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":126,"output_tokens":84},"tokens":{"input_tokens":1589,"output_tokens":135}}}})"}},
            out);
   auto a = torii::testing::assemble(out);
-  EXPECT_EQ(a.text, "");  // the plan is not answer text
+  EXPECT_EQ(a.text, "I will use the query tools.");  // the plan is the content, as in a whole answer
   ASSERT_EQ(a.arguments.size(), 2u);
   EXPECT_EQ(a.arguments[0], R"({"day": "2023-09-29"})");
   EXPECT_EQ(a.arguments[1], R"({"category": "Electronics"})");
