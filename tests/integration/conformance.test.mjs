@@ -207,6 +207,65 @@ function toolHistory(surface, question, call, result) {
   ];
 }
 
+// The format the upstream is spoken to in: its own, except that OpenAI and
+// Azure get a Responses request as one (/v1/responses).
+const upstreamFormat = (surface, provider) =>
+  surface === 'responses' && ['openai', 'azure'].includes(provider) ? 'responses' : provider;
+
+// Where each provider's request carries the second turn of a tool
+// conversation (user, assistant call, tool result), by its documented shape:
+// the call's id as the assistant sent it, the id the result answers, and the
+// result's text. Gemini pairs by function name: its "ids" are names.
+function upstreamToolTurn(provider, body) {
+  switch (provider) {
+    case 'responses':
+      return { call: body.input[1].call_id, answers: body.input[2].call_id, result: body.input[2].output };
+    case 'openai': case 'azure':
+      return { call: body.messages[1].tool_calls[0].id, answers: body.messages[2].tool_call_id, result: body.messages[2].content };
+    case 'cohere':
+      return { call: body.messages[1].tool_calls[0].id, answers: body.messages[2].tool_call_id,
+        result: typeof body.messages[2].content === 'string' ? body.messages[2].content : body.messages[2].content[0].text };
+    case 'anthropic': {
+      const use = body.messages[1].content.find((b) => b.type === 'tool_use');
+      const res = body.messages[2].content.find((b) => b.type === 'tool_result');
+      return { call: use.id, answers: res.tool_use_id,
+        result: typeof res.content === 'string' ? res.content : res.content[0].text };
+    }
+    case 'bedrock': {
+      const use = body.messages[1].content.find((b) => b.toolUse).toolUse;
+      const res = body.messages[2].content.find((b) => b.toolResult).toolResult;
+      return { call: use.toolUseId, answers: res.toolUseId, result: res.content[0].text };
+    }
+    case 'gemini': {
+      const fc = body.contents[1].parts.find((p) => p.functionCall).functionCall;
+      const fr = body.contents[2].parts.find((p) => p.functionResponse).functionResponse;
+      return { call: fc.name, answers: fr.name, result: fr.response.content };
+    }
+    default: throw new Error(`no tool-turn path for ${provider}`);
+  }
+}
+
+// Where each provider's request carries the image of a user message (text first, then the image).
+function upstreamImage(provider, body) {
+  switch (provider) {
+    case 'responses': return body.input[0].content[1].image_url;
+    case 'openai': case 'azure': case 'cohere': return body.messages[0].content[1].image_url.url;
+    case 'anthropic': {
+      const src = body.messages[0].content[1].source;
+      return `data:${src.media_type};${src.type},${src.data}`;
+    }
+    case 'gemini': {
+      const d = body.contents[0].parts[1].inlineData;
+      return `data:${d.mimeType};base64,${d.data}`;
+    }
+    case 'bedrock': {
+      const img = body.messages[0].content[1].image;
+      return `data:image/${img.format};base64,${img.source.bytes}`;
+    }
+    default: throw new Error(`no image path for ${provider}`);
+  }
+}
+
 describe('conformance matrix', () => {
   let mock; let torii;
   const results = {};
@@ -230,6 +289,11 @@ describe('conformance matrix', () => {
       assert.equal(r.status, 200, r.text);
       reference[name] = { text: r.json.choices[0].message.content, usage: r.json.usage };
     }
+    const call = await postJson(`${mock.v1}/chat/completions`,
+      { model: 'ref', messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools: [TOOL] },
+      { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(call.status, 200, call.text);
+    reference.call = call.json.choices[0].message.tool_calls[0];
   });
 
   after(async () => {
@@ -275,9 +339,9 @@ describe('conformance matrix', () => {
           const r = await ask(torii, surface, model, { text: 'What is the weather in Paris?', tools: true, stream });
           assert.equal(r.finish, 'tool_calls', `stream=${stream}`);
           assert.equal(r.calls.length, 1, `stream=${stream}`);
-          assert.equal(r.calls[0].name, 'get_weather');
-          assert.equal(typeof r.calls[0].args.city, 'string');
-          assert.ok(r.calls[0].id.length > 0, 'tool call id missing');
+          assert.equal(r.calls[0].name, reference.call.function.name);
+          assert.deepEqual(r.calls[0].args, JSON.parse(reference.call.function.arguments), `stream=${stream}`);
+          assert.match(r.calls[0].id, /^[A-Za-z0-9_-]{8,}$/, 'tool call id');
         }
       });
 
@@ -289,14 +353,18 @@ describe('conformance matrix', () => {
         const second = await ask(torii, surface, model, { text: question, tools: true, history });
         assert.match(second.text, /Snow, -3 C/);
         assert.equal(second.finish, 'stop');
-        // The id travelled upstream with the result (Gemini matches by function name instead).
-        if (provider !== 'gemini') assert.ok((await mockStats(mock)).last_request.body.includes(call.id), 'tool call id lost upstream');
+        // The call and the result the upstream got, at their documented places: the
+        // client's id on both (Gemini pairs by function name instead).
+        const turn = upstreamToolTurn(upstreamFormat(surface, provider), JSON.parse((await mockStats(mock)).last_request.body));
+        const id = provider === 'gemini' ? call.name : call.id;
+        assert.deepEqual(turn, { call: id, answers: id, result: 'Snow, -3 C' });
       });
 
       cell('image input', async () => {
         const r = await ask(torii, surface, model, { text: 'Describe this image', image: true });
         assert.equal(r.text, reference.image.text);
-        assert.ok((await mockStats(mock)).last_request.body.includes(PNG), 'image bytes did not reach the upstream');
+        const body = JSON.parse((await mockStats(mock)).last_request.body);
+        assert.equal(upstreamImage(upstreamFormat(surface, provider), body), `data:image/png;base64,${PNG}`);
       });
 
       cell('usage', async () => {
