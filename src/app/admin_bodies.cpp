@@ -120,6 +120,31 @@ std::optional<Answer> check_policy(const store::PolicyColumns& p) {
   return std::nullopt;
 }
 
+namespace {
+
+// The fields keys and entities (teams, users) share: the policy columns,
+// metadata and blocked. False when `key` is none of them; `error` is set
+// when it is one and its value is refused.
+bool apply_shared_field(const std::string& key, const json::value& v, store::PolicyColumns& policy,
+                        std::string& metadata_json, bool& blocked, std::optional<Answer>& error) {
+  auto bad = [&](const std::string& what) { return error_answer(400, key + ": " + what, "invalid_request", key); };
+  if (is_policy_field(key)) {
+    error = apply_policy_field(key, v, policy);
+  } else if (key == "metadata") {
+    if (!v.is_object()) error = bad("expected a JSON object");
+    else if (!finite_numbers(v)) error = bad("numbers must be within a double's range");
+    else metadata_json = json::serialize(v);
+  } else if (key == "blocked") {
+    if (!v.is_bool()) error = bad("expected true or false");
+    else blocked = v.as_bool();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Answer> apply_key_body(const json::object& body, store::KeyRow& row, const MemberCheck& member) {
   for (const auto& kv : body) {
     const std::string key(kv.key());
@@ -143,21 +168,14 @@ std::optional<Answer> apply_key_body(const json::object& body, store::KeyRow& ro
       if (auto e = optional_text(dest, 256)) return e;
       if (dest.empty()) continue;
       if (auto e = member(key, dest)) return e;
-    } else if (is_policy_field(key)) {
-      if (auto e = apply_policy_field(key, v, row.policy)) return e;
+    } else if (std::optional<Answer> e; apply_shared_field(key, v, row.policy, row.metadata_json, row.blocked, e)) {
+      if (e) return e;
     } else if (key == "tags") {
       if (!v.is_array()) return bad("expected a list of strings");
       for (const auto& item : v.as_array())
         if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 256)
           return bad("expected a list of non-empty strings (at most 256 characters each)");
       row.tags_json = json::serialize(v);
-    } else if (key == "metadata") {
-      if (!v.is_object()) return bad("expected a JSON object");
-      if (!finite_numbers(v)) return bad("numbers must be within a double's range");
-      row.metadata_json = json::serialize(v);
-    } else if (key == "blocked") {
-      if (!v.is_bool()) return bad("expected true or false");
-      row.blocked = v.as_bool();
     } else if (key == "expires_at") {
       if (v.is_null()) {
         row.expires_at_us.reset();
@@ -186,15 +204,8 @@ std::optional<Answer> apply_entity_body(const json::object& body, store::EntityR
       } else {
         row.name = std::string(v.as_string());
       }
-    } else if (is_policy_field(key)) {
-      if (auto e = apply_policy_field(key, v, row.policy)) return e;
-    } else if (key == "metadata") {
-      if (!v.is_object()) return bad("expected a JSON object");
-      if (!finite_numbers(v)) return bad("numbers must be within a double's range");
-      row.metadata_json = json::serialize(v);
-    } else if (key == "blocked") {
-      if (!v.is_bool()) return bad("expected true or false");
-      row.blocked = v.as_bool();
+    } else if (std::optional<Answer> e; apply_shared_field(key, v, row.policy, row.metadata_json, row.blocked, e)) {
+      if (e) return e;
     } else {
       return bad("unknown field");
     }

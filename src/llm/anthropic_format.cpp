@@ -13,16 +13,6 @@ using namespace get;
 
 namespace {
 
-// Text of an OpenAI content value (string or parts), for roles that only take text.
-std::string text_of(const json::value& content) {
-  if (content.is_string()) return std::string(content.get_string());
-  std::string out;
-  if (content.is_array())
-    for (const auto& p : content.get_array())
-      if (p.is_object() && str(p.get_object(), "type") == "text") out += str(p.get_object(), "text");
-  return out;
-}
-
 // OpenAI image_url -> Anthropic image source (data URL -> base64, else url).
 json::object image_block(const json::object& part) {
   json::object block{{"type", "image"}};

@@ -20,6 +20,7 @@ using get::integer;
 using get::now_seconds;
 using get::obj;
 using get::str;
+using get::text_of;
 
 // Converse counts cached prompt tokens apart from inputTokens; OpenAI's
 // prompt_tokens includes them.
@@ -30,17 +31,6 @@ json::object usage_from(const json::object* usage) {
   json::object u{{"prompt_tokens", prompt}, {"completion_tokens", out}, {"total_tokens", prompt + out}};
   if (cache_read || cache_write) u["prompt_tokens_details"] = json::object{{"cached_tokens", cache_read}};
   return u;
-}
-
-// Text of a string or of the text parts of an array.
-std::string text_of(const json::value* content) {
-  if (!content) return {};
-  if (content->is_string()) return std::string(content->get_string());
-  std::string text;
-  if (content->is_array())
-    for (const auto& p : content->get_array())
-      if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
-  return text;
 }
 
 // "data:image/png;base64,AAAA" -> {image: {format: png, source: {bytes: AAAA}}}.

@@ -52,16 +52,6 @@ std::string_view unsupported_part(const json::value& content) {
   return {};
 }
 
-// The text of OpenAI content (a string or text parts), for Cohere's string fields.
-std::string text_of(const json::value& content) {
-  if (content.is_string()) return std::string(content.get_string());
-  std::string text;
-  if (content.is_array())
-    for (const auto& p : content.get_array())
-      if (p.is_object() && str(p.get_object(), "type") == "text") text += str(p.get_object(), "text");
-  return text;
-}
-
 }  // namespace
 
 std::string openai_finish_from_cohere(std::string_view r) {

@@ -41,16 +41,6 @@ std::string base64(const unsigned char* data, size_t size) {
   return out;
 }
 
-// Text of an OpenAI content value (string or parts), for roles that only take text.
-std::string text_of(const json::value& content) {
-  if (content.is_string()) return std::string(content.get_string());
-  std::string out;
-  if (content.is_array())
-    for (const auto& p : content.get_array())
-      if (p.is_object() && str(p.get_object(), "type") == "text") out += str(p.get_object(), "text");
-  return out;
-}
-
 // Gemini wants a concrete MIME type for a file it fetches; the URL's
 // extension is the only hint an OpenAI request carries.
 std::string mime_from_url(std::string_view url, std::string_view fallback) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <boost/json/array.hpp>
@@ -53,7 +54,18 @@ inline const boost::json::array* arr(const boost::json::object& o, std::string_v
   return v && v->is_array() ? &v->get_array() : nullptr;
 }
 
-// `created` timestamps of translated answers.
+// The text of OpenAI message content (a string, or the text of its text
+// parts), for provider fields that only take text.
+inline std::string text_of(const boost::json::value& content) {
+  if (content.is_string()) return std::string(content.get_string());
+  std::string out;
+  if (content.is_array())
+    for (const auto& p : content.get_array())
+      if (p.is_object() && str(p.get_object(), "type") == "text") out += str(p.get_object(), "text");
+  return out;
+}
+inline std::string text_of(const boost::json::value* content) { return content ? text_of(*content) : std::string(); }
+
 // Whether an OpenAI request asks for stream usage (stream_options.include_usage).
 inline bool wants_stream_usage(const boost::json::object& openai) {
   const auto* so = obj(openai, "stream_options");
@@ -61,6 +73,7 @@ inline bool wants_stream_usage(const boost::json::object& openai) {
   return iu && iu->is_bool() && iu->get_bool();
 }
 
+// `created` timestamps of translated answers.
 inline int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
