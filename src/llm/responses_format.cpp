@@ -175,6 +175,17 @@ json::array responses_input_items(const json::object& request, std::string_view 
   return items;
 }
 
+std::string response_id_of_item(std::string_view item_id) {
+  const size_t underscore = item_id.find('_');
+  if (underscore == std::string_view::npos) return {};
+  std::string_view rest = item_id.substr(underscore + 1);
+  constexpr size_t kUnique = 48, kIndex = 2;  // new_response_id's 48 hex digits, item_id's index
+  if (rest.size() != kUnique + kIndex) return {};
+  for (char c : rest)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  return "resp_" + std::string(rest.substr(0, kUnique));
+}
+
 json::object responses_to_chat_request(const json::object& req, const json::array& items, ResponsesRefusal& refusal) {
   json::object out;
   out["model"] = str(req, "model");

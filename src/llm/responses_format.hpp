@@ -31,6 +31,12 @@ struct ResponsesRefusal {
 boost::json::array responses_input_items(const boost::json::object& request, std::string_view id_seed,
                                          ResponsesRefusal& refusal);
 
+// The response an item id of Torii's belongs to: an item's id is a prefix
+// (msg_, fc_, fco_, rs_, item_), its response id's unique part and a 2-digit
+// index, so an item_reference can be resolved from the stored response.
+// "" when `item_id` is not one of those.
+std::string response_id_of_item(std::string_view item_id);
+
 // The canonical chat request for `request`, whose conversation so far
 // (earlier turns' input and output items, then this request's) is `items`.
 // Fields only OpenAI can serve (built-in tools, logprobs, background...)

@@ -244,11 +244,48 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
   }
   const std::string id = new_response_id(c.router.rng);
   llm::ResponsesRefusal bad;
-  json::array own = llm::responses_input_items(*request, std::string_view(id).substr(5, 40), bad);
+  json::array own = llm::responses_input_items(*request, std::string_view(id).substr(5), bad);
   if (bad.refused()) {
     ApiError e = make_error(400, bad.message, "invalid_request_error", bad.param);
     co_await send_error(ex, e);
     co_return;
+  }
+  // item_reference items naming what Torii answered earlier (clients such as
+  // the Vercel AI SDK send them instead of the item): the item itself, from
+  // the stored response, so every target gets it. Others are left for an
+  // OpenAI target to resolve (or refused when the target is translated).
+  bool resolved_references = false;
+  for (size_t i = 0; i < own.size(); ++i) {
+    json::object& item = own[i].as_object();
+    if (llm::get::str(item, "type") != "item_reference") continue;
+    const std::string ref(llm::get::str(item, "id"));
+    const std::string owner_id = llm::response_id_of_item(ref);
+    if (owner_id.empty()) continue;
+    auto fetching = ResponseArchive::instance().get(c.store, owner_id);
+    ArchiveAnswer found = co_await std::move(fetching);
+    if (!found.ok) {
+      ApiError e = store_failed(found.error);
+      co_await send_error(ex, e);
+      co_return;
+    }
+    const json::object* referenced = nullptr;
+    json::value stored_in, stored_out;
+    if (found.found && found.row->owner == c.request.key_id) {
+      json::error_code ec;
+      stored_out = json::parse(found.row->response_json, ec);
+      stored_in = json::parse(found.row->input_items_json, ec);
+      auto find_in = [&](const json::value* list) {
+        if (list && list->is_array())
+          for (const auto& candidate : list->get_array())
+            if (candidate.is_object() && llm::get::str(candidate.get_object(), "id") == ref)
+              referenced = &candidate.get_object();
+      };
+      if (stored_out.is_object()) find_in(stored_out.get_object().if_contains("output"));
+      if (!referenced) find_in(&stored_in);
+    }
+    if (!referenced) continue;  // not one of ours after all
+    own[i] = *referenced;
+    resolved_references = true;
   }
   for (auto& item : own) items.push_back(std::move(item));
 
@@ -285,11 +322,12 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
   in.model = model;
   in.endpoint = providers::Endpoint::chat;
   in.stream = stream;
-  // OpenAI targets get the request as sent; with previous_response_id,
-  // the earlier turns inlined instead (Torii holds the conversation).
+  // OpenAI targets get the request as sent; with previous_response_id or
+  // references to Torii's items, the conversation inlined instead (Torii
+  // holds it).
   llm::RequestScan native_scan;
   if (native_allowed) {
-    if (previous_id.empty()) {
+    if (previous_id.empty() && !resolved_references) {
       in.native_body = std::make_shared<const std::string>(std::move(body));
     } else {
       json::object inlined = *request;

@@ -110,6 +110,34 @@ describe('Responses API through the openai SDK', () => {
     });
   }
 
+  it('item_reference items naming earlier output are resolved from the store for translated targets', async () => {
+    // (Cohere states a plan before its call: a message item and a function_call item.)
+    const first = await client.responses.create({ model: 'cohere', input: 'What is the weather in Rome?', tools: [WEATHER] });
+    const [plan, call] = first.output;
+    assert.deepEqual([plan.type, call.type], ['message', 'function_call']);
+    const second = await client.responses.create({
+      model: 'anthropic', tools: [WEATHER],
+      input: [
+        { role: 'user', content: 'What is the weather in Rome?' },
+        { type: 'item_reference', id: plan.id },
+        { type: 'item_reference', id: call.id },
+        { type: 'function_call_output', call_id: call.call_id, output: 'Hail, 4 degrees' },
+      ],
+    });
+    assert.match(second.output_text, /^Mock reply to tool result: .*Hail, 4 degrees/);
+    // The upstream got the referenced items themselves: the plan as assistant text, then the call.
+    const sent = JSON.parse((await mockStats(mock)).last_request.body);
+    const assistant = sent.messages[1];
+    assert.equal(assistant.role, 'assistant');
+    assert.deepEqual(assistant.content.map((b) => b.type), ['text', 'tool_use']);
+    assert.equal(assistant.content[0].text, plan.content[0].text);
+    assert.equal(assistant.content[1].id, call.call_id);
+    // Another key's items are not found: its references stay references, refused for a translated target.
+    const other = new OpenAI({ apiKey: 'k-other', baseURL: torii.v1, maxRetries: 0 });
+    await assert.rejects(other.responses.create({ model: 'anthropic', input: [{ type: 'item_reference', id: plan.id }] }),
+      (e) => e.status === 400 && /item_reference/.test(e.message));
+  });
+
   it('a conversation moves across providers: OpenAI, then Anthropic, then Gemini', async () => {
     const a = await client.responses.create({ model: 'openai', input: 'My name is Ada' });
     const b = await client.responses.create({ model: 'anthropic', previous_response_id: a.id, input: 'Who am I' });

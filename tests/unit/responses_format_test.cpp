@@ -210,3 +210,18 @@ TEST(ResponsesForOpenAI, IdsAndUnencryptedReasoningAreTakenOut) {
   EXPECT_EQ(out[1].at("id"), "rs_t");
   EXPECT_FALSE(out[2].as_object().contains("status"));
 }
+
+TEST(ResponsesItemIds, NameTheResponseTheyBelongTo) {
+  const std::string unique(48, 'a');
+  EXPECT_EQ(response_id_of_item("msg_" + unique + "01"), "resp_" + unique);
+  EXPECT_EQ(response_id_of_item("fco_" + unique + "0f"), "resp_" + unique);
+  // OpenAI's own ids (48 digits, no index), other shapes and non-hex digits are not Torii's.
+  EXPECT_EQ(response_id_of_item("msg_" + unique), "");
+  EXPECT_EQ(response_id_of_item("msg_" + std::string(49, 'a') + "g"), "");
+  EXPECT_EQ(response_id_of_item("nounderscore"), "");
+  // Input and output items of one response share its unique part.
+  torii::llm::ResponsesRefusal bad;
+  auto items = responses_input_items(json::parse(R"({"input":"hi"})").as_object(), unique, bad);
+  ASSERT_FALSE(bad.refused());
+  EXPECT_EQ(response_id_of_item(items.at(0).at("id").as_string()), "resp_" + unique);
+}
