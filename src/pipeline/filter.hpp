@@ -15,6 +15,7 @@
 namespace torii::pipeline {
 
 struct RequestContext;
+struct FilterState;
 
 class Filter {
  public:

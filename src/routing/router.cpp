@@ -500,8 +500,11 @@ class RequestRouter {
     // A complete answer's cost is known before it goes out; a stream's only
     // at its end (it rides on the usage record, not on a header).
     if (answer->usage_known_before_delivery()) {
-      if (auto cost = with_lost_hedges(llm::cost_usd(answer->usage(), t.price)))
-        ex_.response_headers.add("x-torii-cost-usd", llm::format_cost(*cost));
+      // Known to the filters before the answer goes out too: the cache
+      // stores a whole answer, with its usage and cost, before writing it.
+      ex_.usage = answer->usage();
+      ex_.cost_usd = with_lost_hedges(llm::cost_usd(ex_.usage, t.price));
+      if (ex_.cost_usd) ex_.response_headers.add("x-torii-cost-usd", llm::format_cost(*ex_.cost_usd));
     }
     co_await answer->deliver(ex_);
     ex_.route.upstream_end = Clock::now();

@@ -38,6 +38,7 @@ struct CacheState final : pipeline::FilterState {
   bool store = false;   // its answer is to be stored
   bool hit = false;
   bool too_large = false;
+  bool kept = false;    // stored (or refused for good): once per request
   uint32_t ttl_s = 0;
   uint64_t max_bytes = 0;
   std::string body;     // a JSON answer as it went out
@@ -324,16 +325,26 @@ void CacheFilter::on_chunk(pipeline::RequestContext& ctx, std::string_view data)
   }
   if (st->body.size() + data.size() > st->max_bytes) st->too_large = true;
   else st->body.append(data);
+  // A whole answer passes in one piece, its usage and cost already known:
+  // stored before it is written, so the client's next request finds it on
+  // any connection and any worker.
+  if (!ctx.streamed && !st->too_large) keep(ctx, *st, true);
 }
 
 void CacheFilter::on_complete(pipeline::RequestContext& ctx) const {
-  CacheState* st = state_of(ctx, index_);
-  if (!st || !st->store || st->hit || st->too_large || st->key.empty()) return;
+  // A stream (stored once it is over), or what on_chunk did not store.
+  if (CacheState* st = state_of(ctx, index_)) keep(ctx, *st, ctx.answered);
+}
+
+void CacheFilter::keep(pipeline::RequestContext& ctx, pipeline::FilterState& state, bool whole_body) const {
+  auto* st = static_cast<CacheState*>(&state);
+  if (st->kept || !st->store || st->hit || st->too_large || st->key.empty()) return;
   // Only a whole, successful answer: never an error, a cut stream or a
   // cancelled request. (A stream is whole when its collector saw it end.)
   if (ctx.status != 200 || ctx.client_gone || !ctx.ex.route.error_code.empty()) return;
-  if (!st->collector && !ctx.answered) return;
+  if (!st->collector && !whole_body) return;
   if (ctx.ex.route.provider.empty()) return;  // not from a provider
+  st->kept = true;
   auto a = std::make_shared<CachedAnswer>();
   if (st->collector) {
     a->body = st->collector->answer(ctx.ex.usage);

@@ -40,6 +40,9 @@ class CacheFilter final : public pipeline::Filter {
   bool enabled() const { return enabled_; }
 
  private:
+  // Stores the request's answer once it is whole (`whole_body`: a buffered
+  // answer has all passed; a stream is whole when its collector saw it end).
+  void keep(pipeline::RequestContext& ctx, pipeline::FilterState& state, bool whole_body) const;
   const Settings& settings_for(const routing::Model* model) const;
   boost::asio::awaitable<void> serve(pipeline::RequestContext& ctx, const pipeline::Lookup& l,
                                      const CachedAnswer& a, bool stream_usage) const;
