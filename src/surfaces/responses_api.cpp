@@ -131,6 +131,19 @@ class ResponseCapture final : public providers::OutputTap {
   bool holding_ = false;  // kept, not yet stored
 };
 
+// A stored response's conversation: its input items, then its output items.
+json::array conversation_of(const store::ResponseRow& row) {
+  json::error_code ec;
+  json::value in = json::parse(row.input_items_json, ec);
+  json::value out = json::parse(row.response_json, ec);
+  json::array items;
+  if (in.is_array()) items = std::move(in.get_array());
+  if (out.is_object())
+    if (auto* o = out.get_object().if_contains("output"); o && o->is_array())
+      for (auto& item : o->get_array()) items.push_back(std::move(item));
+  return items;
+}
+
 std::string new_response_id(std::mt19937_64& rng) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string id = "resp_";
@@ -234,13 +247,7 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
       co_await send_error(ex, e);
       co_return;
     }
-    json::error_code ec;
-    json::value in = json::parse(earlier.row->input_items_json, ec);
-    json::value out = json::parse(earlier.row->response_json, ec);
-    if (in.is_array()) items = std::move(in.get_array());
-    if (out.is_object())
-      if (auto* o = out.get_object().if_contains("output"); o && o->is_array())
-        for (auto& item : o->get_array()) items.push_back(std::move(item));
+    items = conversation_of(*earlier.row);
   }
   const std::string id = new_response_id(c.router.rng);
   llm::ResponsesRefusal bad;
@@ -268,24 +275,16 @@ boost::asio::awaitable<void> responses_create(ResponsesContext c, std::string bo
       co_await send_error(ex, e);
       co_return;
     }
-    const json::object* referenced = nullptr;
-    json::value stored_in, stored_out;
-    if (found.found && found.row->owner == c.request.key_id) {
-      json::error_code ec;
-      stored_out = json::parse(found.row->response_json, ec);
-      stored_in = json::parse(found.row->input_items_json, ec);
-      auto find_in = [&](const json::value* list) {
-        if (list && list->is_array())
-          for (const auto& candidate : list->get_array())
-            if (candidate.is_object() && llm::get::str(candidate.get_object(), "id") == ref)
-              referenced = &candidate.get_object();
-      };
-      if (stored_out.is_object()) find_in(stored_out.get_object().if_contains("output"));
-      if (!referenced) find_in(&stored_in);
-    }
-    if (!referenced) continue;  // not one of ours after all
-    own[i] = *referenced;
-    resolved_references = true;
+    if (!found.found || found.row->owner != c.request.key_id) continue;
+    // From the last item back: output items first, since an input item and
+    // an output item of one response can share an id (both count from 0).
+    json::array conversation = conversation_of(*found.row);
+    for (auto it = conversation.rbegin(); it != conversation.rend(); ++it)
+      if (it->is_object() && llm::get::str(it->get_object(), "id") == ref) {
+        own[i] = std::move(*it);
+        resolved_references = true;
+        break;
+      }  // not found: not one of ours after all
   }
   for (auto& item : own) items.push_back(std::move(item));
 
