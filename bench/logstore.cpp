@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "filters/logging/log_query.hpp"
-#include "filters/logging/log_store.hpp"
+#include "filters/logging/sqlite_log_store.hpp"
 
 using namespace torii::filters::logging;
 using Clock = std::chrono::steady_clock;
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = dir + "/torii.db";
-  LogStore store;
+  SqliteLogStore store;
   std::string error;
   if (!store.open(db, error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     int status = 0;
     for (int run = 0; run < 5; ++run) {
       const auto t = Clock::now();
-      QueryAnswer a = queries[i].spend ? spend_report(db, queries[i].query) : list_logs(db, queries[i].query);
+      QueryAnswer a = queries[i].spend ? spend_report({db}, queries[i].query) : list_logs({db}, queries[i].query);
       times.push_back(ms_since(t));
       status = a.status;
     }

@@ -30,7 +30,7 @@
 #include <cmath>
 
 #include "app/admin_bodies.hpp"
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 #include "fuzz.hpp"
 #include "governance/budget_period.hpp"
 

@@ -97,7 +97,7 @@ boost::asio::awaitable<void> Gateway::admin_log_query(pipeline::RequestContext& 
     co_return;
   }
   // What was answered before this call is in the log when it is read.
-  const std::string database = writer->settings().database;
+  const store::StoreLocation database = writer->settings().where;
   const std::string query(ctx.request.query());
   const std::string path(ctx.request.path());
   auto run = [writer, database, query, path, which]() -> boost::asio::awaitable<filters::logging::QueryAnswer> {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <iterator>
 
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 #include "governance/budget_period.hpp"
 
 namespace torii::app {

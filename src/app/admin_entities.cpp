@@ -7,7 +7,7 @@
 #include "app/admin_policy.hpp"
 #include "core/clock.hpp"
 #include "filters/auth/virtual_keys.hpp"
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 
 namespace torii::app {
 

@@ -7,7 +7,7 @@
 #include "core/clock.hpp"
 #include "core/hex.hpp"
 #include "filters/auth/virtual_keys.hpp"
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 
 namespace torii::app {
 

@@ -6,7 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/hex.hpp"
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 #include "governance/ledger.hpp"
 #include "governance/money.hpp"
 

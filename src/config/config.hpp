@@ -113,7 +113,7 @@ struct StoreConfig {
   // How long a reservation or an in-flight slot in Redis outlives a node
   // that died holding it (and a request that runs longer).
   uint32_t reservation_lease_s = 900;
-  // postgresql://...: keys, teams, users and the spend ledger shared by every node ("" = the SQLite file).
+  // postgresql://...: keys, teams, users, the spend ledger and the request log shared by every node ("" = the SQLite file).
   std::string postgres;
 };
 

@@ -1,15 +1,17 @@
 // The request log: one row per request on the API surfaces (answered,
 // refused, failed, cancelled), attribution, bodies with redaction, the admin
 // query and spend API, SIGTERM flush, restart, and a store outage that loses
-// nothing (the database held by another process's exclusive lock).
+// nothing (the database held by another process's exclusive lock). The
+// first suite runs twice: on the SQLite file and on a real PostgreSQL
+// (store.postgres); request-log-postgres.test.mjs has what only PostgreSQL does.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   startMock, startTorii, stopAllOf, postJson, postStream, readSSE, http, chatBody, waitFor, writeConfig,
-  fallbackFixture, metricValue,
+  fallbackFixture, metricValue, startPostgres,
 } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm' };
@@ -39,8 +41,8 @@ function baseConfig(good, bad, extra = {}) {
   };
 }
 
-describe('request log', () => {
-  let good; let bad; let slow; let torii;
+for (const store of ['sqlite', 'postgres']) describe(`request log (${store})`, () => {
+  let good; let bad; let slow; let torii; let pg;
   before(async () => {
     good = await startMock();
     bad = await startMock(['--fail-status', '503']);
@@ -48,9 +50,13 @@ describe('request log', () => {
     const cfg = baseConfig(good, bad);
     cfg.providers.push({ name: 'slowp', type: 'openai', base_url: slow.v1, api_key: 'k' });
     cfg.models.push({ name: 'slow', targets: [{ provider: 'slowp', model: 'gpt-4o-mini' }] });
+    if (store === 'postgres') {
+      pg = await startPostgres();
+      cfg.store = { postgres: pg.url };
+    }
     torii = await startTorii(cfg);
-  }, { timeout: 30_000 });
-  after(async () => { await stopAllOf(torii, good, bad, slow); }, { timeout: 30_000 });
+  }, { timeout: 60_000 });
+  after(async () => { await stopAllOf(torii, good, bad, slow, pg); }, { timeout: 30_000 });
 
   it('logs an answered request with its timings, route, usage and cost', async () => {
     const r = await postJson(`${torii.v1}/chat/completions`, chatBody('mini', 'log this one'), { headers: { ...KEY, 'x-request-id': 'log-answered-1' } });
@@ -159,8 +165,12 @@ describe('request log', () => {
     assert.match(row.response_body, /"choices"/);
     // Neither the client's key nor the provider's appears anywhere in the store.
     const dir = path.join(torii.dir, 'torii-data');
-    for (const f of ['torii.db', 'torii.db-wal'].map((n) => path.join(dir, n)).filter(existsSync)) {
-      const bytes = readFileSync(f).toString('latin1');
+    const stored = store === 'postgres'
+      ? [['the PostgreSQL dump', spawnSync('pg_dump', [pg.url, '--data-only'], { encoding: 'utf8' }).stdout]]
+      : ['torii.db', 'torii.db-wal'].map((n) => path.join(dir, n)).filter(existsSync)
+        .map((f) => [f, readFileSync(f).toString('latin1')]);
+    assert.ok(stored.some(([, bytes]) => bytes.includes('[EMAIL]')), 'the bodies are in what is read');
+    for (const [f, bytes] of stored) {
       assert.ok(!bytes.includes('user-key'), `${f} holds the client key`);
       assert.ok(!bytes.includes('sk-upstream-secret'), `${f} holds the provider key`);
     }

@@ -7,7 +7,7 @@
 #include "config/section.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 #include "governance/budget_period.hpp"
 #include "governance/ledger.hpp"
 

@@ -15,16 +15,6 @@ namespace {
 constexpr int kMaxLimit = 1000;
 constexpr int kDefaultLimit = 50;
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = unsigned(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + int64_t(doe) - 719468;
-}
-
-
 constexpr const char* kColumns =
     "r.id, r.request_id, r.start_us, r.duration_ms, r.ttft_ms, r.upstream_ms, r.surface, r.method, r.path, r.model, "
     "r.provider, r.upstream_model, r.fallback_model, r.attempts, r.status, r.error_code, r.cancelled, r.streamed, "
@@ -34,7 +24,7 @@ constexpr const char* kColumns =
 // The index of the first column after kColumns.
 constexpr int kAfterColumns = 36;
 
-json::object row_json(const store::Statement& st) {
+json::object row_json(const LogRows& st) {
   json::object o;
   o["request_id"] = st.text(1);
   o["start_time"] = format_time(st.int64(2));
@@ -91,83 +81,7 @@ json::object row_json(const store::Statement& st) {
 
 }  // namespace
 
-std::string format_time(int64_t us) {
-  int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
-  int64_t micros = us - secs * 1'000'000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t rem = secs - days * 86400;
-  // civil_from_days
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = unsigned(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = int64_t(yoe) + era * 400 + (m <= 2);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m, d,
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(micros));
-  return buf;
-}
-
-bool parse_time(std::string_view s, int64_t& out_us) {
-  int64_t secs;
-  if (parse_int(s, secs)) {
-    if (secs < 0 || secs > 253402300799) return false;
-    out_us = secs * 1'000'000;
-    return true;
-  }
-  auto num = [&](size_t at, size_t len, int& v) {
-    if (at + len > s.size()) return false;
-    v = 0;
-    for (size_t i = at; i < at + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!num(0, 4, y) || s.size() < 10 || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d)) return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
-  int64_t micros = 0, offset = 0;
-  if (s.size() > 10) {
-    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !num(11, 2, h) || s.size() < 19 || s[13] != ':' ||
-        !num(14, 2, mi) || s[16] != ':' || !num(17, 2, se))
-      return false;
-    if (h > 23 || mi > 59 || se > 60) return false;
-    size_t i = 19;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      int64_t scale = 100000;
-      size_t digits = 0;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-        if (scale > 0) micros += (s[i] - '0') * scale;
-        scale /= 10;
-        ++i;
-        ++digits;
-      }
-      if (digits == 0) return false;
-    }
-    if (i >= s.size()) return false;
-    if (s[i] == 'Z' || s[i] == 'z') {
-      if (i + 1 != s.size()) return false;
-    } else if (s[i] == '+' || s[i] == '-') {
-      int oh, om;
-      if (s.size() != i + 6 || !num(i + 1, 2, oh) || s[i + 3] != ':' || !num(i + 4, 2, om)) return false;
-      offset = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
-    } else {
-      return false;
-    }
-  }
-  const int64_t t = days_from_civil(y, unsigned(mo), unsigned(d)) * 86400 + h * 3600 + mi * 60 + se - offset;
-  out_us = t * 1'000'000 + micros;
-  return true;
-}
-
-QueryAnswer list_logs(const std::string& database, std::string_view query_string) {
+QueryAnswer list_logs(const store::StoreLocation& where, std::string_view query_string) {
   const auto q = parse_query(query_string);
   static const std::vector<std::string> known = {"since", "until", "key", "team", "user", "model", "provider",
                                                  "status", "tag", "cache", "session", "limit", "cursor"};
@@ -196,19 +110,18 @@ QueryAnswer list_logs(const std::string& database, std::string_view query_string
     f.where += "))";
   }
   QueryAnswer answer;
-  store::Database db;
-  if (!open_reader(database, db, answer)) return answer;
+  std::unique_ptr<LogReader> db = open_log_reader(where, answer);
+  if (!db) return answer;
   // Newest first; one more row than asked tells whether there is a next page.
   const std::string sql = std::string("SELECT ") + kColumns + " FROM requests r" + f.where +
                           " ORDER BY r.start_us DESC, r.id DESC LIMIT " + std::to_string(limit + 1);
-  store::Statement st;
-  std::string err;
-  if (!db.prepare(sql, st, err)) return store_failure(db);
-  f.bind(st);
+  std::unique_ptr<LogRows> rows = db->query(sql, f.binds);
+  if (!rows) return store_failure(*db);
+  const LogRows& st = *rows;
   json::array data;
   int64_t last_id = 0, last_start = 0;
   bool more = false;
-  while (st.step()) {
+  while (rows->next()) {
     if (int64_t(data.size()) == limit) {
       more = true;
       break;
@@ -217,7 +130,7 @@ QueryAnswer list_logs(const std::string& database, std::string_view query_string
     last_start = st.int64(2);
     data.push_back(row_json(st));
   }
-  if (!st.ok()) return store_failure(db);
+  if (!st.ok()) return store_failure(*db);
   json::object root;
   root["object"] = "list";
   root["data"] = std::move(data);
@@ -227,19 +140,19 @@ QueryAnswer list_logs(const std::string& database, std::string_view query_string
   return answer;
 }
 
-QueryAnswer get_log(const std::string& database, std::string_view request_id) {
+QueryAnswer get_log(const store::StoreLocation& where, std::string_view request_id) {
   QueryAnswer answer;
-  store::Database db;
-  if (!open_reader(database, db, answer)) return answer;
+  std::unique_ptr<LogReader> db = open_log_reader(where, answer);
+  if (!db) return answer;
   const std::string sql = std::string("SELECT ") + kColumns +
                           ", b.request_body, b.response_body, b.truncated FROM requests r LEFT JOIN request_bodies b "
-                          "ON b.request = r.id WHERE r.request_id = ?1 ORDER BY r.id DESC LIMIT 1";
-  store::Statement st;
-  std::string err;
-  if (!db.prepare(sql, st, err)) return store_failure(db);
-  st.bind(1, request_id);
-  if (!st.step()) {
-    if (!st.ok()) return store_failure(db);
+                          "ON b.request = r.id AND b.start_us = r.start_us WHERE r.request_id = ? "
+                          "ORDER BY r.start_us DESC, r.id DESC LIMIT 1";
+  std::unique_ptr<LogRows> rows = db->query(sql, {{false, 0, std::string(request_id)}});
+  if (!rows) return store_failure(*db);
+  const LogRows& st = *rows;
+  if (!rows->next()) {
+    if (!st.ok()) return store_failure(*db);
     return {404, openai_error_body(make_error(404, "no logged request has the id '" + std::string(request_id) + "'",
                                               "log_not_found"))};
   }

@@ -26,8 +26,7 @@ LogWriter* g_writer = nullptr;  // lives until exit: worker threads may submit u
 }  // namespace
 
 struct LogWriter::StoreHandle {
-  LogStore store;
-  bool open = false;
+  std::unique_ptr<LogStore> store;
 };
 
 LogWriter* LogWriter::start(const WriterSettings& settings, std::string& error) {
@@ -36,11 +35,11 @@ LogWriter* LogWriter::start(const WriterSettings& settings, std::string& error) 
   auto* w = new LogWriter(settings);
   w->store_ = std::make_unique<StoreHandle>();
   // Opened here so that a database that cannot be created stops the start.
-  if (!w->store_->store.open(settings.database, error)) {
+  w->store_->store = open_log_store(settings.where, error);
+  if (!w->store_->store) {
     delete w;
     return nullptr;
   }
-  w->store_->open = true;
   if (!settings.spool_path.empty()) {
     w->spool_ = std::make_unique<Spool>(settings.spool_path, settings.spool_max_bytes);
     // What a previous run could not write goes in first.
@@ -81,19 +80,19 @@ void LogWriter::write_pending(bool retry_now) {
     batch.clear();
     for (size_t i = 0; i < kBatch && i < backlog_.size(); ++i) batch.push_back(std::move(backlog_[i]));
     std::string error;
-    if (!store_->store.insert(batch, error)) {
+    if (!store_->store->insert(batch, error)) {
       // Put them back where they were and try again later.
       for (size_t i = 0; i < batch.size(); ++i) backlog_[i] = std::move(batch[i]);
       store_errors_.fetch_add(1, std::memory_order_relaxed);
       if (store_ok_.exchange(false))
         log::error("request log: writing to {} failed ({}); holding up to {} records and retrying every second",
-                   settings_.database, error, settings_.backlog_max_records);
+                   log_store_name(settings_.where), error, settings_.backlog_max_records);
       next_retry_ = now + kRetry;
       break;
     }
     for (size_t i = 0; i < batch.size(); ++i) backlog_.pop_front();
     written_.fetch_add(batch.size(), std::memory_order_relaxed);
-    if (!store_ok_.exchange(true)) log::info("request log: {} is writable again", settings_.database);
+    if (!store_ok_.exchange(true)) log::info("request log: {} is writable again", log_store_name(settings_.where));
   }
   backlog_size_.store(backlog_.size(), std::memory_order_relaxed);
   if (backlog_.empty() && store_ok_.load() && spooled_.load() > 0) replay_spool();
@@ -123,7 +122,7 @@ void LogWriter::replay_spool() {
   while (done < records.size()) {
     std::vector<std::unique_ptr<LogRecord>> batch;
     for (size_t i = done; i < records.size() && batch.size() < kBatch; ++i) batch.push_back(std::move(records[i]));
-    if (!store_->store.insert(batch, error)) {
+    if (!store_->store->insert(batch, error)) {
       // Back where they were: the rest stays spooled for the next try.
       for (size_t i = 0; i < batch.size(); ++i) records[done + i] = std::move(batch[i]);
       break;
@@ -136,7 +135,7 @@ void LogWriter::replay_spool() {
   for (size_t i = done; i < records.size(); ++i) rest.push_back(std::move(records[i]));
   const size_t kept = rest.empty() ? 0 : spool_->append(rest, rest.size());
   spooled_.store(kept);
-  if (done) log::info("request log: {} spooled records written to {}", done, settings_.database);
+  if (done) log::info("request log: {} spooled records written to {}", done, log_store_name(settings_.where));
   if (kept < rest.size()) dropped_.fetch_add(rest.size() - kept, std::memory_order_relaxed);
 }
 
@@ -150,7 +149,7 @@ void LogWriter::purge_if_due() {
   // A few small batches per pass; the next pass continues.
   for (int i = 0; i < 10; ++i) {
     std::string error;
-    int64_t n = store_->store.purge(rows_before, bodies_before, 1000, error);
+    int64_t n = store_->store->purge(rows_before, bodies_before, 1000, error);
     if (n < 0) log::warn("request log: retention purge failed: {}", error);
     if (n <= 0) break;
     write_pending(false);  // inserts keep flowing between purge batches
@@ -167,7 +166,7 @@ void LogWriter::run() {
     write_pending(stopping || flush_target != flush_done_);
     purge_if_due();
     // Read here: the connection is the writer thread's alone.
-    cache_bytes_.store(uint64_t(store_->store.cache_bytes()), std::memory_order_relaxed);
+    cache_bytes_.store(uint64_t(store_->store->cache_bytes()), std::memory_order_relaxed);
     lock.lock();
     flush_done_ = flush_target;
     flushed_.notify_all();
@@ -195,7 +194,7 @@ void LogWriter::stop() {
     const size_t n = backlog_.size();
     spill(n);
     log::warn("request log: {} records could not be written to {} before exit; spooled to {} for the next start", n,
-              settings_.database, spool_ ? spool_->path() : std::string("(no spool)"));
+              log_store_name(settings_.where), spool_ ? spool_->path() : std::string("(no spool)"));
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // The request log's writer: one thread for the process, fed by a lock-free
-// ring per worker thread, writing batches into the store. The request path
+// ring per worker thread, writing batches into the store (SQLite or
+// PostgreSQL, log_store.hpp). The request path
 // only moves a record into its own thread's ring; it never waits for the
-// disk. While the store fails (full disk, locked or read-only file), batches
+// disk or the network. While the store fails (full disk, locked or
+// read-only file, PostgreSQL down), batches
 // are held in memory up to `backlog_max_records` and retried every second;
 // older ones spill to the spool file (spool.hpp, up to `spool_max_bytes`),
 // which is replayed once the store takes writes again, also after a
@@ -20,13 +22,14 @@
 
 #include "filters/logging/log_record.hpp"
 #include "core/ring.hpp"
+#include "store/open_stores.hpp"
 
 namespace torii::filters::logging {
 
 class Spool;
 
 struct WriterSettings {
-  std::string database;  // file path
+  store::StoreLocation where;  // the SQLite file, or PostgreSQL when set
   uint64_t backlog_max_records = 100000;
   uint32_t retention_days = 30;
   uint32_t content_retention_days = 7;

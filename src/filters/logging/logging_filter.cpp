@@ -8,6 +8,7 @@
 #include "config/reader.hpp"
 #include "config/section.hpp"
 #include "core/log.hpp"
+#include "filters/logging/log_store.hpp"
 #include "pipeline/filter_chain.hpp"
 #include "pipeline/request_context.hpp"
 
@@ -105,14 +106,15 @@ LogWriter* start_writer(const Config& config, std::string& error) {
     return nullptr;
   }
   WriterSettings settings;
-  settings.database = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
+  settings.where.sqlite_path = (std::filesystem::path(config.store.resolved_path) / "torii.db").string();
+  settings.where.postgres = config.store.postgres;
   settings.backlog_max_records = section.backlog_max_records;
   settings.retention_days = section.retention_days;
   settings.content_retention_days = section.content_retention_days;
   settings.spool_path = (std::filesystem::path(config.store.resolved_path) / "log-spool.jsonl").string();
   settings.spool_max_bytes = section.spool_max_bytes;
   LogWriter* w = LogWriter::start(settings, error);
-  if (!w) error = "cannot open " + settings.database + ": " + error;
+  if (!w) error = "cannot open the request log in " + log_store_name(settings.where) + ": " + error;
   return w;
 }
 

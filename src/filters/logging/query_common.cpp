@@ -33,7 +33,6 @@ bool parse_int(std::string_view s, int64_t& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date.
 void Filters::add_text(const std::string& clause, std::string v) {
   where += " AND " + clause;
   binds.push_back({false, 0, std::move(v)});
@@ -42,13 +41,6 @@ void Filters::add_text(const std::string& clause, std::string v) {
 void Filters::add_int(const std::string& clause, int64_t v) {
   where += " AND " + clause;
   binds.push_back({true, v, {}});
-}
-
-void Filters::bind(store::Statement& st) const {
-  for (size_t i = 0; i < binds.size(); ++i) {
-    if (binds[i].is_int) st.bind(int(i + 1), binds[i].i);
-    else st.bind(int(i + 1), std::string_view(binds[i].s));
-  }
 }
 
 std::optional<QueryAnswer> read_filters(const std::map<std::string, std::string>& q, Filters& f, const char* table) {
@@ -75,7 +67,10 @@ std::optional<QueryAnswer> read_filters(const std::map<std::string, std::string>
       f.add_text(t + ".cache = ?", value);
     } else if (name == "tag") {
       // Correlated, so the newest-first walk of the rows drives the query.
-      f.add_text("EXISTS (SELECT 1 FROM request_tags WHERE tag = ? AND request = " + t + ".id)", value);
+      // (start_us lets PostgreSQL look in the row's day's partition only.)
+      f.add_text("EXISTS (SELECT 1 FROM request_tags WHERE tag = ? AND request = " + t + ".id AND start_us = " + t +
+                     ".start_us)",
+                 value);
     } else if (name == "status") {
       int64_t code;
       if (value.size() == 3 && value[0] >= '1' && value[0] <= '5' && value.substr(1) == "xx") {
@@ -92,22 +87,11 @@ std::optional<QueryAnswer> read_filters(const std::map<std::string, std::string>
   return std::nullopt;
 }
 
-json::value nullable_text(const store::Statement& st, int col) {
-  return st.is_null(col) ? json::value(nullptr) : json::value(json::string(st.text(col)));
+json::value nullable_text(const LogRows& row, int col) {
+  return row.is_null(col) ? json::value(nullptr) : json::value(json::string(row.text(col)));
 }
-json::value nullable_real(const store::Statement& st, int col) {
-  return st.is_null(col) ? json::value(nullptr) : json::value(st.real(col));
-}
-
-bool open_reader(const std::string& database, store::Database& db, QueryAnswer& answer) {
-  std::string err;
-  if (db.open(database, err, true)) return true;
-  answer = {503, openai_error_body(make_error(503, "the request log is not readable: " + err, "store_unavailable"))};
-  return false;
-}
-
-QueryAnswer store_failure(const store::Database& db) {
-  return {503, openai_error_body(make_error(503, "the request log query failed: " + db.last_error(), "store_unavailable"))};
+json::value nullable_real(const LogRows& row, int col) {
+  return row.is_null(col) ? json::value(nullptr) : json::value(row.real(col));
 }
 
 }  // namespace torii::filters::logging

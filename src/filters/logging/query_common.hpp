@@ -11,7 +11,7 @@
 #include <boost/json.hpp>
 
 #include "filters/logging/log_query.hpp"
-#include "store/sqlite.hpp"
+#include "filters/logging/log_reader.hpp"
 
 namespace torii::filters::logging {
 
@@ -24,12 +24,7 @@ bool parse_int(std::string_view s, int64_t& out);
 // WHERE clauses with their values, bound in order.
 struct Filters {
   std::string where = " WHERE 1=1";
-  struct Bind {
-    bool is_int;
-    int64_t i;
-    std::string s;
-  };
-  std::vector<Bind> binds;
+  std::vector<QueryBind> binds;
   void add_text(const std::string& clause, std::string v);
   void add_int(const std::string& clause, int64_t v);
   // A value for a "?" the caller writes into `where` itself.
@@ -37,18 +32,13 @@ struct Filters {
     where += "?";
     binds.push_back({true, v, {}});
   }
-  void bind(store::Statement& st) const;
 };
 
 // The filters both /admin/logs and /admin/spend take, over table alias
 // `table`; an error answer, or nothing.
 std::optional<QueryAnswer> read_filters(const std::map<std::string, std::string>& q, Filters& f, const char* table);
 
-boost::json::value nullable_text(const store::Statement& st, int col);
-boost::json::value nullable_real(const store::Statement& st, int col);
-
-// A read-only connection, or the 503 to answer.
-bool open_reader(const std::string& database, store::Database& db, QueryAnswer& answer);
-QueryAnswer store_failure(const store::Database& db);
+boost::json::value nullable_text(const LogRows& row, int col);
+boost::json::value nullable_real(const LogRows& row, int col);
 
 }  // namespace torii::filters::logging

@@ -10,14 +10,13 @@
 #include "core/errors.hpp"
 #include "filters/logging/log_query.hpp"
 #include "filters/logging/query_common.hpp"
+#include "filters/logging/rollup.hpp"
 
 namespace torii::filters::logging {
 
 namespace json = boost::json;
 
 namespace {
-
-constexpr int64_t kHourUs = 3'600'000'000LL;
 
 struct Totals {
   int64_t requests = 0, input = 0, output = 0, cached = 0, cache_write = 0, reasoning = 0, errors = 0, cache_hits = 0,
@@ -28,21 +27,22 @@ struct Totals {
 // null group (no key, no user...) sorts apart from every string.
 using Groups = std::map<std::optional<std::string>, Totals>;
 
+// In the SQL SQLite and PostgreSQL share (no boolean sums, no total()).
 constexpr const char* kRawMeasures =
     "count(*), sum(r.input_tokens), sum(r.output_tokens), sum(r.cached_tokens), sum(r.cache_write_tokens), "
-    "sum(r.reasoning_tokens), total(r.cost_usd), sum(r.status >= 400), sum(coalesce(r.cache IN ('hit', "
-    "'semantic-hit'), 0)), sum(r.cost_usd IS NULL AND r.status < 400)";
+    "sum(r.reasoning_tokens), coalesce(sum(r.cost_usd), 0), sum(CASE WHEN r.status >= 400 THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN r.cache IN ('hit', 'semantic-hit') THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN r.cost_usd IS NULL AND r.status < 400 THEN 1 ELSE 0 END)";
 constexpr const char* kRollupMeasures =
     "sum(requests), sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(cache_write_tokens), "
-    "sum(reasoning_tokens), total(cost_usd), sum(errors), sum(cache_hits), sum(unpriced)";
+    "sum(reasoning_tokens), coalesce(sum(cost_usd), 0), sum(errors), sum(cache_hits), sum(unpriced)";
 
 // Runs a "SELECT group, <10 measures> ... GROUP BY 1" and adds its rows to `into`.
-bool collect(store::Database& db, const std::string& sql, const Filters& f, Groups& into) {
-  store::Statement st;
-  std::string err;
-  if (!db.prepare(sql, st, err)) return false;
-  f.bind(st);
-  while (st.step()) {
+bool collect(LogReader& db, const std::string& sql, const Filters& f, Groups& into) {
+  std::unique_ptr<LogRows> rows = db.query(sql, f.binds);
+  if (!rows) return false;
+  const LogRows& st = *rows;
+  while (rows->next()) {
     std::optional<std::string> g;
     if (!st.is_null(0)) g = std::string(st.text(0));
     Totals& t = into[g];
@@ -61,25 +61,28 @@ bool collect(store::Database& db, const std::string& sql, const Filters& f, Grou
 }
 
 // The request rows matching `q` (its since/until included).
-std::optional<QueryAnswer> raw(store::Database& db, const std::string& group, const std::map<std::string, std::string>& q,
+std::optional<QueryAnswer> raw(LogReader& db, const std::string& group, const std::map<std::string, std::string>& q,
                                Groups& into) {
-  static const std::map<std::string, std::string> exprs = {
-      {"key", "r.key_id"},   {"team", "r.team_id"},         {"user", "r.user_id"},
-      {"model", "r.model"},  {"provider", "r.provider"},    {"tag", "t.tag"},
-      {"day", "strftime('%Y-%m-%d', r.start_us / 1000000, 'unixepoch')"},
-      {"hour", "strftime('%Y-%m-%dT%H:00:00Z', r.start_us / 1000000, 'unixepoch')"},
+  static const std::map<std::string, std::string> columns = {
+      {"key", "r.key_id"},  {"team", "r.team_id"},      {"user", "r.user_id"},
+      {"model", "r.model"}, {"provider", "r.provider"}, {"tag", "t.tag"},
   };
+  const std::string seconds = "r.start_us / 1000000";
+  const std::string expr = group == "day"    ? db.utc_day(seconds)
+                           : group == "hour" ? db.utc_hour(seconds)
+                                             : columns.at(group);
   Filters f;
   if (auto e = read_filters(q, f, "r")) return e;
-  const std::string from = group == "tag" ? " FROM request_tags t JOIN requests r ON r.id = t.request" : " FROM requests r";
-  const std::string sql = "SELECT " + exprs.at(group) + ", " + kRawMeasures + from + f.where + " GROUP BY 1";
+  const std::string from = group == "tag" ? " FROM request_tags t JOIN requests r ON r.id = t.request AND r.start_us = t.start_us"
+                                          : " FROM requests r";
+  const std::string sql = "SELECT " + expr + ", " + kRawMeasures + from + f.where + " GROUP BY 1";
   if (!collect(db, sql, f, into)) return store_failure(db);
   return std::nullopt;
 }
 
 }  // namespace
 
-QueryAnswer spend_report(const std::string& database, std::string_view query_string) {
+QueryAnswer spend_report(const store::StoreLocation& where, std::string_view query_string) {
   const auto q = parse_query(query_string);
   static const std::vector<std::string> known = {"since", "until", "key", "team", "user", "model", "provider",
                                                  "status", "tag", "cache", "session", "group_by"};
@@ -97,8 +100,9 @@ QueryAnswer spend_report(const std::string& database, std::string_view query_str
     if (auto e = read_filters(q, check, "r")) return *e;
   }
   QueryAnswer answer;
-  store::Database db;
-  if (!open_reader(database, db, answer)) return answer;
+  std::unique_ptr<LogReader> reader = open_log_reader(where, answer);
+  if (!reader) return answer;
+  LogReader& db = *reader;
 
   // Which rollup rows answer: a dimension and, when filtered, its value.
   static const std::vector<std::string> dims = {"key", "team", "user", "model", "provider", "tag"};
@@ -134,10 +138,10 @@ QueryAnswer spend_report(const std::string& database, std::string_view query_str
     // Rollup rows of `period` (0 hour, 1 day) with bucket in [lo, hi).
     auto from_rollup = [&](int period, int64_t lo, int64_t hi) -> bool {
       if (lo >= hi) return true;
-      const char* seconds = period == 0 ? "3600" : "86400";
-      std::string expr = group == "hour"  ? "strftime('%Y-%m-%dT%H:00:00Z', bucket * 3600, 'unixepoch')"
-                         : group == "day" ? std::string("strftime('%Y-%m-%d', bucket * ") + seconds + ", 'unixepoch')"
-                                          : "NULLIF(value, '')";
+      const std::string seconds = std::string("bucket * ") + (period == 0 ? "3600" : "86400");
+      const std::string expr = group == "hour"  ? db.utc_hour(seconds)
+                               : group == "day" ? db.utc_day(seconds)
+                                                : "NULLIF(value, '')";
       Filters f;
       f.add_int("period = ?", period);
       f.add_text("dim = ?", dim);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "filters/logging/log_query.hpp"
+#include "filters/logging/log_time.hpp"
 #include "governance/money.hpp"
 #include "routing/model_table.hpp"
 

@@ -49,18 +49,30 @@ class PgConnection {
   // Runs `sql` ($1, $2... placeholders); false with `error` (and
   // `sqlstate`, e.g. "23505" for a unique violation, and the violated
   // constraint's name in `constraint`) on failure.
+  // Inside a transaction (after a successful "BEGIN", until "COMMIT" or
+  // "ROLLBACK") a broken connection is not opened again: the statements
+  // after the break fail, and never run outside the transaction.
   bool exec(std::string_view sql, const std::vector<PgParam>& params, PgResult* out, std::string& error);
+  // Several statements without parameters in one round trip (one implicit
+  // transaction unless they say BEGIN/COMMIT themselves).
+  bool run_script(const std::string& sql, std::string& error);
   const std::string& sqlstate() const { return sqlstate_; }
   const std::string& constraint() const { return constraint_; }
 
  private:
   bool ensure(std::string& error);
+  bool fail_result(pg_result* raw, std::string& error);
   std::string conninfo_;
   pg_conn* conn_ = nullptr;
+  bool in_transaction_ = false;
   std::string sqlstate_, constraint_;
 };
 
 inline PgParam pg_text(std::string_view s) { return std::string(s); }
+// `s` as PostgreSQL's text takes it: a NUL or a byte that is not part of
+// valid UTF-8 (which it refuses, failing the whole statement) becomes U+FFFD.
+std::string pg_safe_text(std::string_view s);
+
 inline PgParam pg_text_or_null(std::string_view s) { return s.empty() ? PgParam() : PgParam(std::string(s)); }
 inline PgParam pg_int(int64_t v) { return std::to_string(v); }
 PgParam pg_real(double v);

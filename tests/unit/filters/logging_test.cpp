@@ -9,7 +9,7 @@
 #include <boost/json.hpp>
 
 #include "filters/logging/log_query.hpp"
-#include "filters/logging/log_store.hpp"
+#include "filters/logging/sqlite_log_store.hpp"
 #include "filters/logging/logging_filter.hpp"
 #include "filters/logging/redact.hpp"
 #include "core/ring.hpp"
@@ -82,7 +82,7 @@ TEST(LogStoreTest, WritesBatchesAndPurgesByAge) {
   auto dir = std::filesystem::temp_directory_path() / ("torii_log_store_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "torii.db").string();
-  LogStore store;
+  SqliteLogStore store;
   std::string error;
   ASSERT_TRUE(store.open(db, error)) << error;
   std::vector<std::unique_ptr<LogRecord>> batch;
@@ -101,20 +101,20 @@ TEST(LogStoreTest, WritesBatchesAndPurgesByAge) {
     batch.push_back(std::move(r));
   }
   ASSERT_TRUE(store.insert(batch, error)) << error;
-  auto page = list_logs(db, "limit=10");
+  auto page = list_logs({db}, "limit=10");
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_NE(page.body.find("\"r2\""), std::string::npos);
-  auto one = get_log(db, "r1");
+  auto one = get_log({db}, "r1");
   ASSERT_EQ(one.status, 200);
   EXPECT_NE(one.body.find("mail [EMAIL]"), std::string::npos) << one.body;
-  auto spend = spend_report(db, "group_by=tag");
+  auto spend = spend_report({db}, "group_by=tag");
   EXPECT_NE(spend.body.find("\"group\":\"t1\""), std::string::npos) << spend.body;
 
   EXPECT_EQ(store.purge(2'000'000, 2'000'000, 1000, error), 2) << error;  // the row and its body
-  EXPECT_EQ(get_log(db, "r0").status, 404);
-  EXPECT_EQ(get_log(db, "r1").status, 200);
+  EXPECT_EQ(get_log({db}, "r0").status, 404);
+  EXPECT_EQ(get_log({db}, "r1").status, 200);
   // Reopening finds the schema at its version and migrates nothing.
-  LogStore again;
+  SqliteLogStore again;
   EXPECT_TRUE(again.open(db, error)) << error;
   std::filesystem::remove_all(dir);
 }
@@ -126,7 +126,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "torii.db").string();
-  LogStore store;
+  SqliteLogStore store;
   std::string error;
   ASSERT_TRUE(store.open(db, error)) << error;
   const int64_t hour = 3'600'000'000LL, base = 1'764'547'200'000'000LL;  // 2025-12-01T00:00:00Z
@@ -164,13 +164,13 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   // Mid-hour to mid-hour: two partial hours and whole hours between.
   const int64_t since = base + hour + hour / 4, until = base + 7 * hour + hour / 2;
   auto iso = [](int64_t us) { return std::to_string(us / 1'000'000); };
-  auto a = spend_report(db, "group_by=model&since=" + iso(since) + "&until=" + iso(until));
+  auto a = spend_report({db}, "group_by=model&since=" + iso(since) + "&until=" + iso(until));
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_NEAR(cost_of(a.body, "odd"), expected(since, until, [](int i) { return i % 2 == 1; }), 1e-9);
   EXPECT_NEAR(cost_of(a.body, "even"), expected(since, until, [](int i) { return i % 2 == 0; }), 1e-9);
-  auto t = spend_report(db, "group_by=tag&since=" + iso(since) + "&until=" + iso(until));
+  auto t = spend_report({db}, "group_by=tag&since=" + iso(since) + "&until=" + iso(until));
   EXPECT_NEAR(cost_of(t.body, "third"), expected(since, until, [](int i) { return i % 3 == 0; }), 1e-9) << t.body;
-  auto d = spend_report(db, "group_by=hour&model=odd&since=" + iso(since));
+  auto d = spend_report({db}, "group_by=hour&model=odd&since=" + iso(since));
   double hours_sum = 0;
   const boost::json::value hours = boost::json::parse(d.body);
   for (const auto& g : hours.at("data").as_array()) hours_sum += g.at("cost_usd").to_number<double>();
@@ -195,14 +195,14 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
     days.push_back(std::move(r));
   }
   ASSERT_TRUE(store.insert(days, error)) << error;
-  auto md = spend_report(db, "group_by=day&model=multi&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
-  auto mk = spend_report(db, "group_by=key&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  auto md = spend_report({db}, "group_by=day&model=multi&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  auto mk = spend_report({db}, "group_by=key&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
   EXPECT_NEAR(cost_of(mk.body, "k1"), multi_expected, 1e-9) << mk.body;
   double days_sum = 0;
   const boost::json::value dv = boost::json::parse(md.body);
   for (const auto& g : dv.at("data").as_array()) days_sum += g.at("cost_usd").to_number<double>();
   EXPECT_NEAR(days_sum, multi_expected, 1e-9) << md.body;  // two dimension filters: from the rows
-  auto kd = spend_report(db, "group_by=day&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
+  auto kd = spend_report({db}, "group_by=day&key=k1&since=" + iso(m_since) + "&until=" + iso(m_until));
   double kd_sum = 0;
   const boost::json::value kdv = boost::json::parse(kd.body);
   for (const auto& g : kdv.at("data").as_array()) kd_sum += g.at("cost_usd").to_number<double>();
@@ -210,12 +210,12 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   EXPECT_EQ(kdv.at("data").as_array().size(), 5u);
 
   // A filter the rollups do not carry reads the rows, with the same answer.
-  auto s = spend_report(db, "group_by=model&status=200&since=" + iso(since) + "&until=" + iso(until));
+  auto s = spend_report({db}, "group_by=model&status=200&since=" + iso(since) + "&until=" + iso(until));
   EXPECT_NEAR(cost_of(s.body, "odd"), cost_of(a.body, "odd"), 1e-9);
 
   // A version-1 database (no rollups) is migrated on open, its rows summed in.
   const std::string before_migration =
-      spend_report(db, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until)).body;
+      spend_report({db}, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until)).body;
   {
     torii::store::Database raw;
     ASSERT_TRUE(raw.open(db, error)) << error;
@@ -223,9 +223,9 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
                          "ALTER TABLE requests DROP COLUMN cache_saved_usd; ALTER TABLE requests DROP COLUMN finish_reason; "
                          "PRAGMA user_version = 1;", error)) << error;
   }
-  LogStore migrated;
+  SqliteLogStore migrated;
   ASSERT_TRUE(migrated.open(db, error)) << error;
-  auto m = spend_report(db, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until));
+  auto m = spend_report({db}, "group_by=day&since=" + iso(since) + "&until=" + iso(m_until));
   EXPECT_EQ(m.body, before_migration);
   std::filesystem::remove_all(dir);
 }
