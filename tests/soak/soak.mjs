@@ -17,7 +17,6 @@
 //   cd tests && node soak/soak.mjs   SOAK_SECONDS (120), SOAK_CLIENTS (16), SOAK_IDLE (1000), SOAK_KILLS (3),
 //                                    SOAK_RSS=0 (no RSS check: under ASan the quarantine grows)
 //   TORII_BIN / TORII_MOCK_BIN: the binaries (default ../build/*; an ASan build finds leaks too)
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -437,7 +436,7 @@ function ledgerNusd(pg) {
 // Per key, the logged requests and their costs (nano-dollars, rounded per request).
 function loggedCosts(sql) {
   const out = {};
-  const rows = sql('SELECT key_id, count(*), sum(round(coalesce(cost_usd, 0) * 1e9)) FROM requests WHERE key_id IS NOT NULL GROUP BY key_id');
+  const rows = sql('SELECT key_id, count(*), CAST(sum(round(coalesce(cost_usd, 0) * 1e9)) AS BIGINT) FROM requests WHERE key_id IS NOT NULL GROUP BY key_id');
   for (const line of rows.split('\n')) {
     if (!line) continue;
     const [key, n, nusd] = line.split('|');
@@ -525,8 +524,9 @@ async function main() {
   const report = stderr().match(/(ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer)[^\n]*/);
   if (report) problem(`sanitizer report: ${report[0]}`);
 
-  // One log record per request sent; the ledger holds exactly the logged costs.
-  const sql = (q) => execFileSync('sqlite3', [path.join(store, 'torii.db'), q], { encoding: 'utf8' }).trim();
+  // One log record per request sent (the log is in PostgreSQL, with the
+  // keys and the ledger); the ledger holds exactly the logged costs.
+  const sql = (q) => psql(pg, q);
   const logged = Number(sql("SELECT count(*) FROM requests WHERE path IN ('/v1/chat/completions', '/v1/messages')"));
   if (logged !== sent) problem(`log records: ${logged} for ${sent} requests sent`);
   const unpriced = Number(sql("SELECT count(*) FROM requests WHERE cost_usd IS NULL AND output_tokens > 0"));
