@@ -15,6 +15,7 @@ cleanup() {
   done
   wait 2>/dev/null || true
   PIDS=()
+  stop_postgres
 }
 
 # Stops the given processes (SIGTERM, then SIGKILL after 2 s) and forgets
@@ -144,6 +145,35 @@ start_redis() {
     sleep 0.05
   done
   die "redis-server did not start: $(tail -3 "$WORK/REDIS.out")"
+}
+
+# start_postgres: Debian's postgresql-15 on a free loopback port, its
+# cluster made by initdb under $WORK (PG_URL, PG_DATA), for the logstore
+# scenario's PostgreSQL run; returns 1 when the server is not installed. As
+# root it runs as the postgres user (PostgreSQL refuses root). Stopped by
+# stop_postgres.
+PG_BIN=/usr/lib/postgresql/15/bin
+start_postgres() {
+  [ -x "$PG_BIN/initdb" ] || return 1
+  local dir="$WORK/pg" as=()
+  PG_PORT=$("$BUILD/torii-bench-driver" free-port)
+  PG_DATA="$dir/data"
+  mkdir -p "$dir" && chmod 700 "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir"
+    as=(runuser -u postgres --)
+  fi
+  "${as[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U torii --no-sync -E UTF8 >"$WORK/PG.out" 2>&1 ||
+    die "initdb failed: $(tail -3 "$WORK/PG.out")"
+  "${as[@]}" "$PG_BIN/pg_ctl" start -D "$PG_DATA" -w -l "$dir/log" \
+    -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1" >>"$WORK/PG.out" 2>&1 ||
+    die "postgres did not start: $(tail -3 "$dir/log")"
+  PG_URL="postgresql://torii@127.0.0.1:$PG_PORT/postgres"
+  PG_AS=("${as[@]}")
+}
+stop_postgres() {
+  [ -n "${PG_DATA:-}" ] && "${PG_AS[@]}" "$PG_BIN/pg_ctl" stop -D "$PG_DATA" -m fast -w >/dev/null 2>&1
+  PG_DATA=""
 }
 
 # write_torii_config FILE WORKERS [MODE]: the gateway in front of MOCK,

@@ -1,9 +1,10 @@
-// The request log at scale (bench scenario "logstore"): fills a fresh SQLite
-// store with N requests spread over 30 days through the writer's own insert
-// path (batches of 2048, redaction included), then times the admin API's
-// queries on it: filtered pages of /admin/logs and 30-day /admin/spend
-// reports. Prints one JSON object. Usage:
-//   torii-log-bench DIR [ROWS=1000000] [BODIES=0|1]
+// The request log at scale (bench scenario "logstore"): fills a fresh store
+// (SQLite under DIR, or the PostgreSQL at POSTGRES, whose log tables must be
+// absent or empty) with N requests spread over 30 days through the writer's
+// own insert path (batches of 2048, redaction included), then times the
+// admin API's queries on it: filtered pages of /admin/logs and 30-day
+// /admin/spend reports. Prints one JSON object. Usage:
+//   torii-log-bench DIR [ROWS=1000000] [BODIES=0|1] [POSTGRES]
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -15,7 +16,9 @@
 #include <vector>
 
 #include "filters/logging/log_query.hpp"
-#include "filters/logging/sqlite_log_store.hpp"
+#include "filters/logging/log_store.hpp"
+#include "store/postgres/pg.hpp"
+#include "store/sqlite.hpp"
 
 using namespace torii::filters::logging;
 using Clock = std::chrono::steady_clock;
@@ -42,9 +45,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = dir + "/torii.db";
-  SqliteLogStore store;
+  const torii::store::StoreLocation where{db, argc > 4 ? argv[4] : ""};
   std::string error;
-  if (!store.open(db, error)) {
+  std::unique_ptr<LogStore> store = open_log_store(where, error);
+  if (!store) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
@@ -96,19 +100,33 @@ int main(int argc, char** argv) {
       }
       batch.push_back(std::move(r));
     }
-    if (!store.insert(batch, error)) {
+    if (!store->insert(batch, error)) {
       std::fprintf(stderr, "insert: %s\n", error.c_str());
       return 1;
     }
   }
   const double insert_ms = ms_since(t_insert);
   std::string ignored;
-  {
+  uint64_t bytes = 0;
+  if (where.postgres.empty()) {
     torii::store::Database d;
     d.open(db, ignored);
     d.exec("PRAGMA wal_checkpoint(TRUNCATE)", ignored);
+    bytes = file_size(db) + file_size(db + "-wal");
+  } else {
+    // Every log table's partitions, their indexes and TOAST, after VACUUM
+    // ANALYZE (what a live server's autovacuum would have done).
+    torii::store::PgConnection c;
+    torii::store::PgResult r;
+    if (!c.open(where.postgres, error) || !c.run_script("VACUUM ANALYZE", error) ||
+        !c.exec("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r' AND "
+                "(c.relname ~ '^request(s|_tags|_bodies)_[0-9]{8}$' OR c.relname = 'spend_rollup')",
+                {}, &r, error)) {
+      std::fprintf(stderr, "sizing: %s\n", error.c_str());
+      return 1;
+    }
+    bytes = uint64_t(r.int64(0, 0));
   }
-  const uint64_t bytes = file_size(db) + file_size(db + "-wal");
 
   // Each query: the median of 5 runs (the first warms the page cache, as a
   // live gateway's would be).
@@ -131,7 +149,8 @@ int main(int argc, char** argv) {
       {"spend: by tag, 30 days", true, "group_by=tag&since=" + iso_days_ago(30)},
       {"spend: one key by day, 30 days", true, "group_by=day&key=key-3&since=" + iso_days_ago(30)},
   };
-  std::string out = "{\"rows\":" + std::to_string(rows) + ",\"bodies\":" + (bodies ? "true" : "false") +
+  std::string out = "{\"store\":\"" + std::string(where.postgres.empty() ? "sqlite" : "postgres") +
+                    "\",\"rows\":" + std::to_string(rows) + ",\"bodies\":" + (bodies ? "true" : "false") +
                     ",\"insert_ms\":" + std::to_string(insert_ms) +
                     ",\"records_per_second\":" + std::to_string(double(rows) / (insert_ms / 1000)) +
                     ",\"bytes\":" + std::to_string(bytes) + ",\"queries\":[";
@@ -140,7 +159,7 @@ int main(int argc, char** argv) {
     int status = 0;
     for (int run = 0; run < 5; ++run) {
       const auto t = Clock::now();
-      QueryAnswer a = queries[i].spend ? spend_report({db}, queries[i].query) : list_logs({db}, queries[i].query);
+      QueryAnswer a = queries[i].spend ? spend_report(where, queries[i].query) : list_logs(where, queries[i].query);
       times.push_back(ms_since(t));
       status = a.status;
     }
