@@ -179,7 +179,8 @@ stop_postgres() {
 # write_torii_config FILE WORKERS [MODE]: the gateway in front of MOCK,
 # FAIL and STREAM. The plain proxy (MODE 0) runs without the request log
 # (metrics stay on, as by default); MODE 1 (observed) logs every request with
-# its bodies into a store under the file's directory; MODE 2 (governed) has
+# its bodies into a store under the file's directory and traces every one
+# (sample_ratio 1.0) to the mock's OTLP/HTTP sink; MODE 2 (governed) has
 # the admin API and an embedded store, for a virtual key with a budget and
 # rate limits (created by create_governed_key), and prices the bench model;
 # MODE 3 (shared) is MODE 2 with its counters in Redis (REDIS_PORT).
@@ -189,7 +190,8 @@ write_torii_config() {
 admin: { keys: [bench-admin] }
 store: { path: $(dirname "$1")/store-shared-$2, redis: \"redis://127.0.0.1:$REDIS_PORT\" }" && price=", price: { input: 0.15, output: 0.6 }"
   [ "${3:-0}" = 1 ] && observe="logging: { bodies: true }
-store: { path: $(dirname "$1")/store-$2 }"
+store: { path: $(dirname "$1")/store-$2 }
+tracing: { otlp_endpoint: \"http://127.0.0.1:$MOCK_PORT\", sample_ratio: 1.0 }"
   [ "${3:-0}" = 2 ] && observe="logging: { enabled: false }
 admin: { keys: [bench-admin] }
 store: { path: $(dirname "$1")/store-gov-$2 }" && price=", price: { input: 0.15, output: 0.6 }"

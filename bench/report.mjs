@@ -259,13 +259,14 @@ for (const w of workersList) {
   summary.observed[w] = { plain: p, observed: o, cpu_ratio: cpu, rps_ratio: thr, log_writer: lw ? { ...lw, written, records_per_second: perSec } : null };
   sec1b.push(`**workers=${w}**, ${meta.connections} connections (the same requests as section 1):`, "");
   sec1b.push("| torii | requests/s | p50 | p99 | CPU per request (whole process, log writer included) | non-2xx / socket errors |", "|---|---|---|---|---|---|");
-  for (const [name, g] of [["plain (no request log; metrics on)", p], ["request log with bodies + metrics", o]]) sec1b.push(wrkRow(name, g));
+  for (const [name, g] of [["plain (no request log; metrics on)", p], ["request log with bodies + metrics + tracing (ratio 1.0)", o]]) sec1b.push(wrkRow(name, g));
   const shown = (v) => (Number.isFinite(num(v)) ? fmtInt(v) : "n/a (unreadable)");
   sec1b.push("", `observed/plain (median of the per-round ratios): CPU per request **${fmt(cpu.value, 2)}x**, throughput **${fmt(thr.value, 2)}x**.` +
-    (lw ? ` The log writer wrote ${Number.isFinite(written) ? fmtInt(written) : "n/a (counter unreadable)"} records in ${fmt(num(lw.seconds), 1)} s of rounds (**${fmtInt(perSec)} records/s**, every request of the observed rounds and their warm-up round), ${shown(lw.queue_depth)} still queued a second later, ${shown(lw.dropped)} dropped, ${shown(lw.store_errors)} failed writes.` : ""), "");
+    (lw ? ` The log writer wrote ${Number.isFinite(written) ? fmtInt(written) : "n/a (counter unreadable)"} records in ${fmt(num(lw.seconds), 1)} s of rounds (**${fmtInt(perSec)} records/s**, every request of the observed rounds and their warm-up round), ${shown(lw.queue_depth)} still queued a second later, ${shown(lw.dropped)} dropped, ${shown(lw.store_errors)} failed writes.` +
+      ` The trace exporter had ${shown(num(lw.spans_after) - num(lw.spans_before))} spans accepted by the collector in that time, ${shown(lw.spans_dropped)} dropped, ${shown(lw.export_failures)} failed exports.` : ""), "");
   const errors = [...wrkErrors("plain", p), ...wrkErrors("observed", o)];
-  targetRows.push(target("Request log (bodies) + metrics: CPU per request vs plain", w, cpu.value, 1.3, "x", "<=", "", { errors, scenario: "observed", per_round: cpu.per_round }));
-  targetRows.push(target("Request log (bodies) + metrics: throughput vs plain", w, thr.value, 0.85, "x", ">=", "", { errors, scenario: "observed", per_round: thr.per_round }));
+  targetRows.push(target("Request log (bodies) + metrics + tracing: CPU per request vs plain", w, cpu.value, 1.3, "x", "<=", "", { errors, scenario: "observed", per_round: cpu.per_round }));
+  targetRows.push(target("Request log (bodies) + metrics + tracing: throughput vs plain", w, thr.value, 0.85, "x", ">=", "", { errors, scenario: "observed", per_round: thr.per_round }));
   if (lw) {
     const lwErrors = [];
     if (!Number.isFinite(num(lw.dropped))) lwErrors.push("torii_log_dropped_total unreadable");
@@ -275,6 +276,14 @@ for (const w of workersList) {
     else if (lw.store_errors > 0) lwErrors.push(`${fmtInt(lw.store_errors)} failed writes`);
     targetRows.push(target("Log writer: records dropped", w, num(lw.dropped), 0, "records", "<=", `${shown(lw.queue_depth)} queued a second after the load`,
       { errors: lwErrors, scenario: "observed" }));
+    const exported = num(lw.spans_after) - num(lw.spans_before);
+    const spanErrors = [];
+    if (!Number.isFinite(exported)) spanErrors.push("torii_trace_spans_exported_total unreadable");
+    else if (exported <= 0) spanErrors.push("no span exported");
+    if (!Number.isFinite(num(lw.export_failures))) spanErrors.push("torii_trace_export_failures_total unreadable");
+    else if (lw.export_failures > 0) spanErrors.push(`${fmtInt(lw.export_failures)} failed exports`);
+    targetRows.push(target("Trace exporter: spans dropped", w, num(lw.spans_dropped), 0, "spans", "<=", "",
+      { errors: spanErrors, scenario: "observed" }));
   }
 }
 if (sec1b.length) md.push("## 1b. Request log and metrics on", "", ...sec1b);

@@ -181,6 +181,43 @@ describe('tracing', () => {
   });
 });
 
+describe('tracing into torii-mock\'s OTLP sink (the benchmark\'s collector)', () => {
+  it('the sink answers as a collector; a burst of several batches goes out whole', { timeout: 30_000 }, async () => {
+    const mock = await startMock();
+    const send = (type, body) => fetch(`${mock.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+    const proto = await send('application/x-protobuf', Buffer.alloc(0));
+    assert.equal(proto.status, 200);
+    assert.equal(proto.headers.get('content-type'), 'application/x-protobuf');
+    assert.equal((await proto.arrayBuffer()).byteLength, 0, 'an empty ExportTraceServiceResponse');
+    const json = await send('application/json', '{"resourceSpans":[]}');
+    assert.equal(json.status, 200);
+    assert.deepEqual(await json.json(), {});
+    assert.equal((await send('text/plain', 'x')).status, 415);
+    const exportsBefore = (await mockStats(mock)).by_path['/v1/traces'];
+    assert.equal(exportsBefore, 3, 'the sink counts what it is sent');
+    const torii = await startTorii({
+      logging: { enabled: false },
+      tracing: { otlp_endpoint: mock.url, sample_ratio: 1.0 },
+      providers: [{ name: 'oai', type: 'openai', base_url: mock.v1, api_key: 'k' }],
+      models: [{ name: 'mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] }],
+    });
+    try {
+      // 400 requests at once: 800 spans, more than one export's 512.
+      const N = 400;
+      const all = await Promise.all(Array.from({ length: N }, () => postJson(`${torii.v1}/chat/completions`, chatBody('mini'))));
+      for (const r of all) assert.equal(r.status, 200);
+      const metric = (name) => metricValue(torii, name);
+      await waitFor(async () => (await metric('torii_trace_spans_exported_total')) === 2 * N,
+        { timeoutMs: 10_000, what: 'every request and attempt span accepted' });
+      assert.equal(await metric('torii_trace_spans_dropped_total'), 0);
+      const exports = (await mockStats(mock)).by_path['/v1/traces'] - exportsBefore;
+      assert.ok(exports >= 2, `800 spans in ${exports} exports of at most 512`);
+    } finally {
+      await stopAllOf(torii, mock);
+    }
+  });
+});
+
 describe('tracing without a collector', () => {
   it('an unreachable collector costs requests nothing but a counter', { timeout: 30_000 }, async () => {
     const port = await closedPort();

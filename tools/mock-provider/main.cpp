@@ -15,6 +15,7 @@
 #include "gemini_routes.hpp"
 #include "http/server.hpp"
 #include "openai_routes.hpp"
+#include "otlp_routes.hpp"
 #include "responses.hpp"
 #include "responses_routes.hpp"
 
@@ -117,6 +118,7 @@ asio::awaitable<void> handle(std::shared_ptr<App> app, http::Request& req, http:
   else if (is_cohere_request(req)) co_await serve_cohere(*app, req, w);
   else if (is_bedrock_request(req)) co_await serve_bedrock(*app, req, w);
   else if (is_responses_request(req)) co_await serve_responses(*app, req, w);
+  else if (is_otlp_request(req)) co_await serve_otlp(*app, req, w);
   else co_await serve_api(*app, req, w);
 }
 

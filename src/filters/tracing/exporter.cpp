@@ -20,8 +20,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kRingCapacity = 1 << 13;  // per worker, in requests
+// Per worker, in requests: over a second of a worker's full load, so a
+// collector that keeps up loses nothing while an export is on its way.
+constexpr size_t kRingCapacity = 1 << 15;
 constexpr size_t kMaxSpansPerExport = 512;
+// Between exports while few spans come; a drain that filled an export goes
+// again at once, so a busy gateway's queue never waits out the interval.
 constexpr auto kInterval = std::chrono::milliseconds(200);
 
 std::mutex g_mutex;
@@ -98,6 +102,7 @@ struct Exporter::Impl {
         io.stop();  // pooled connections would otherwise keep the loop alive
         co_return;
       }
+      if (spans.size() >= kMaxSpansPerExport) continue;
       timer.expires_after(kInterval);
       boost::system::error_code ec;
       auto wait = asio::redirect_error(asio::use_awaitable, ec);
