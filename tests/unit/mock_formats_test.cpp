@@ -556,6 +556,34 @@ TEST(MockFormatsStrictness, GeminiRefusesUnknownFieldsByEitherName) {
             "Invalid JSON payload received. Unknown name \"max_tokens\" at 'generation_config': Cannot find field.");
 }
 
+// Gemini's function-calling turn order: a call turn right after a user turn
+// or a function response turn, a response turn right after a call turn.
+TEST(MockFormatsStrictness, GeminiRefusesFunctionTurnsOutOfOrder) {
+  const std::string user = R"({"role":"user","parts":[{"text":"weather in Paris?"}]})";
+  const std::string said = R"({"role":"model","parts":[{"text":"let me look"}]})";
+  const std::string call = R"({"role":"model","parts":[{"functionCall":{"name":"weather","args":{"city":"Paris"}}}]})";
+  const std::string answer = R"({"role":"user","parts":[{"functionResponse":{"name":"weather","response":{"t":21}}}]})";
+  auto run = [](const std::vector<std::string>& turns) {
+    std::string contents;
+    for (const auto& t : turns) contents += (contents.empty() ? "" : ",") + t;
+    return gemini_generate(parse_object(R"({"contents":[)" + contents + "]}"), "g");
+  };
+  auto message = [](const Answer& a) { return std::string(parse_object(a.body).at("error").at("message").as_string()); };
+  EXPECT_EQ(run({user, call, answer}).status, 200);
+  EXPECT_EQ(run({user, call, answer, call, answer}).status, 200) << "a call after a response";
+  const std::string call_first =
+      "Please ensure that function call turn comes immediately after a user turn or after a function response turn.";
+  Answer first = run({call, answer});
+  EXPECT_EQ(first.status, 400);
+  EXPECT_EQ(message(first), call_first);
+  EXPECT_EQ(parse_object(first.body).at("error").at("status").as_string(), "INVALID_ARGUMENT");
+  EXPECT_EQ(message(run({user, said, call, answer})), call_first) << "a call right after a model turn";
+  Answer orphan = run({user, answer});
+  EXPECT_EQ(orphan.status, 400);
+  EXPECT_EQ(message(orphan), "Please ensure that function response turn comes immediately after a function call turn.");
+  EXPECT_EQ(run({user, call, user, answer}).status, 400) << "a response after a user turn";
+}
+
 TEST(MockFormatsStrictness, CohereRefusesUnknownFieldsAtTheTopAndInTools) {
   const std::string base = R"("model":"command-a","messages":[{"role":"user","content":"hi"}])";
   EXPECT_EQ(cohere_chat(parse_object("{" + base + R"(,"k":5,"strict_tools":true})")).status, 200);

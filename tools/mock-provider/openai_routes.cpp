@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "endpoints.hpp"
+#include "formats/mock_formats.hpp"
 #include "responses.hpp"
 #include "streaming.hpp"
 
@@ -98,14 +99,8 @@ constexpr std::string_view kCompletionFields[] = {
     "presence_penalty", "seed", "stop", "stream", "stream_options", "suffix", "temperature", "top_p", "user"};
 constexpr std::string_view kEmbeddingFields[] = {"input", "model", "dimensions", "encoding_format", "user"};
 
-template <size_t N>
-std::string_view unknown_field(const json::object& body, const std::string_view (&known)[N]) {
-  for (const auto& kv : body)
-    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known)) return kv.key();
-  return {};
-}
-
 std::optional<http::Response> check_fields(const json::object& body, const Endpoint& ep, const http::Headers& headers) {
+  using mock::unknown_field;
   std::string_view bad = ep.api == Api::chat          ? unknown_field(body, kChatFields)
                          : ep.api == Api::completions ? unknown_field(body, kCompletionFields)
                                                       : unknown_field(body, kEmbeddingFields);

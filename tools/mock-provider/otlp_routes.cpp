@@ -9,7 +9,8 @@ bool is_otlp_request(const http::Request& req) { return req.path() == "/v1/trace
 boost::asio::awaitable<void> serve_otlp(App& app, http::Request& req, http::ResponseWriter& w) {
   app.stats.record(req);
   if (req.method != "POST") {
-    co_await w.send(error_response(405, "Method not allowed; use POST"));
+    http::Response refused = error_response(405, "Method not allowed; use POST");
+    co_await w.send(std::move(refused));
     co_return;
   }
   const std::string* type = req.headers.find("content-type");

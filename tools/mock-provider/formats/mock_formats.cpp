@@ -53,16 +53,6 @@ std::string_view string_or(const json::object& o, std::string_view key, std::str
   return v && v->is_string() ? std::string_view(v->get_string()) : fallback;
 }
 
-// The first field of `o` that `known` does not name ("" when none): what
-// the real APIs refuse instead of ignoring, so that a translator sending a
-// field the provider does not take fails here as it would there.
-template <size_t N>
-std::string_view unknown_field(const json::object& o, const std::string_view (&known)[N]) {
-  for (const auto& kv : o)
-    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known)) return kv.key();
-  return {};
-}
-
 // Google's JSON mapping takes a field by its lowerCamel or its proto
 // (snake_case) name: the lowerCamel form of `name`.
 std::string lower_camel(std::string_view name) {
@@ -895,6 +885,10 @@ GeminiPrompt read_gemini(const json::object& req, std::string_view model) {
     fail(gemini_param("contents") + ": contents is not specified\n");
   if (!contents->is_array()) fail("Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content)");
   size_t calls = 0;
+  // The turn order Gemini enforces around function calling: a call turn
+  // follows a user turn or a function response turn; a response turn
+  // follows a call turn.
+  enum class Turn { none, user, model, calls, responses } previous = Turn::none;
   for (size_t i = 0; i < contents->get_array().size(); ++i) {
     std::string path = "contents[" + std::to_string(i) + "]";
     const json::value& cv = contents->get_array()[i];
@@ -905,6 +899,15 @@ GeminiPrompt read_gemini(const json::object& req, std::string_view model) {
     bool model_turn = role == "model";
     GeminiTurn turn;
     read_gemini_parts(cv.get_object(), path, model_turn, turn, calls);
+    if (!turn.tool_calls.empty() && previous != Turn::user && previous != Turn::responses)
+      fail("Please ensure that function call turn comes immediately after a user turn or after a function response "
+           "turn.");
+    if (!turn.tool_results.empty() && previous != Turn::calls)
+      fail("Please ensure that function response turn comes immediately after a function call turn.");
+    previous = !turn.tool_calls.empty()    ? Turn::calls
+               : !turn.tool_results.empty() ? Turn::responses
+               : model_turn                 ? Turn::model
+                                            : Turn::user;
     if (model_turn) {
       json::object msg{{"role", "assistant"}};
       msg["content"] = turn.parts.empty() ? json::value(nullptr) : json::value(std::move(turn.parts));

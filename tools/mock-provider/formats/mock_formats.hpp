@@ -5,6 +5,8 @@
 // tool-call decision and arguments, and the same token counts as the OpenAI
 // answer; only the envelope differs. Errors come back in the format's own
 // error shape.
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -68,6 +70,16 @@ StreamAnswer cohere_chat_stream(const boost::json::object& req, const GenerateOp
                                 const StreamOptions& opt = {});
 // {"message": ...}
 std::string cohere_error_body(std::string_view message);
+
+// The first field of `o` that `known` does not name ("" when none): what
+// the real APIs refuse instead of ignoring, so that a translator sending a
+// field the provider does not take fails here as it would there.
+template <size_t N>
+std::string_view unknown_field(const boost::json::object& o, const std::string_view (&known)[N]) {
+  for (const auto& kv : o)
+    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known)) return kv.key();
+  return {};
+}
 // A stream cut short by an error ends with a message-end whose finish_reason is
 // ERROR and whose delta carries the message.
 std::string cohere_error_event(std::string_view message);
