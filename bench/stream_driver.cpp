@@ -55,6 +55,7 @@ struct Options {
   std::string model = "mock-1";
   std::string key;
   std::string hashes_out, hashes_ref;
+  std::string per_stream;  // file: "index start_us ttft_us" per stream, start from the run's start
   std::vector<int> watch_pids;
 };
 
@@ -83,6 +84,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--key") o.key = v;
     else if (a == "--hashes-out") o.hashes_out = v;
     else if (a == "--hashes-ref") o.hashes_ref = v;
+    else if (a == "--per-stream") o.per_stream = v;
     else if (a == "--watch-pids") {
       std::stringstream ss(v);
       std::string p;
@@ -506,6 +508,14 @@ int Driver::run_stream() {
     hashes[c->index] = {fnv1a(c->rr.body), c->events};
   }
 
+  if (!o_.per_stream.empty()) {
+    // When each stream started and how long its first event took: whether
+    // slow first events cluster at the start of a run (a cold process).
+    std::ofstream f(o_.per_stream);
+    for (auto& c : conns_)
+      f << c->index << ' ' << (c->t_start >= t0 ? (c->t_start - t0) / 1000 : 0) << ' '
+        << (c->ttft_ns >= 0 ? c->ttft_ns / 1000 : -1) << '\n';
+  }
   if (!o_.hashes_out.empty()) {
     std::ofstream f(o_.hashes_out);
     for (auto& [i, h] : hashes) f << i << ' ' << h.first << ' ' << h.second << '\n';

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "filters/auth/auth_section.hpp"
+#include "http/descriptors.hpp"
 #include "http/server.hpp"
 
 namespace {
@@ -74,6 +75,8 @@ std::string host_port(const std::string& host, uint16_t port) {
 }
 
 int serve(const Args& args) {
+  // First, while the process has one thread (see descriptors.hpp).
+  torii::http::prepare_descriptors();
   auto config = load(args.config);
   if (!config) return 1;
   if (!args.listen.empty() && !torii::parse_listen(args.listen, config->listen_host, config->listen_port)) {

@@ -13,6 +13,7 @@
 #include "bedrock_routes.hpp"
 #include "cohere_routes.hpp"
 #include "gemini_routes.hpp"
+#include "http/descriptors.hpp"
 #include "http/server.hpp"
 #include "openai_routes.hpp"
 #include "otlp_routes.hpp"
@@ -137,6 +138,9 @@ int main(int argc, char** argv) {
     std::cerr << "torii-mock: " << error << "\n" << kUsage;
     return 2;
   }
+  // As torii does, before its threads start: a burst of connections must
+  // not stall on the kernel growing the descriptor table (descriptors.hpp).
+  torii::http::prepare_descriptors();
 
   auto app = std::make_shared<App>(options.behaviour);
   http::ServerOptions so;
