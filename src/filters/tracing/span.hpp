@@ -3,13 +3,14 @@
 // Torii emits). Built on the worker in on_complete; owned by the exporter.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace torii::filters::tracing {
 
 struct Attribute {
-  std::string key;
+  std::string_view key;  // always a literal (the conventions' names): no copy per span
   std::variant<std::string, int64_t, double, bool, std::vector<std::string>> value;  // the last: a string array
 };
 

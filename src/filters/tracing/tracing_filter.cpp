@@ -138,7 +138,9 @@ void TracingFilter::on_complete(pipeline::RequestContext& ctx) const {
   s.start_unix_nano = clock.at(ctx.times.start);
   s.end_unix_nano = clock.at(ctx.times.end);
   const int status = ctx.cancelled() ? 499 : ctx.status;
-  auto add = [&](std::vector<Attribute>& to, const char* key, auto value) { to.push_back({key, value}); };
+  auto add = [&](std::vector<Attribute>& to, std::string_view key, auto value) { to.push_back({key, value}); };
+  // As many as a request span can carry: no regrowth (and moves) per span.
+  s.attributes.reserve(20);
   add(s.attributes, "gen_ai.operation.name", operation);
   if (!requested.empty()) add(s.attributes, "gen_ai.request.model", requested);
   if (route.provider_ptr) add(s.attributes, "gen_ai.provider.name", route.provider_ptr->genai_name);
@@ -184,6 +186,7 @@ void TracingFilter::on_complete(pipeline::RequestContext& ctx) const {
     c.kind = SpanKind::client;
     c.start_unix_nano = clock.at(at.start);
     c.end_unix_nano = clock.at(at.end == Steady::time_point{} ? ctx.times.end : at.end);
+    c.attributes.reserve(10);
     add(c.attributes, "gen_ai.operation.name", operation);
     add(c.attributes, "gen_ai.request.model", at.upstream_model);
     if (at.provider) {
