@@ -58,6 +58,12 @@ describe('torii-mock field strictness', () => {
     const seen = (await mockStats(mock)).last_request;
     assert.equal(seen.body, raw);
     assert.equal(seen.body_sha256, createHash('sha256').update(raw).digest('hex'));
+    assert.equal(r.headers.get('x-mock-body-sha256'), seen.body_sha256, 'and on the answer itself');
+    // Every API answers with it, a refusal too.
+    const anthropic = await postJson(`${mock.url}/v1/messages`, { model: 'm', max_tokens: 5, messages: [] },
+      { headers: { 'anthropic-version': '2023-06-01' } });
+    assert.equal(anthropic.headers.get('x-mock-body-sha256'),
+      createHash('sha256').update(JSON.stringify({ model: 'm', max_tokens: 5, messages: [] })).digest('hex'));
   });
 
   it("a field only the host knows reaches it through torii, and the host's refusal reaches the client", async () => {

@@ -107,6 +107,7 @@ asio::awaitable<void> serve_anthropic(App& app, http::Request& req, http::Respon
   http::Headers headers;
   headers.add("x-request-id", request_id);
   headers.add("request-id", request_id);
+  add_body_digest(headers, req);
 
   Target t = resolve_anthropic(req.path());
   if (t.route == Route::unknown) {

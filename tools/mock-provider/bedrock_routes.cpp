@@ -166,6 +166,7 @@ asio::awaitable<void> serve_bedrock(App& app, http::Request& req, http::Response
   const Behaviour& b = *snapshot;
   http::Headers headers;
   headers.add("x-amzn-RequestId", app.next_request_id());
+  add_body_digest(headers, req);
 
   Operation op = resolve(req.path());
   if (!op.known) {

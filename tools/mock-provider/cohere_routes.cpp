@@ -40,6 +40,7 @@ asio::awaitable<void> serve_cohere(App& app, http::Request& req, http::ResponseW
   const Behaviour& b = *snapshot;
   http::Headers headers;
   headers.add("x-request-id", app.next_request_id());
+  add_body_digest(headers, req);
 
   std::string_view path = req.path();
   if (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);

@@ -131,6 +131,7 @@ asio::awaitable<void> serve_gemini(App& app, http::Request& req, http::ResponseW
   const Behaviour& b = *snapshot;
   http::Headers headers;
   headers.add("x-request-id", app.next_request_id());
+  add_body_digest(headers, req);
 
   Target t = resolve_gemini(req.path());
   if (t.route == Route::unknown) {

@@ -138,6 +138,7 @@ asio::awaitable<void> serve_api(App& app, http::Request& req, http::ResponseWrit
   const Behaviour& b = *snapshot;
   http::Headers headers;
   headers.add("x-request-id", app.next_request_id());
+  add_body_digest(headers, req);
 
   Endpoint ep = resolve(req.path());
   if (ep.api == Api::unknown) {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/hex.hpp"
 #include "providers/mock/mock_llm.hpp"
 
 namespace torii::mock_server {
@@ -52,6 +53,10 @@ asio::awaitable<void> sleep_ms(const asio::any_io_executor& executor, int ms) {
   asio::steady_timer timer(executor, std::chrono::milliseconds(ms));
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void add_body_digest(http::Headers& headers, const http::Request& req) {
+  headers.add("x-mock-body-sha256", core::sha256_hex(req.body));
 }
 
 }  // namespace torii::mock_server

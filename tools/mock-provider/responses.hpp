@@ -22,6 +22,10 @@ http::Response error_response(int status, std::string_view message, std::string_
 // `code` overrides the error.code the status usually gets (e.g. context_length_exceeded).
 http::Response injected_failure(int status, int retry_after, std::string_view code, http::Headers headers);
 
+// x-mock-body-sha256: the SHA-256 of the whole request body as received, on
+// every API answer, so a test can tie an answer to the exact bytes sent.
+void add_body_digest(http::Headers& headers, const http::Request& req);
+
 // Errors the HTTP server detects before a handler runs.
 http::Response server_error(int status, std::string_view message);
 

@@ -265,6 +265,7 @@ asio::awaitable<void> serve_responses(App& app, http::Request& req, http::Respon
   const Behaviour& b = *snapshot;
   http::Headers headers;
   headers.add("x-request-id", app.next_request_id());
+  add_body_digest(headers, req);
 
   Target t = resolve_responses(req.path());
   if (t.route == Route::unknown) {
