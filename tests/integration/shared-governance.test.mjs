@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startMock, startTorii, startRedis, redisCommand, stopAllOf, postJson, chatBody, writeConfig, mockConfig, waitFor, sleep } from './harness.mjs';
+import { startMock, startTorii, startRedis, redisCommand, stopAllOf, postJson, http, chatBody, writeConfig, mockConfig, waitFor, sleep } from './harness.mjs';
 
 const cost = (r) => Number(r.headers.get('x-torii-cost-usd'));
 const chat = (node, key, extra = {}) =>
@@ -152,3 +152,72 @@ async function startRedisOn(port) {
   });
   return { port, child, stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } };
 }
+
+// A request admitted in one budget period and finished in the next: its
+// reservation leaves the old period's hash and its cost goes to the new
+// one, where the node's own counter and its ledger put it too. torii runs
+// with its wall clock moved (TORII_CLOCK_OFFSET_S) to 6 s before a UTC
+// hour, with a 1h budget period; Redis keeps its own clock, which the
+// budget keys do not use.
+describe('a request that crosses a budget period\'s end, with the counters in Redis', () => {
+  let slow; let fast; let redis; let torii; let store;
+  const HOUR_MS = 3600e3;
+  // The hour that ends 6 s after torii starts, on its moved clock.
+  const hourEnd = Math.ceil((Date.now() + 60_000) / HOUR_MS) * HOUR_MS;
+  const offsetS = Math.round((hourEnd - 6000 - Date.now()) / 1000);
+  const fakeNow = () => Date.now() + offsetS * 1000;
+  const until = async (fakeMs) => { while (fakeNow() < fakeMs) await sleep(20); };
+  before(async () => {
+    slow = await startMock(['--tokens-per-sec', '10', '--reply-words', '60']);
+    fast = await startMock();
+    redis = await startRedis();
+    store = writeConfig('').dir;
+    torii = await startTorii({
+      admin: { keys: ['adm-secret'] },
+      store: { path: store, redis: redis.url },
+      keys: [{ key: 'crossing-key', alias: 'crossing', max_budget_usd: 10, budget_period: '1h' }],
+      providers: [
+        { name: 'slow', type: 'openai', base_url: slow.v1, api_key: 'k' },
+        { name: 'fast', type: 'openai', base_url: fast.v1, api_key: 'k' },
+      ],
+      models: [
+        { name: 'long', targets: [{ provider: 'slow', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
+        { name: 'short', targets: [{ provider: 'fast', model: 'gpt-4o-mini', price: { input: 100, output: 400 } }] },
+      ],
+    }, { env: { TORII_CLOCK_OFFSET_S: String(offsetS) } });
+  }, { timeout: 30_000 });
+  after(async () => {
+    await stopAllOf(torii, slow, fast, redis);
+    rmSync(store, { recursive: true, force: true });
+  }, { timeout: 30_000 });
+
+  it('charges the period it ends in and releases the one it was admitted in', { timeout: 30_000 }, async () => {
+    const headers = { authorization: 'Bearer crossing-key' };
+    const p2 = hourEnd * 1000;  // the periods' starts, in microseconds
+    const p1 = p2 - HOUR_MS * 1000;
+    assert.ok(fakeNow() < hourEnd - 3000, 'torii started well before the hour ends');
+    await until(hourEnd - 3000);  // the long request is admitted in the first hour
+    const admittedAt = fakeNow();
+    const long = postJson(`${torii.v1}/chat/completions`, chatBody('long', 'Tell a long story', { stream: true }),
+      { headers: { ...headers, 'x-request-id': 'crossing-long' }, timeoutMs: 20_000 });
+    await until(hourEnd + 700);  // the short one in the second, while the long one streams
+    const short = await postJson(`${torii.v1}/chat/completions`, chatBody('short'), { headers: { ...headers, 'x-request-id': 'crossing-short' } });
+    assert.equal(short.status, 200, short.text);
+    const a = await long;
+    assert.equal(a.status, 200, a.text);
+    assert.ok(admittedAt < hourEnd && fakeNow() > hourEnd + 700, 'the long request crossed the hour');
+    const logged = await waitFor(async () => {
+      const r = await http(`${torii.url}/admin/logs?key=cfg-crossing`, { headers: { authorization: 'Bearer adm-secret' } });
+      return r.json?.data?.length === 2 ? r.json.data : null;
+    }, { what: 'both requests in the log' });
+    const costNusd = (id) => Math.round(logged.find((x) => x.request_id === id).cost_usd * 1e9);
+    assert.ok(costNusd('crossing-long') > 0 && costNusd('crossing-short') > 0);
+    const both = costNusd('crossing-long') + costNusd('crossing-short');
+    const field = async (p, f) => Number((await redisCommand(redis.port, 'HGET', `torii:budget:key:cfg-crossing:${p}`, f)) ?? 0);
+    await waitFor(async () => (await field(p2, 'spent')) >= both - 2, { what: 'the second hour charged with both' });
+    assert.ok(Math.abs((await field(p2, 'spent')) - both) <= 2, `${await field(p2, 'spent')} nUSD vs ${both}`);
+    assert.equal(await field(p2, 'reserved'), 0);
+    assert.equal(await field(p1, 'spent'), 0, 'the first hour is not charged with the long request');
+    assert.equal(await field(p1, 'reserved'), 0, 'its reservation left the first hour');
+  });
+});

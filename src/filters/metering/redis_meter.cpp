@@ -34,13 +34,20 @@ const std::string& settle_sha() {
   return sha;
 }
 
+std::string level_key(const Principal& p) { return std::string(governance::level_name(p.level)) + ":" + p.id; }
+
+// A level's budget hash in the period starting at `period_start`.
+std::string budget_key(const Principal& p, int64_t period_start) {
+  return "torii:budget:" + level_key(p) + ":" + std::to_string(period_start);
+}
+
 // The five keys of one level (see redis_scripts.hpp).
 void add_keys(std::vector<std::string>& args, const Principal& p, int64_t period_start) {
-  const std::string base = std::string(governance::level_name(p.level)) + ":" + p.id;
+  const std::string base = level_key(p);
   args.push_back("torii:rpm:" + base);
   args.push_back("torii:tpm:" + base);
   args.push_back("torii:par:" + base);
-  const std::string budget = "torii:budget:" + base + ":" + std::to_string(period_start);
+  const std::string budget = budget_key(p, period_start);
   args.push_back(budget);
   args.push_back(budget + ":exp");
 }
@@ -216,14 +223,14 @@ boost::asio::awaitable<void> send_settlements(boost::asio::any_io_executor execu
   store::RedisClient& client = store::RedisClient::for_this_thread(executor, endpoint, 1);
   const std::string& sha = settle_sha();
   while (batch->levels > 0) {
-    // Up to kMaxSettleLevels levels per call: five keys and six arguments each.
+    // Up to kMaxSettleLevels levels per call: six keys and six arguments each.
     const size_t n = std::min(batch->levels, kMaxSettleLevels);
-    std::vector<std::string> args{std::to_string(n * 5)};
-    args.insert(args.end(), batch->keys.begin(), batch->keys.begin() + long(n * 5));
+    std::vector<std::string> args{std::to_string(n * 6)};
+    args.insert(args.end(), batch->keys.begin(), batch->keys.begin() + long(n * 6));
     args.push_back(core::random_hex(12));  // the batch's id
     args.push_back(std::to_string(n));
     args.insert(args.end(), batch->argv.begin(), batch->argv.begin() + long(n * 6));
-    batch->keys.erase(batch->keys.begin(), batch->keys.begin() + long(n * 5));
+    batch->keys.erase(batch->keys.begin(), batch->keys.begin() + long(n * 6));
     batch->argv.erase(batch->argv.begin(), batch->argv.begin() + long(n * 6));
     batch->levels -= n;
     // Tried three times; after that the leases free what it held, but its
@@ -255,6 +262,12 @@ void settle_shared(MeteringState& st, const store::RedisEndpoint& endpoint, int6
     MeteringState::Taken& t = st.taken[l];
     if (!t.rpm && !t.tpm && !t.parallel && !t.budget) continue;
     add_keys(batch.keys, *p, t.period_start_us);
+    // The cost belongs to the period the request ends in, as the node's own
+    // counter and the ledger put it; the reservation to the one it was
+    // admitted in (they differ for a request that crossed a period's end).
+    const int64_t settle_period =
+        t.budget ? governance::period_start_us(p->policy.budget_period, now) : t.period_start_us;
+    batch.keys.push_back(budget_key(*p, settle_period));
     // A request refused further on gives its tokens back (its request
     // count stays: Redis has no cheap undo for it, and it did arrive). A
     // charge whose minute is over has nothing left to give back.

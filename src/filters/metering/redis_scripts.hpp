@@ -3,7 +3,8 @@
 // microseconds since 2023-11-14 (Unix time - 1.7e9 s), small enough for
 // Lua's doubles to keep sub-microsecond steps. Per level the scripts get
 // five keys: the rpm and tpm arrival times, the in-flight set, the budget
-// hash (spent, reserved, r:<ticket> amounts) and its reservations' expiry set.
+// hash (spent, reserved, r:<ticket> amounts) and its reservations' expiry set;
+// the settlement a sixth: the budget hash of the period it settles in.
 namespace torii::filters::metering {
 
 inline constexpr const char* kAdmitScript = R"lua(
@@ -81,9 +82,10 @@ end
 return out
 )lua";
 
-// Settles a batch (ARGV[1] its id, ARGV[2] how many levels): per level six arguments (ticket, tpm, tokens to give
-// back (negative: to charge more), cost, budget TTL, "1" when a budget
-// applied) after the count.
+// Settles a batch (ARGV[1] its id, ARGV[2] how many levels): per level six keys
+// (the admission's five and the settling period's budget hash) and six
+// arguments (ticket, tpm, tokens to give back (negative: to charge more),
+// cost, budget TTL, "1" when a budget applied) after the count.
 inline constexpr const char* kSettleScript = R"lua(
 local t = redis.call('TIME')
 local now = (tonumber(t[1]) - 1700000000) * 1000000 + tonumber(t[2])
@@ -92,7 +94,7 @@ if not redis.call('SET', 'torii:settled:' .. ARGV[1], '1', 'NX', 'EX', 60) then 
 local n = tonumber(ARGV[2])
 local W = 60000000
 for i = 0, n - 1 do
-  local a, k = 3 + i * 6, i * 5
+  local a, k = 3 + i * 6, i * 6
   local ticket = ARGV[a]
   local tpm, refund, cost, ttl = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local budget = ARGV[a + 5] == '1'
@@ -115,9 +117,12 @@ for i = 0, n - 1 do
       redis.call('HDEL', KEYS[k + 4], 'r:' .. ticket)
       redis.call('ZREM', KEYS[k + 5], ticket)
     end
-    -- A hash Redis lost is seeded again by the next admission, from a
-    -- node's view that holds this cost already.
-    if cost > 0 and redis.call('EXISTS', KEYS[k + 4]) == 1 then redis.call('HINCRBY', KEYS[k + 4], 'spent', cost) end
+    -- The cost goes to the period it settles in (KEYS[k + 6]; the same hash
+    -- unless the request crossed a period's end), as the nodes' own counters
+    -- and the ledger count it. A hash not there (Redis lost it, or no
+    -- request was admitted in the new period yet) is seeded by the next
+    -- admission, from a node's view that holds this cost already.
+    if cost > 0 and redis.call('EXISTS', KEYS[k + 6]) == 1 then redis.call('HINCRBY', KEYS[k + 6], 'spent', cost) end
   end
 end
 return 1
