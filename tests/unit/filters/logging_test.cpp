@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include <boost/json.hpp>
 
@@ -144,6 +145,7 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
     r->tags = i % 3 == 0 ? "third" : "";
     r->usage.input = 10;
     r->cost_usd = 0.01 * (i + 1);
+    r->cache = i % 4 == 0 ? "hit" : "miss";
     batch.push_back(std::move(r));
   }
   ASSERT_TRUE(store.insert(batch, error)) << error;
@@ -212,6 +214,24 @@ TEST(LogStoreTest, SpendReportsAddUpAcrossRollupsAndEdges) {
   // A filter the rollups do not carry reads the rows, with the same answer.
   auto s = spend_report({db}, "group_by=model&status=200&since=" + iso(since) + "&until=" + iso(until));
   EXPECT_NEAR(cost_of(s.body, "odd"), cost_of(a.body, "odd"), 1e-9);
+  // Every measure, not only the cost: the rollups count what the rows do
+  // (they once left cache_hits at 0).
+  auto groups = [](const std::string& body) {
+    std::map<std::string, boost::json::object> out;
+    const boost::json::value v = boost::json::parse(body);
+    for (const auto& g : v.at("data").as_array())
+      out[std::string(g.at("group").as_string())] = g.as_object();
+    return out;
+  };
+  const auto from_rollups = groups(a.body), from_rows = groups(s.body);
+  ASSERT_EQ(from_rollups.size(), 2u);
+  for (const auto& [name, g] : from_rollups) {
+    const boost::json::object& r = from_rows.at(name);
+    for (const char* f : {"requests", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
+                          "reasoning_tokens", "errors", "cache_hits", "unpriced_requests"})
+      EXPECT_EQ(g.at(f).as_int64(), r.at(f).as_int64()) << name << "." << f;
+  }
+  EXPECT_GT(from_rollups.at("even").at("cache_hits").as_int64(), 0);
 
   // A version-1 database (no rollups) is migrated on open, its rows summed in.
   const std::string before_migration =
