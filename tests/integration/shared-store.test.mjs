@@ -9,9 +9,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import {
   startMock, startTorii, startRedis, startPostgres, psql, redisCommand, stopAllOf, postJson, http, chatBody, writeConfig,
-  mockConfig, mockStats, waitFor, sleep,
+  mockConfig, mockStats, waitFor, sleep, runTorii,
 } from './harness.mjs';
 
 const ADMIN = { authorization: 'Bearer adm-secret' };
@@ -152,5 +153,34 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const after = (await admin(a, 'GET', '/admin/keys')).json.data.map((x) => x.id).sort();
     assert.deepEqual(after, before, 'every key is there after the restart');
     assert.equal((await chat(a, k.key)).status, 200);
+  });
+});
+
+// A PostgreSQL address where something accepts connections and never says a
+// word (a hung server, a wrong port behind a proxy): the start gives up after
+// libpq's connect timeout torii sets (5 s) with the reason, instead of
+// hanging forever.
+describe('a PostgreSQL address that accepts and never answers', () => {
+  it('stops the start after the connect timeout, saying why', { timeout: 30_000 }, async () => {
+    const held = [];
+    const silent = createServer((socket) => { held.push(socket); });
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const storeDir = writeConfig('').dir;
+    const { dir, file } = writeConfig({
+      admin: { keys: ['adm-secret'] },
+      store: { path: storeDir, postgres: `postgresql://torii@127.0.0.1:${silent.address().port}/postgres` },
+      providers: [{ name: 'm', type: 'mock' }],
+      models: [{ name: 'echo', targets: [{ provider: 'm', model: 'echo' }] }],
+    });
+    try {
+      const r = await runTorii(['serve', '--config', file, '--listen', '127.0.0.1:0'], { timeoutMs: 20_000 });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /timeout/i, r.stderr);
+      assert.ok(held.length > 0, 'torii did connect');
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+      for (const d of [dir, storeDir]) rmSync(d, { recursive: true, force: true });
+    }
   });
 });

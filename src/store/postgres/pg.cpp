@@ -57,7 +57,13 @@ bool PgConnection::ensure(std::string& error) {
     PQfinish(conn_);
     conn_ = nullptr;
   }
-  conn_ = PQconnectdb(conninfo_.c_str());
+  // Defaults a server that never answers needs, before the configured
+  // string, whose own settings come later and so win: give up connecting
+  // after 5 s, and notice a connection gone silent within about 30 s.
+  static const char* const keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
+                                     "keepalives_count", "dbname", nullptr};
+  const char* const values[] = {"5", "10", "5", "4", conninfo_.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(conn_) == CONNECTION_OK) return true;
   error = PQerrorMessage(conn_);
   while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
