@@ -97,14 +97,14 @@ boost::asio::awaitable<void> Gateway::admin_log_query(pipeline::RequestContext& 
     co_return;
   }
   // What was answered before this call is in the log when it is read.
-  const store::StoreLocation database = writer->settings().where;
+  const store::StoreLocation where = writer->settings().where;
   const std::string query(ctx.request.query());
   const std::string path(ctx.request.path());
-  auto run = [writer, database, query, path, which]() -> boost::asio::awaitable<filters::logging::QueryAnswer> {
+  auto run = [writer, where, query, path, which]() -> boost::asio::awaitable<filters::logging::QueryAnswer> {
     writer->flush();
-    if (which == pipeline::Handler::admin_spend) co_return filters::logging::spend_report(database, query);
-    if (which == pipeline::Handler::admin_logs) co_return filters::logging::list_logs(database, query);
-    co_return filters::logging::get_log(database, std::string_view(path).substr(std::string_view("/admin/logs/").size()));
+    if (which == pipeline::Handler::admin_spend) co_return filters::logging::spend_report(where, query);
+    if (which == pipeline::Handler::admin_logs) co_return filters::logging::list_logs(where, query);
+    co_return filters::logging::get_log(where, std::string_view(path).substr(std::string_view("/admin/logs/").size()));
   };
   boost::asio::thread_pool& pool = admin_pool();
   auto on_pool = boost::asio::co_spawn(pool, run, boost::asio::use_awaitable);

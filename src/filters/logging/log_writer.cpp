@@ -25,18 +25,13 @@ LogWriter* g_writer = nullptr;  // lives until exit: worker threads may submit u
 
 }  // namespace
 
-struct LogWriter::StoreHandle {
-  std::unique_ptr<LogStore> store;
-};
-
 LogWriter* LogWriter::start(const WriterSettings& settings, std::string& error) {
   std::lock_guard lock(g_mutex);
   if (g_writer) return g_writer;
   auto* w = new LogWriter(settings);
-  w->store_ = std::make_unique<StoreHandle>();
   // Opened here so that a database that cannot be created stops the start.
-  w->store_->store = open_log_store(settings.where, error);
-  if (!w->store_->store) {
+  w->store_ = open_log_store(settings.where, error);
+  if (!w->store_) {
     delete w;
     return nullptr;
   }
@@ -80,7 +75,7 @@ void LogWriter::write_pending(bool retry_now) {
     batch.clear();
     for (size_t i = 0; i < kBatch && i < backlog_.size(); ++i) batch.push_back(std::move(backlog_[i]));
     std::string error;
-    if (!store_->store->insert(batch, error)) {
+    if (!store_->insert(batch, error)) {
       // Put them back where they were and try again later.
       for (size_t i = 0; i < batch.size(); ++i) backlog_[i] = std::move(batch[i]);
       store_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -122,7 +117,7 @@ void LogWriter::replay_spool() {
   while (done < records.size()) {
     std::vector<std::unique_ptr<LogRecord>> batch;
     for (size_t i = done; i < records.size() && batch.size() < kBatch; ++i) batch.push_back(std::move(records[i]));
-    if (!store_->store->insert(batch, error)) {
+    if (!store_->insert(batch, error)) {
       // Back where they were: the rest stays spooled for the next try.
       for (size_t i = 0; i < batch.size(); ++i) records[done + i] = std::move(batch[i]);
       break;
@@ -149,7 +144,7 @@ void LogWriter::purge_if_due() {
   // A few small batches per pass; the next pass continues.
   for (int i = 0; i < 10; ++i) {
     std::string error;
-    int64_t n = store_->store->purge(rows_before, bodies_before, 1000, error);
+    int64_t n = store_->purge(rows_before, bodies_before, 1000, error);
     if (n < 0) log::warn("request log: retention purge failed: {}", error);
     if (n <= 0) break;
     write_pending(false);  // inserts keep flowing between purge batches
@@ -166,7 +161,7 @@ void LogWriter::run() {
     write_pending(stopping || flush_target != flush_done_);
     purge_if_due();
     // Read here: the connection is the writer thread's alone.
-    cache_bytes_.store(uint64_t(store_->store->cache_bytes()), std::memory_order_relaxed);
+    cache_bytes_.store(uint64_t(store_->cache_bytes()), std::memory_order_relaxed);
     lock.lock();
     flush_done_ = flush_target;
     flushed_.notify_all();

@@ -26,6 +26,7 @@
 
 namespace torii::filters::logging {
 
+class LogStore;
 class Spool;
 
 struct WriterSettings {
@@ -86,8 +87,7 @@ class LogWriter {
 
   // Writer thread only.
   std::deque<std::unique_ptr<LogRecord>> backlog_;
-  struct StoreHandle;
-  std::unique_ptr<StoreHandle> store_;
+  std::unique_ptr<LogStore> store_;
   std::chrono::steady_clock::time_point next_retry_{}, next_purge_{};
 
   std::unique_ptr<Spool> spool_;

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include "core/utf8.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +74,16 @@ bool PgConnection::ensure(std::string& error) {
   return false;
 }
 
+bool PgConnection::ready(std::string& error) {
+  sqlstate_.clear();
+  constraint_.clear();
+  if (in_transaction_ && (!conn_ || PQstatus(conn_) != CONNECTION_OK)) {
+    error = "the connection to PostgreSQL broke inside a transaction";
+    return false;
+  }
+  return ensure(error);
+}
+
 bool PgConnection::fail_result(pg_result* raw, std::string& error) {
   error = raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_);
   while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
@@ -84,15 +96,11 @@ bool PgConnection::fail_result(pg_result* raw, std::string& error) {
 }
 
 bool PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params, PgResult* out, std::string& error) {
-  sqlstate_.clear();
-  constraint_.clear();
   const bool begins = sql == "BEGIN", ends = sql == "COMMIT" || sql == "ROLLBACK";
-  if (in_transaction_ && (!conn_ || PQstatus(conn_) != CONNECTION_OK)) {
+  if (!ready(error)) {
     if (ends) in_transaction_ = false;
-    error = "the connection to PostgreSQL broke inside a transaction";
     return false;
   }
-  if (!ensure(error)) return false;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -108,13 +116,7 @@ bool PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params
 }
 
 bool PgConnection::run_script(const std::string& sql, std::string& error) {
-  sqlstate_.clear();
-  constraint_.clear();
-  if (in_transaction_ && (!conn_ || PQstatus(conn_) != CONNECTION_OK)) {
-    error = "the connection to PostgreSQL broke inside a transaction";
-    return false;
-  }
-  if (!ensure(error)) return false;
+  if (!ready(error)) return false;
   pg_result* raw = PQexec(conn_, sql.c_str());
   const ExecStatusType st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return fail_result(raw, error);
@@ -122,32 +124,7 @@ bool PgConnection::run_script(const std::string& sql, std::string& error) {
   return true;
 }
 
-std::string pg_safe_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = c != 0 && len != 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-      uint32_t cp = c & (0x7F >> len);
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
+std::string pg_safe_text(std::string_view s) { return core::valid_utf8(s, true); }
 
 bool pg_ensure_schema(PgConnection& c, std::string& error) {
   static constexpr const char* kPolicy =

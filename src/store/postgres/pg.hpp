@@ -61,6 +61,9 @@ class PgConnection {
 
  private:
   bool ensure(std::string& error);
+  // Before a call: clears the last failure's details; connected, and never
+  // reconnected inside a transaction.
+  bool ready(std::string& error);
   bool fail_result(pg_result* raw, std::string& error);
   std::string conninfo_;
   pg_conn* conn_ = nullptr;
