@@ -359,7 +359,9 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
     error = "invalid JSON in upstream stream event '" + std::string(type) + "'";
     return false;
   }
-  if (done_) return true;
+  // After messageStop only the usage (metadata) may follow: a content event
+  // then would open a tool call after the finish, which nothing closes.
+  if (done_ || (stopped_ && type != "metadata")) return true;
   const auto& o = v.get_object();
   if (!started_) {
     started_ = true;
@@ -414,7 +416,6 @@ bool ConverseToOpenAIStream::feed(std::string_view type, std::string_view payloa
     if (tool_of(index) == kStructuredBlock && !structured_text_) chunk(out, json::object{{"content", "{}"}});
     tool_args_.close(tool_of(index), out, {id_, created_, model_});
   } else if (type == "messageStop") {
-    if (stopped_) return true;
     stopped_ = true;
     tool_args_.close_all(out, {id_, created_, model_});
     std::string_view stop_reason = str(o, "stopReason");

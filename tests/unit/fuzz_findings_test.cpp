@@ -14,6 +14,7 @@
 #include "filters/guardrails/scrubber.hpp"
 #include "filters/guardrails/stream_guard.hpp"
 #include "llm/anthropic_format.hpp"
+#include "llm/bedrock_format.hpp"
 #include "llm/cohere_format.hpp"
 #include "llm/gemini_format.hpp"
 #include "llm/json_dom.hpp"
@@ -154,6 +155,28 @@ TEST(FuzzFindings, AnthropicToolCallWithoutStopOrDeltaGetsArguments) {
   ASSERT_EQ(assembled.arguments.size(), 1u);
   EXPECT_EQ(assembled.arguments[0], "{}");
   EXPECT_LT(out.find("\"arguments\":\"{}\""), out.find("[DONE]"));
+}
+
+// fuzz_translate_stream: a Converse stream with content events after its
+// messageStop (a second contentBlockStart of a tool, never stopped) opened a
+// tool call after the finish, which nothing closed: its arguments stayed "".
+// What follows messageStop, other than the usage, is ignored now.
+TEST(FuzzFindings, ConverseContentAfterMessageStopIsIgnored) {
+  std::string out, error;
+  ConverseToOpenAIStream stream("m", false, "chatcmpl-1");
+  const std::string tool = R"({"contentBlockIndex":2,"start":{"toolUse":{"toolUseId":"tu2","name":"search"}}})";
+  ASSERT_TRUE(stream.feed("messageStart", R"({"role":"assistant"})", out, error));
+  ASSERT_TRUE(stream.feed("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})", out, error));
+  ASSERT_TRUE(stream.feed("contentBlockStart", tool, out, error));
+  ASSERT_TRUE(stream.feed("messageStop", R"({"stopex":1})", out, error));
+  ASSERT_TRUE(stream.feed("contentBlockStart", tool, out, error));
+  ASSERT_TRUE(stream.feed("contentBlockStop", R"({"contentBlockIndex":1})", out, error));
+  ASSERT_TRUE(stream.feed("messageStop", R"({"stopReason":"tool_use"})", out, error));
+  ASSERT_TRUE(stream.feed("metadata", R"({"usage":{"inputTokens":5,"outputTokens":6,"totalTokens":11}})", out, error));
+  auto assembled = torii::testing::assemble(out);
+  ASSERT_EQ(assembled.arguments.size(), 1u) << out;
+  EXPECT_EQ(assembled.arguments[0], "{}");
+  EXPECT_NE(out.find("[DONE]"), std::string::npos);
 }
 
 // fuzz_config: yaml-cpp 0.7 never gets past a ',' outside a flow collection
